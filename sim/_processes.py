@@ -1,0 +1,504 @@
+"""The weekly processes of :class:`~sim.model.TocModel`, in the order of ``TocModel.step``.
+
+Each method gathers arrays, calls a kernel (or does a few vector operations on small
+organization-by-region arrays) and records what happened. The arithmetic on agents lives in
+``sim/kernels``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .enums import ROLE_TRANSIT, OfficialType, OrgKind, Role, Status
+from .kernels.conflict import conflict_hazards
+from .kernels.markets import clear_markets
+from .kernels.members import (
+    arrest_members_of_role,
+    count_active,
+    promote_leader,
+    recruit,
+    split_members,
+    step_members,
+)
+from .kernels.officials import step_officials
+from .kernels.routing import ship_commodities
+
+EMA = 0.1  # weight of this week in the threat score's moving averages
+
+
+def _role_vector(group, prefix: str, roles=tuple(Role)) -> np.ndarray:
+    return np.array([getattr(group, f"{prefix}{r.name.lower()}", 0.0) for r in roles])
+
+
+class Processes:
+    """Mixin holding the process steps; ``TocModel`` supplies the state."""
+
+    # ------------------------------------------------------------- 2-3 shipping
+    def _ship(self) -> None:
+        w, o, t = self.world, self.orgs, self.pars.transport
+        i = self.pars.interdiction
+        if not hasattr(self, "_cost_per_km"):
+            self._cost_per_km = np.array([t.cost_land, t.cost_sea, t.cost_air])
+            self._mode_rate = np.array([i.rate_land, i.rate_sea, i.rate_air])
+        ship_commodities(
+            self.streams["shipping"],
+            o.active, o.trades, o.origin, o.ship_target,
+            o.risk_ev, o.risk_tr, t.risk_memory, t.risk_prior_events, t.risk_prior_trials,
+            self.adj_start, self.adj_edge, w.edge_from, w.edge_to, w.edge_mode, w.edge_dist,
+            w.edge_capacity, self.edge_flow_prev, self.edge_extra_hazard, self._cost_per_km,
+            self._mode_rate, w.transport_weight, w.seizure_factor, w.lot_size, w.origin_price,
+            self.demand_ref, self.wholesale_price, self.value_at_risk, t.risk_aversion,
+            t.congestion_cost, self.enforcement_capacity, self.intel_or, i.intel_gain,
+            self.protect_seize,
+            self.shipped, self.seized_cr, self.arrivals_ocr, self.transit_flow_cr,
+            self.org_region_flow, self.edge_flow, self.purchase_oc, self.transport_oc,
+            self.route_risk,
+        )
+        self.edge_flow_prev[:] = self.edge_flow
+
+    # ------------------------------------------------------------- 4 markets
+    def _clear_markets(self) -> None:
+        w, m = self.world, self.pars.market
+        dealers_or = self.counts[:, :, Role.DEALER]
+        dealers_r = dealers_or.sum(axis=0).astype(np.float64)
+        arrivals_cr = self.arrivals_ocr.sum(axis=0)
+        stock_before = self.stock.sum(axis=1)
+        clear_markets(
+            self.stock, arrivals_cr, self.demand_ref, w.price_ref, w.elasticity,
+            m.sell_fraction, w.retail_by_dealers, dealers_r * m.dealer_capacity,
+            m.price_floor, m.price_cap, self.retail_price, self.sold,
+        )
+        self.ledger.goods(self.shipped, self.seized_cr.sum(axis=1), self.sold.sum(axis=1),
+                          self.stock.sum(axis=1) - stock_before)
+        # dealers' annual arrest probability by region (last week's hazards)
+        h = self.h_arrest[:, :, Role.DEALER]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            h_r = np.where(dealers_r > 0, (h * dealers_or).sum(axis=0) / dealers_r, 0.0)
+        self._update_wholesale_prices(1.0 - (1.0 - h_r) ** 52)
+
+        # revenue: consumer spending reaches dealers' organizations (retail chain) or the
+        # delivering traffickers (direct sale); dealers pay traffickers the wholesale price.
+        O = self.orgs.capacity
+        income = np.zeros(O)
+        self.revenue_oc = rev_oc = np.zeros((O, self.C))
+        has_dealers = dealers_r > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(has_dealers, dealers_or / dealers_r, 0.0)
+        for c in range(self.C):
+            spend = self.retail_price[c] * self.sold[c]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                frac = np.where(arrivals_cr[c] > 0, self.arrivals_ocr[:, c, :] / arrivals_cr[c], 0.0)
+            if w.retail_by_dealers[c]:
+                # dealers pay the wholesale price for what they sell, to this week's suppliers
+                # (on consignment); with no deliveries this week they keep the whole margin
+                wholesale = self.wholesale_price[c] * self.sold[c] * (arrivals_cr[c] > 0)
+                to_traffickers = (frac * wholesale).sum(axis=1)
+                income += (share * (spend - wholesale)).sum(axis=1) + to_traffickers
+                rev_oc[:, c] = to_traffickers
+            else:
+                rev_oc[:, c] = (frac * spend).sum(axis=1)
+                income += rev_oc[:, c]
+            if w.is_firearm[c]:
+                self.guns += self.sold[c]
+        self.guns *= 1.0 - self.pars.conflict.firearm_decay
+        self.income_o = income
+        self.consumer_spend = float((self.retail_price * self.sold).sum())
+
+    def _update_wholesale_prices(self, dealer_annual_arrest_r: np.ndarray) -> None:
+        w, m = self.world, self.pars.market
+        markup = 1.0 + m.retail_markup + m.dealer_risk_markup * dealer_annual_arrest_r
+        retail = w.retail_by_dealers[:, None]
+        self.wholesale_price[:] = np.where(retail, self.retail_price / markup[None, :],
+                                           self.retail_price)
+        weights = self.demand_ref
+        self.value_at_risk[:] = (self.wholesale_price * weights).sum(axis=1) / np.maximum(
+            weights.sum(axis=1), 1e-12)
+
+    # ------------------------------------------------------------- 5 corruption
+    def _corruption(self) -> None:
+        c, off, o = self.pars.corruption, self.officials, self.orgs
+        presence_or = self.counts.sum(axis=2).astype(np.float64)
+        detect_r = np.minimum(c.detection_rate * self.judicial_capacity * self.detection_multiplier, 1.0)
+        from .agents import INTEGRITY_CONCENTRATION, integrity_mean
+
+        step_officials(
+            self.streams["officials"], off.region, off.otype, off.integrity, off.salary,
+            off.patron, o.active, o.cash > 0, presence_or, self.corrupt_share_r, self.violence_r,
+            detect_r, integrity_mean(self.state_capacity), INTEGRITY_CONCENTRATION,
+            c.offer_rate, c.bribe_multiple, c.integrity_weight, c.penalty_weeks, c.peer_weight,
+            c.threat_weight, c.noise, self.corrupt_otr, self.bribes_o, self.official_events,
+        )
+        self._update_corruption_state(recount=False)
+
+    def _update_corruption_state(self, recount: bool = True) -> None:
+        off, i = self.officials, self.pars.interdiction
+        if recount:
+            self.corrupt_otr[:] = 0
+            k = off.patron >= 0
+            np.add.at(self.corrupt_otr, (off.patron[k], off.otype[k], off.region[k]), 1)
+        corrupt_r = self.corrupt_otr.sum(axis=(0, 1))
+        officials_r = np.maximum(self.world.officials, 1)
+        self.corrupt_share_r[:] = corrupt_r / officials_r
+
+        def protection(n):
+            return i.protection_max * n / (n + i.protection_half)
+
+        police = self.corrupt_otr[:, OfficialType.POLICE] + self.corrupt_otr[:, OfficialType.CUSTOMS]
+        self.protect_seize[:] = protection(police)
+        self.protect_judicial[:] = protection(self.corrupt_otr[:, OfficialType.JUDICIAL])
+        self.protect_political[:] = protection(
+            self.corrupt_otr[:, OfficialType.POLITICAL].sum(axis=1))
+
+    # ------------------------------------------------------------- 6 finance
+    def _finance(self) -> None:
+        f, o = self.pars.finance, self.orgs
+        if not hasattr(self, "_wage"):
+            self._wage = _role_vector(f, "wage_")
+        by_role = self.counts.sum(axis=1)
+        self.wages_o = wages = by_role @ self._wage
+        returns = o.laundered * f.laundered_return * o.active
+        overhead = f.overhead_share * np.maximum(self.income_o, 0.0)
+        costs = (self.purchase_oc.sum(axis=1) + self.transport_oc.sum(axis=1) + wages
+                 + self.bribes_o + overhead)
+        o.cash += self.income_o + returns - costs
+        o.stress[:] = (o.cash < 0) & o.active
+        # laundering: cash above a reserve, limited by launderers, against AML detection
+        excess = np.maximum(o.cash - f.reserve_weeks * wages, 0.0)
+        capacity = by_role[:, Role.LAUNDERER] * f.launder_capacity
+        placed = np.minimum(f.launder_share * excess, capacity)
+        fee = placed * f.launder_fee
+        home = o.home
+        aml = np.minimum(f.aml_detection * self.state_capacity[home] * self.aml_multiplier[home], 1.0)
+        detected = (placed - fee) * aml
+        o.cash -= placed
+        o.laundered += placed - fee - detected
+        self.aml_seized = float(detected.sum())
+        self.criminal_costs = float(costs.sum() + fee.sum())
+        self.criminal_income = float(self.income_o.sum() + returns.sum())
+        self.ledger.income += self.criminal_income
+        self.ledger.outflow += self.criminal_costs
+        self.ledger.seized += self.aml_seized
+        self._adjust_shipments()
+
+    def _adjust_shipments(self) -> None:
+        """Shipments follow profitability: targets grow while the profit rate of a commodity
+        beats the hurdle rate and shrink otherwise, within the logistics capacity."""
+        t, o = self.pars.transport, self.orgs
+        cost = self.purchase_oc + self.transport_oc
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = np.where(cost > 0, (self.revenue_oc - cost) / cost, 0.0)
+        capacity = self._shipping_capacity(self.counts[:, :, Role.LOGISTICS].sum(axis=1))
+        step = np.exp(t.supply_adjustment * np.clip(rate - t.hurdle_rate, -1.0, 1.0))
+        target = np.where(cost > 0, o.ship_target * step, o.ship_target)
+        o.ship_target[:] = np.clip(target, 0.05 * capacity, capacity)
+
+    # ------------------------------------------------------------- 7 enforcement
+    def _enforcement(self) -> None:
+        e, w, o = self.pars.enforcement, self.world, self.orgs
+        O = o.capacity
+        members_or = self.counts.sum(axis=2).astype(np.float64)
+        regions = w.agency_regions.astype(np.float64)
+        present = (regions @ members_or.T) > 0  # [A, O]
+        investigators = self.agency_budget / e.investigator_cost
+        weight = (o.threat ** self.pars.threat.targeting_exponent) * o.active * present
+        weight = np.where(present & o.active, np.maximum(weight, 1e-9), 0.0)
+        total = weight.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            assigned = np.where(total > 0, investigators[:, None] * weight / total, 0.0)
+        self.investigators_ao = assigned
+        intel = o.intel
+        intel += e.intel_rate * assigned * (1.0 - intel) * (1.0 - self.protect_political) \
+            - e.intel_decay * intel
+        gap = np.maximum(intel[None, :, :] - intel[:, None, :], 0.0)  # [a, b, o]: b above a
+        intel += e.share_rate * (w.agency_partners[:, :, None] * gap).max(axis=1)
+        np.clip(intel, 0.0, 1.0, out=intel)
+        self.intel_or[:] = (intel[:, :, None] * regions[:, None, :]).max(axis=0)
+
+        # hazards for this week's members step
+        i = self.pars.interdiction
+        exposure = _role_vector(e, "exposure_")  # leaders: 0, taken only by cases
+        base = e.arrest_rate * self.enforcement_capacity[None, :] \
+            * (1.0 + i.intel_gain * self.intel_or) * (1.0 - self.protect_seize)
+        self.h_arrest[:] = base[:, :, None] * exposure[None, None, :]
+        self.conviction = self.judicial_capacity[None, :] * (1.0 - self.protect_judicial)
+
+        # cases mature into arrests of the leadership and asset seizures
+        self.case_arrests = 0
+        self.cases = 0
+        self.case_seized = 0.0
+        ripe = (intel > e.case_threshold) & o.active[None, :O]
+        if not ripe.any():
+            return
+        rng = self.streams["enforcement"]
+        draws = rng.random(ripe.shape)
+        m = self.members
+        for a, org in zip(*np.nonzero(ripe & (draws < e.case_rate)), strict=True):
+            self.cases += 1
+            leader = o.leader[org]
+            if leader >= 0 and m.status[leader] == Status.ACTIVE:
+                m.status[leader] = Status.INCARCERATED
+                m.sentence[leader] = int(2 * e.sentence_weeks)
+                self.counts[org, m.region[leader], m.role[leader]] -= 1
+                self.leader_lost[org] = 1
+                self.case_arrests += 1
+            self.case_arrests += arrest_members_of_role(
+                rng, m.n, org, Role.LIEUTENANT, int(e.case_lieutenants), m.status, m.org,
+                m.role, m.region, m.sentence, e.sentence_weeks, self.counts)
+            seized = e.case_asset_share * (max(o.cash[org], 0.0) + o.laundered[org])
+            o.cash[org] -= e.case_asset_share * max(o.cash[org], 0.0)
+            o.laundered[org] -= e.case_asset_share * o.laundered[org]
+            self.case_seized += seized
+            intel[a, org] *= 0.5
+        self.ledger.seized += self.case_seized
+        self.ledger.members_event(incarcerated=self.case_arrests)
+
+    def _recount(self) -> None:
+        m = self.members
+        count_active(m.n, m.status, m.org, m.region, m.role, self.counts)
+
+    # ------------------------------------------------------------- 8 conflict
+    def _conflict(self) -> None:
+        c, o = self.pars.conflict, self.orgs
+        members_or = self.counts.sum(axis=2).astype(np.float64)
+        m_o = members_or.sum(axis=1)
+        lieut = self.counts[:, :, Role.LIEUTENANT].sum(axis=1)
+        need = self.role_share[o.kind, Role.LIEUTENANT] * m_o
+        with np.errstate(invalid="ignore", divide="ignore"):
+            coord = np.where(need > 0, np.minimum(lieut / need, 1.0), 1.0)
+            tot_r = members_or.sum(axis=0)
+            share = np.where(tot_r > 0, members_or / tot_r, 0.0)
+            ptot = self.prev_members_or.sum(axis=0)
+            prev_share = np.where(ptot > 0, self.prev_members_or / ptot, 0.0)
+            shift = np.where(m_o > 0, (np.abs(share - prev_share) * members_or).sum(axis=1) / m_o, 0.0)
+        mlc = c.mid_level_coordination
+        intensity = (1.0 + c.succession_boost * (o.succession > 0)) \
+            * (1.0 - mlc + mlc * coord) * (1.0 + c.power_shift_boost * shift)
+        if not hasattr(self, "_death_exposure"):
+            self._death_exposure = _role_vector(c, "exposure_")
+        lethality = 1.0 + c.arms_lethality * self.guns / self.world.population * 1000.0
+        conflict_hazards(
+            members_or, o.rivalry, o.alliance, c.rivalry_base, o.active, intensity, c.theta,
+            lethality, self._death_exposure, self.h_death, self.expected_deaths_r, self.kills_by_o,
+        )
+
+    # ------------------------------------------------------------- 9 members
+    def _members(self) -> None:
+        e, o, m = self.pars.enforcement, self.orgs, self.members
+        h_exit = e.exit_rate * (1.0 + 2.0 * o.stress)
+        step_members(
+            self.streams["members"], m.n, m.status, m.org, m.role, m.region, m.tenure,
+            m.sentence, self.h_arrest, self.conviction, self.h_death, h_exit,
+            e.sentence_weeks, e.return_prob, o.active, self.counts, self.arrests_or,
+            self.deaths_or, self.member_events, self.leader_lost, o.leader, self.recruiter_pool,
+        )
+        ev = self.member_events
+        self.ledger.members_event(incarcerated=int(ev[1]), died=int(ev[2]), exited=int(ev[3]),
+                                  released=int(ev[4]), returned=int(ev[5]))
+        deaths_r = self.deaths_or.sum(axis=0)
+        self.bystanders_r = self.streams["conflict"].poisson(self.pars.conflict.bystander_ratio * deaths_r)
+        self.homicides_r = deaths_r + self.bystanders_r
+        self.violence_r[:] = self.homicides_r * 52.0 / self.world.population * 1e5
+
+    # ------------------------------------------------------------- 10 leadership
+    def _leadership(self) -> None:
+        c, o, m = self.pars.conflict, self.orgs, self.members
+        rng = self.streams["leadership"]
+        self.removals = int(self.leader_lost.sum())
+        for org in np.nonzero(self.leader_lost)[0]:
+            o.leader[org] = -1
+            o.succession[org] = int(c.succession_weeks)
+            o.cohesion[org] *= 1.0 - c.cohesion_shock
+        self.leader_lost[:] = 0
+        o.cohesion += c.cohesion_recovery * (1.0 - o.cohesion)
+        self.n_splits = 0
+        split_any = False
+        for org in np.nonzero((o.succession > 0) & o.active)[0]:
+            o.succession[org] -= 1
+            if o.succession[org] > 0:
+                continue
+            size = self.counts[org].sum()
+            if size >= 20 and rng.random() < c.split_prob * (1.0 - o.cohesion[org]):
+                self._split(org, rng)
+                split_any = True
+            o.leader[org] = promote_leader(m.n, m.status, m.org, m.role, m.tenure, org)
+        if split_any:
+            self._recount()
+
+    def _split(self, org: int, rng) -> None:
+        """The organization splits: a rival fragment takes half of the home region's members
+        and, with probability one half each, the members of its other regions."""
+        o, m, c = self.orgs, self.members, self.pars.conflict
+        if o.n == o.capacity:
+            self._grow_orgs()
+        new = o.n
+        o.n += 1
+        n_frag = sum(1 for p in o.parent[:new] if p == org) + 1
+        o.names.append(f"{o.names[org]} faction {n_frag}")
+        regions = self.counts[org].sum(axis=1) > 0
+        share_r = np.where(regions & (rng.random(self.R) < 0.5), 1.0, 0.0)
+        share_r[o.home[org]] = 0.5
+        before = self.counts[org].sum() + 0.0
+        moved = split_members(rng, m.n, m.status, m.org, m.region, org, new, share_r)
+        frac = moved / max(before, 1.0)
+        for name in ("kind", "home", "trades", "origin", "risk_ev", "risk_tr"):
+            getattr(o, name)[new] = getattr(o, name)[org]
+        o.active[new] = True
+        o.parent[new] = org
+        o.cohesion[new] = 0.5
+        o.cash[new] = frac * max(o.cash[org], 0.0)
+        o.cash[org] -= o.cash[new]
+        o.ship_target[new] = frac * o.ship_target[org]
+        o.ship_target[org] *= 1.0 - frac
+        o.base_presence[new] = o.base_presence[org] * share_r
+        if o.base_presence[new].sum() > 0:
+            o.base_presence[new] /= o.base_presence[new].sum()
+        o.rivalry[new, :] = o.rivalry[org, :]
+        o.rivalry[:, new] = o.rivalry[:, org]
+        o.alliance[new, :] = 0.5 * o.alliance[org, :]
+        o.alliance[:, new] = 0.5 * o.alliance[:, org]
+        o.rivalry[new, org] = o.rivalry[org, new] = c.split_rivalry
+        o.alliance[new, org] = o.alliance[org, new] = 0.0
+        o.intel[:, new] = o.intel[:, org]
+        o.threat[new] = o.threat[org] * frac
+        o.leader[new] = promote_leader(m.n, m.status, m.org, m.role, m.tenure, new)
+        self.n_splits += 1
+
+    # ------------------------------------------------------------- 11 recruitment
+    def _recruit(self) -> None:
+        r, o, m, w = self.pars.recruitment, self.orgs, self.members, self.world
+        members_or = self.counts.sum(axis=2).astype(np.float64)
+        total_r = members_or.sum(axis=0)
+        sat = np.clip(1.0 - total_r / (r.saturation * w.population), 0.0, 1.0)
+        attract = (r.reference_wage / self.legit_wage) ** r.wage_elasticity
+        with np.errstate(invalid="ignore", divide="ignore"):
+            health = np.where(self.wages_o > 0, np.clip(o.cash / (4.0 * self.wages_o), 0.0, 1.0), 1.0)
+            flow = self.org_region_flow
+            fsum = flow.sum(axis=1, keepdims=True)
+            route = np.where(fsum > 0, flow / fsum, o.base_presence)
+        target = np.where((o.kind == OrgKind.CARTEL)[:, None], 0.5 * o.base_presence + 0.5 * route,
+                          o.base_presence)
+        m_o = members_or.sum(axis=1)
+        lam = r.rate * (m_o * health * o.active)[:, None] * target * (attract * sat)[None, :]
+        new_or = self.streams["recruitment"].poisson(lam)
+        n_new = int(new_or.sum())
+        self.recruits = n_new
+        if n_new == 0:
+            return
+        m.ensure(n_new)
+        counts_ok = self.counts.sum(axis=1)
+        m.n = recruit(
+            self.streams["recruitment"], m.n, new_or, self.role_share, o.kind, counts_ok,
+            self.counts, m.status, m.org, m.role, m.region, m.tenure, m.sentence, m.ties,
+            self.recruiter_pool, int(r.ties_per_recruit),
+        )
+        self.ledger.members_event(recruited=n_new)
+
+    # ------------------------------------------------------------- 12 bookkeeping
+    def _bookkeeping(self) -> None:
+        o, _w, t = self.orgs, self.world, self.week
+        members_or = self.counts.sum(axis=2).astype(np.float64)
+        m_o = members_or.sum(axis=1)
+        gone = o.active & (m_o == 0)
+        if gone.any():
+            self.ledger.abandoned += float(o.cash[gone].sum() + o.laundered[gone].sum())
+            o.cash[gone] = 0.0
+            o.laundered[gone] = 0.0
+            o.active[gone] = False
+        self._threat_scores(members_or, m_o)
+        self._record(members_or, m_o)
+        self.prev_members_or[:] = members_or
+        if self.checks:
+            problems = self.ledger.check(self)
+            if problems:
+                from .model import ConservationError
+
+                raise ConservationError(f"week {t}: " + "; ".join(problems))
+
+    def _threat_scores(self, members_or, m_o) -> None:
+        """Threat score (documented in docs/ODD.md): weighted sum of violence, revenue,
+        corruption reach, transnational reach, and firearms/human trafficking, each scaled by
+        its maximum over active organizations."""
+        o, _w, th = self.orgs, self.world, self.pars.threat
+        o.kills[:] = (1 - EMA) * o.kills + EMA * self.kills_by_o
+        o.revenue[:] = (1 - EMA) * o.revenue + EMA * self.income_o
+        other = ~(np.arange(self.C) == 0)
+        arms = (self.revenue_oc[:, other]).sum(axis=1) if other.any() else 0.0
+        o.arms_people[:] = (1 - EMA) * o.arms_people + EMA * arms
+        corrupt = self.corrupt_otr.sum(axis=(1, 2)).astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            reach = (members_or > 0.01 * m_o[:, None]).sum(axis=1) / self.R
+
+        def scaled(x):
+            x = np.where(o.active, x, 0.0)
+            top = x.max()
+            return x / top if top > 0 else x
+
+        o.threat[:] = (th.w_violence * scaled(o.kills) + th.w_revenue * scaled(o.revenue)
+                       + th.w_corruption * scaled(corrupt) + th.w_reach * scaled(reach)
+                       + th.w_arms_people * scaled(o.arms_people)) * o.active
+
+    def _record(self, members_or, m_o) -> None:
+        w, o, t = self.world, self.orgs, self.week
+        sold0 = self.sold[0]
+        arrivals0 = self.arrivals_ocr[:, 0, :]
+        arr_r = arrivals0.sum(axis=0)
+        mk = w.demand_ref[0] > 0
+        wts = sold0[mk] if sold0[mk].sum() > 0 else w.demand_ref[0][mk]
+        retail = float((self.retail_price[0][mk] * wts).sum() / wts.sum())
+        wts2 = arr_r[mk] if arr_r[mk].sum() > 0 else w.demand_ref[0][mk]
+        wholesale = float((self.wholesale_price[0][mk] * wts2).sum() / wts2.sum())
+        deliveries = arrivals0.sum(axis=1)
+        tot = deliveries.sum()
+        hhi = float(((deliveries / tot) ** 2).sum()) if tot > 0 else 0.0
+        transit = (w.region_roles & ROLE_TRANSIT) != 0
+        route_nodes = int(((self.transit_flow_cr[0] > 0) & transit).sum())
+        src_price = w.origin_price[0][w.origin_price[0] > 0].mean()
+        active = o.active
+        row = {
+            "retail_price": retail,
+            "wholesale_price": wholesale,
+            "consumption": float(sold0.sum()),
+            "supply_shipped": float(self.shipped[0]),
+            "seizures": float(self.seized_cr[0].sum()),
+            "criminal_revenue": self.criminal_income,
+            "criminal_wealth": float((o.cash[active] + o.laundered[active]).sum()),
+            "laundered_assets": float(o.laundered[active].sum()),
+            "frozen_assets": float(o.frozen.sum()),
+            "active_cartels": int((active & (o.kind == OrgKind.CARTEL)).sum()),
+            "active_gangs": int((active & (o.kind == OrgKind.GANG)).sum()),
+            "criminal_members": int(self.ledger.active),
+            "recruits": self.recruits,
+            "arrests": int(self.member_events[0]) + self.case_arrests,
+            "incarcerated": int(self.ledger.incarcerated),
+            "homicides": int(self.homicides_r.sum()),
+            "corruption_rate": float((self.officials.patron >= 0).mean()),
+            "enforcement_spend": float(self.agency_budget.sum() + self.intervention_cost),
+            "market_hhi": hhi,
+            "route_nodes": route_nodes,
+            "intervention_cost": float(self.intervention_cost),
+            "seizure_rate": float(self.seized_cr[0].sum() / self.shipped[0]) if self.shipped[0] > 0 else 0.0,
+            "markup": retail / src_price,
+            "members_killed": int(self.deaths_or.sum()),
+            "bystanders_killed": int(self.bystanders_r.sum()),
+            "officials_caught": int(self.official_events[2]),
+            "leader_removals": self.removals,
+            "splits": self.n_splits,
+            "cases_matured": self.cases,
+            "criminal_costs": self.criminal_costs,
+        }
+        vals = list(row.values())
+        for c in range(1, self.C):
+            mkc = w.demand_ref[c] > 0
+            sc = self.sold[c][mkc]
+            wc = sc if sc.sum() > 0 else w.demand_ref[c][mkc]
+            vals += [float(self.shipped[c]), float(self.seized_cr[c].sum()), float(self.sold[c].sum()),
+                     float((self.retail_price[c][mkc] * wc).sum() / wc.sum())]
+        self.metrics[t] = vals
+        reg = self.region_metrics[t]
+        reg[:, 0] = self.transit_flow_cr[0] + arr_r
+        reg[:, 1] = self.seized_cr[0]
+        reg[:, 2] = self.homicides_r
+        reg[:, 3] = self.corrupt_share_r
+        reg[:, 4] = np.where(mk, self.retail_price[0], np.nan)
+        reg[:, 5] = members_or.sum(axis=0)
+        reg[:, 6] = self.guns / w.population * 1000.0

@@ -1,0 +1,266 @@
+"""Member kernels: arrests, convictions, deaths, exits, releases, recruitment and ties."""
+
+import numpy as np
+from numba import njit
+
+# Codes mirror sim.enums (numba cannot read IntEnum members inside kernels).
+ACTIVE = 1
+INCARCERATED = 2
+DEAD = 3
+EXITED = 4
+LEADER = 0
+LIEUTENANT = 1
+
+
+@njit(cache=True, nogil=True)
+def step_members(
+    rng, n_used, status, org, role, region, tenure, sentence,
+    h_arrest, conviction, h_death, h_exit_o, sentence_mean, return_prob, org_active,
+    counts, arrests_or, deaths_or, events, leader_lost, org_leader, pool,
+):
+    """One week of member life: competing risks for active members, prison terms for the rest.
+
+    Active member i of org o in region r with role k: arrested with hazard ``h_arrest[o,r,k]``
+    (convicted with probability ``conviction[o,r]``, else released at once), killed with
+    ``h_death[o,r,k]``, exits with ``h_exit_o[o]``; one uniform draw decides among them
+    (hazards are small; their sum is capped at 1). Incarcerated members serve their sentence and
+    on release return to their organization with ``return_prob`` if it is still active, else
+    exit. Fills ``counts[o,r,k]`` of active members after the week, ``events``:
+    [arrests, incarcerations, deaths, exits, releases, returns], and ``pool[o, :]``, a
+    scattered sample of each organization's active members (slot chosen by hashing the member
+    index) from which recruiters are drawn.
+    """
+    mask = pool.shape[1] - 1  # pool width is a power of two
+    counts[:] = 0
+    pool[:] = -1
+    arrests_or[:] = 0
+    deaths_or[:] = 0
+    events[:] = 0
+    for i in range(n_used):
+        s = status[i]
+        if s == ACTIVE:
+            o = org[i]
+            r = region[i]
+            k = role[i]
+            ha = h_arrest[o, r, k]
+            hd = h_death[o, r, k]
+            he = h_exit_o[o] if k != LEADER else 0.0  # leaders leave only by force
+            u = rng.random()
+            if u >= ha + hd + he:  # the common case: nothing happens
+                tenure[i] += 1
+                counts[o, r, k] += 1
+                pool[o, (i * 2654435761) & mask] = i
+                continue
+            if u < ha:
+                events[0] += 1
+                arrests_or[o, r] += 1
+                if rng.random() < conviction[o, r]:
+                    status[i] = INCARCERATED
+                    sentence[i] = 1 + int(-sentence_mean * np.log(1.0 - rng.random()))
+                    events[1] += 1
+                    if k == LEADER and org_leader[o] == i:
+                        leader_lost[o] = 1
+                    continue
+            elif u < ha + hd:
+                status[i] = DEAD
+                events[2] += 1
+                deaths_or[o, r] += 1
+                if k == LEADER and org_leader[o] == i:
+                    leader_lost[o] = 1
+                continue
+            elif u < ha + hd + he:
+                status[i] = EXITED
+                events[3] += 1
+                if k == LEADER and org_leader[o] == i:
+                    leader_lost[o] = 1
+                continue
+            tenure[i] += 1
+            counts[o, r, k] += 1
+            pool[o, (i * 2654435761) & mask] = i
+        elif s == INCARCERATED:
+            sentence[i] -= 1
+            if sentence[i] <= 0:
+                events[4] += 1
+                o = org[i]
+                if org_active[o] and rng.random() < return_prob:
+                    status[i] = ACTIVE
+                    events[5] += 1
+                    if role[i] == LEADER:
+                        role[i] = LIEUTENANT  # a released leader comes back as a lieutenant
+                    counts[o, region[i], role[i]] += 1
+                    pool[o, (i * 2654435761) & mask] = i
+                else:
+                    status[i] = EXITED
+
+
+@njit(cache=True, nogil=True)
+def _tie_one_way(ties, x, y, rng):
+    K = ties.shape[1]
+    for s in range(K):
+        if ties[x, s] == y:
+            return
+        if ties[x, s] < 0:
+            ties[x, s] = y
+            return
+    ties[x, rng.integers(0, K)] = y
+
+
+@njit(cache=True, nogil=True)
+def add_tie(ties, a, b, rng):
+    """Tie a and b both ways, overwriting a random slot when a member's list is full."""
+    _tie_one_way(ties, a, b, rng)
+    _tie_one_way(ties, b, a, rng)
+
+
+@njit(cache=True, nogil=True)
+def recruit(
+    rng, n_used, new_or, role_share, org_kind, counts_ok, counts, status, org, role, region,
+    tenure, sentence, ties, pool, ties_per_recruit,
+):
+    """Append the week's recruits (``new_or[o, r]`` people) at slot ``n_used`` onward.
+
+    Each recruit takes the role whose share in the organization is furthest below its target
+    (``role_share[kind, role]``: role-based recovery, D14), ties to a recruiter drawn from the
+    organization's sample ``pool`` (same region if one is found in a few draws) and to the
+    recruiter's contacts (PROTON-OC: recruitment through ties). Returns the new ``n_used``.
+    """
+    O, R = new_or.shape
+    n_roles = role_share.shape[1]
+    K = ties.shape[1]
+    S = pool.shape[1]
+    i = n_used
+    for o in range(O):
+        total = 0
+        for k in range(n_roles):
+            total += counts_ok[o, k]
+        n_pool = 0
+        for s in range(S):
+            if pool[o, s] >= 0:
+                n_pool += 1
+        for r in range(R):
+            for _ in range(new_or[o, r]):
+                best = 1
+                best_gap = -1e18
+                for k in range(1, n_roles):
+                    gap = role_share[org_kind[o], k] * (total + 1) - counts_ok[o, k]
+                    if gap > best_gap:
+                        best_gap = gap
+                        best = k
+                counts_ok[o, best] += 1
+                counts[o, r, best] += 1
+                total += 1
+                status[i] = ACTIVE
+                org[i] = o
+                role[i] = best
+                region[i] = r
+                tenure[i] = 0
+                sentence[i] = 0
+                for s in range(K):
+                    ties[i, s] = -1
+                if n_pool > 0 and ties_per_recruit > 0:
+                    rec = -1
+                    for _t in range(8):
+                        cand = pool[o, rng.integers(0, S)]
+                        if cand < 0 or status[cand] != ACTIVE:
+                            continue
+                        rec = cand
+                        if region[cand] == r:
+                            break
+                    if rec >= 0:
+                        add_tie(ties, i, rec, rng)
+                        extra = ties_per_recruit - 1
+                        for s in range(K):
+                            if extra <= 0:
+                                break
+                            f = ties[rec, s]
+                            if f >= 0 and f != i and status[f] == ACTIVE:
+                                add_tie(ties, i, f, rng)
+                                extra -= 1
+                i += 1
+    return i
+
+
+@njit(cache=True, nogil=True)
+def arrest_members_of_role(rng, n_used, o, k, n_wanted, status, org, role, region, sentence,
+                           sentence_mean, counts):
+    """A matured case: arrest and incarcerate up to ``n_wanted`` active members of org ``o``
+    with role ``k``, chosen at random; ``counts`` is kept current. Returns how many."""
+    m = 0
+    for i in range(n_used):
+        if status[i] == ACTIVE and org[i] == o and role[i] == k:
+            m += 1
+    if m == 0 or n_wanted <= 0:
+        return 0
+    pool = np.empty(m, np.int64)
+    m = 0
+    for i in range(n_used):
+        if status[i] == ACTIVE and org[i] == o and role[i] == k:
+            pool[m] = i
+            m += 1
+    done = 0
+    while done < n_wanted and m > 0:
+        j = rng.integers(0, m)
+        i = pool[j]
+        pool[j] = pool[m - 1]
+        m -= 1
+        status[i] = INCARCERATED
+        sentence[i] = 1 + int(-sentence_mean * np.log(1.0 - rng.random()))
+        counts[o, region[i], k] -= 1
+        done += 1
+    return done
+
+
+@njit(cache=True, nogil=True)
+def count_active(n_used, status, org, region, role, counts):
+    """Recount active members by (organization, region, role)."""
+    counts[:] = 0
+    for i in range(n_used):
+        if status[i] == ACTIVE:
+            counts[org[i], region[i], role[i]] += 1
+
+
+@njit(cache=True, nogil=True)
+def split_members(rng, n_used, status, org, region, old, new, share_r):
+    """Split: each active or incarcerated member of ``old`` in region r joins ``new`` with
+    probability ``share_r[r]``. Returns how many moved."""
+    moved = 0
+    for i in range(n_used):
+        if org[i] == old and (status[i] == ACTIVE or status[i] == INCARCERATED):
+            if share_r[region[i]] > 0.0 and rng.random() < share_r[region[i]]:
+                org[i] = new
+                moved += 1
+    return moved
+
+
+@njit(cache=True, nogil=True)
+def promote_leader(n_used, status, org, role, tenure, o):
+    """Make the longest-serving active lieutenant of ``o`` (else any active member) its leader.
+    Returns the new leader's index or -1 if the organization has no active member."""
+    best = -1
+    best_key = -1
+    for i in range(n_used):
+        if org[i] == o and status[i] == ACTIVE:
+            key = tenure[i] + (1_000_000 if role[i] == LIEUTENANT else 0)
+            if key > best_key:
+                best_key = key
+                best = i
+    if best >= 0:
+        role[best] = LEADER
+    return best
+
+
+@njit(cache=True, nogil=True)
+def init_ties(rng, block_start, ties, per_member):
+    """Initial ties: each member ties to ``per_member`` random members of its own
+    (organization, region) block; blocks are contiguous slot ranges."""
+    for b in range(block_start.shape[0] - 1):
+        a = block_start[b]
+        z = block_start[b + 1]
+        n = z - a
+        if n < 2:
+            continue
+        for i in range(a, z):
+            for _ in range(per_member):
+                j = a + rng.integers(0, n)
+                if j != i:
+                    add_tie(ties, i, j, rng)

@@ -1,0 +1,72 @@
+"""Corruption kernel: bribe offers, acceptance, payment and detection of officials."""
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True)
+def step_officials(
+    rng, region, otype, integrity, salary, patron, org_active, org_can_pay, presence_or,
+    corrupt_share_r, violence_r, detect_r, integrity_mean_r, integrity_conc,
+    offer_rate, bribe_multiple, integrity_weight, penalty_weeks, peer_weight, threat_weight,
+    noise, corrupt_otr, bribes_o, events,
+):
+    """One week for every official.
+
+    Corrupt officials are caught with probability ``detect_r`` and replaced by a new honest
+    official (fresh integrity draw), or stay and are paid ``bribe_multiple * salary`` by their
+    patron; they fall back to honesty when the patron is gone or cannot pay. An honest official
+    receives an offer with probability ``offer_rate`` if organizations are present, from an
+    organization drawn in proportion to its members there, and accepts with the logistic
+    probability of (bribe - integrity cost - expected penalty + peer pull + threat pull) in
+    units of ``noise * salary`` (H00: peer pull makes corruption tip). Fills
+    ``corrupt_otr[o, type, r]``, ``bribes_o`` and ``events`` = [offers, accepted, caught].
+    """
+    O = presence_or.shape[0]
+    R = presence_or.shape[1]
+    corrupt_otr[:] = 0
+    bribes_o[:] = 0.0
+    events[:] = 0
+    tot = np.zeros(R)
+    for r in range(R):
+        for o in range(O):
+            tot[r] += presence_or[o, r]
+    for j in range(region.shape[0]):
+        r = region[j]
+        p = patron[j]
+        if p >= 0:
+            if not org_active[p] or not org_can_pay[p]:
+                patron[j] = -1
+                continue
+            if rng.random() < detect_r[r]:
+                events[2] += 1
+                patron[j] = -1
+                mu = integrity_mean_r[r]
+                integrity[j] = rng.beta(mu * integrity_conc, (1.0 - mu) * integrity_conc)
+                continue
+            bribes_o[p] += bribe_multiple * salary[j]
+            corrupt_otr[p, otype[j], r] += 1
+            continue
+        if tot[r] <= 0.0 or rng.random() >= offer_rate:
+            continue
+        events[0] += 1
+        x = rng.random() * tot[r]
+        o = 0
+        acc = presence_or[0, r]
+        while acc < x and o < O - 1:
+            o += 1
+            acc += presence_or[o, r]
+        if not org_active[o] or not org_can_pay[o]:
+            continue
+        utility = (
+            bribe_multiple
+            - integrity_weight * integrity[j]
+            - detect_r[r] * penalty_weeks
+            + peer_weight * corrupt_share_r[r]
+            + threat_weight * violence_r[r]
+        ) / noise
+        if rng.random() < 1.0 / (1.0 + np.exp(-utility)):
+            patron[j] = o
+            events[1] += 1
+            bribes_o[o] += bribe_multiple * salary[j]
+            corrupt_otr[o, otype[j], r] += 1

@@ -1,0 +1,49 @@
+"""Outcome metrics: names, units and definitions (one row per week in ``timeseries.csv``)."""
+
+from __future__ import annotations
+
+# name: (unit, definition). Prices and volumes refer to the drug market (the world's first
+# commodity); per-commodity columns for the others are added by ``commodity_columns``.
+METRICS: dict[str, tuple[str, str]] = {
+    "retail_price": ("USD/kg", "drug retail price, weighted by consumption across markets"),
+    "wholesale_price": ("USD/kg", "drug wholesale price in consumer markets, weighted by arrivals"),
+    "consumption": ("kg/week", "drug sold at retail"),
+    "supply_shipped": ("kg/week", "drug shipped from source regions"),
+    "seizures": ("kg/week", "drug seized in transit"),
+    "criminal_revenue": ("USD/week", "consumer spending on all illicit commodities plus returns on laundered assets"),
+    "criminal_wealth": ("USD", "cash and laundered assets of active organizations"),
+    "laundered_assets": ("USD", "laundered assets of active organizations"),
+    "frozen_assets": ("USD", "assets frozen by sanctions"),
+    "active_cartels": ("count", "active transnational organizations"),
+    "active_gangs": ("count", "active local gangs"),
+    "criminal_members": ("persons", "active members"),
+    "recruits": ("persons/week", "new members"),
+    "arrests": ("persons/week", "members arrested (street arrests and matured cases)"),
+    "incarcerated": ("persons", "members in prison"),
+    "homicides": ("persons/week", "members killed in conflict plus bystanders"),
+    "corruption_rate": ("share", "officials on an organization's payroll"),
+    "enforcement_spend": ("USD/week", "agency budgets plus intervention costs"),
+    "market_hhi": ("0-1", "Herfindahl index of drug deliveries by organization"),
+    "route_nodes": ("count", "distinct transit regions carrying drug flow"),
+    "intervention_cost": ("USD/week", "cost of active interventions"),
+    "seizure_rate": ("share", "drug seized over drug shipped"),
+    "markup": ("ratio", "retail price over mean source price of the drug"),
+    "members_killed": ("persons/week", "members killed in conflict"),
+    "bystanders_killed": ("persons/week", "non-members killed in criminal conflict"),
+    "officials_caught": ("persons/week", "corrupt officials detected and replaced"),
+    "leader_removals": ("count/week", "leaders arrested or killed"),
+    "splits": ("count/week", "organizations that split after a succession"),
+    "cases_matured": ("count/week", "investigations that ended in arrests"),
+    "criminal_costs": ("USD/week", "purchases, transport, wages, bribes and laundering fees"),
+}
+
+COMMODITY_FIELDS = ("shipped", "seized", "sold", "price")
+
+
+def commodity_columns(commodity_names: list[str]) -> list[str]:
+    """Extra columns for every commodity after the first (the drug market)."""
+    return [f"{c}_{f}" for c in commodity_names[1:] for f in COMMODITY_FIELDS]
+
+
+REGION_FIELDS = ("drug_volume", "seizures", "homicides", "corruption_rate", "retail_price",
+                 "members", "guns_per_1000")

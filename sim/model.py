@@ -1,0 +1,264 @@
+"""The tocsim model: a Mesa model whose agents are numpy arrays updated by Numba kernels."""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+import numpy as np
+
+from . import kernels as _k  # noqa: F401  (documents where the arithmetic lives)
+from ._processes import Processes
+from .agents import (
+    Members,
+    Officials,
+    Organizations,
+    init_members,
+    nearest_origins,
+    role_share_table,
+)
+from .enums import N_OFFICIAL_TYPES, N_ROLES, Role
+from .ledger import Ledger
+from .metrics import METRICS, commodity_columns
+from .params import as_namespace
+from .rng import streams
+
+
+class ConservationError(RuntimeError):
+    """A bookkeeping identity (drug mass, members, money) failed: a bug, never bad input."""
+
+
+class TocModel(Processes, mesa.Model):
+    """Illicit markets, criminal organizations, officials and agencies, week by week.
+
+    Build it from a validated :class:`~sim.scenario.Scenario`; ``run()`` advances all weeks and
+    ``metrics_frame()`` returns the weekly metrics. See ``step`` for the weekly order.
+    """
+
+    def __init__(self, scenario, *, checks: bool | None = None):
+        super().__init__(rng=scenario.seed)
+        self.config = scenario
+        self.world = w = scenario.world
+        self.pars = pars = as_namespace(scenario.params)
+        self.checks = bool(pars.run.conservation_checks) if checks is None else checks
+        self.streams = streams(scenario.seed)
+        R, E, C, A = w.n_regions, w.n_edges, len(w.commodity_names), len(w.agency_names)
+        O0 = len(w.org_names)
+        self.R, self.E, self.C, self.A = R, E, C, A
+        self.week = 0
+
+        order = np.argsort(w.edge_from, kind="stable")
+        self.adj_edge = order.astype(np.int32)
+        self.adj_start = np.searchsorted(w.edge_from[order], np.arange(R + 1)).astype(np.int64)
+
+        init = self.streams["init"]
+        self.orgs = Organizations(w, E, A, capacity=max(2 * O0, O0 + 32))
+        nearest_origins(w, self.orgs)
+        self.members: Members = init_members(w, pars, init)
+        self.orgs.leader[:O0] = self.members.initial_leaders
+        self.officials = Officials(w, pars, init)
+        self.role_share = role_share_table(pars)
+
+        # Levers: effective capacities that interventions change (never output metrics).
+        self.enforcement_capacity = w.enforcement_capacity.copy()
+        self.judicial_capacity = w.judicial_capacity.copy()
+        self.state_capacity = w.state_capacity.copy()
+        self.legit_wage = w.legit_wage.copy()
+        self.demand_ref = w.demand_ref.copy()
+        self.edge_extra_hazard = np.zeros(E)
+        self.agency_budget = w.agency_budget.copy()
+        self.aml_multiplier = np.ones(R)
+        self.detection_multiplier = np.ones(R)
+        self.intervention_cost = 0.0
+
+        # Markets.
+        self.stock = np.zeros((C, R))
+        self.retail_price = w.price_ref.copy()
+        self.wholesale_price = self.retail_price.copy()
+        self.guns = w.guns_per_1000 * w.population / 1000.0
+        self.value_at_risk = np.array(
+            [w.price_ref[c][w.demand_ref[c] > 0].mean() for c in range(C)]
+        )
+        self.prev_members_or = np.zeros((self.orgs.capacity, R))
+        self.corrupt_share_r = np.zeros(R)
+        self.violence_r = np.zeros(R)  # homicides per 100k residents per year (last week)
+
+        self._alloc_work()
+        self._init_agencies()
+        self.prev_members_or[:] = self.counts.sum(axis=2)
+        sf = pars.market.sell_fraction
+        self.stock[:] = np.where(w.retail_by_dealers[:, None], w.demand_ref * (1 - sf) / sf, 0.0)
+        self._init_shipping()
+        self._init_corruption()
+        self.ledger = Ledger(self)
+        n_cols = len(self.metric_names)
+        self.metrics = np.full((scenario.weeks, n_cols), np.nan)
+        self.region_metrics = np.full((scenario.weeks, R, 7), np.nan)
+        self.interventions = []  # filled by sim.interventions when levers are scheduled
+
+    # ------------------------------------------------------------------ set-up helpers
+    @property
+    def metric_names(self) -> list[str]:
+        return list(METRICS) + commodity_columns(self.world.commodity_names)
+
+    def _alloc_work(self) -> None:
+        """(Re)allocate work arrays sized by organization capacity."""
+        O, R, E, C = self.orgs.capacity, self.R, self.E, self.C
+        self.counts = np.zeros((O, R, N_ROLES), np.int64)
+        self.arrests_or = np.zeros((O, R), np.int64)
+        self.deaths_or = np.zeros((O, R), np.int64)
+        self.member_events = np.zeros(6, np.int64)
+        self.leader_lost = np.zeros(O, np.int8)
+        self.h_arrest = np.zeros((O, R, N_ROLES))
+        self.h_death = np.zeros((O, R, N_ROLES))
+        self.expected_deaths_r = np.zeros(R)
+        self.kills_by_o = np.zeros(O)
+        self.shipped = np.zeros(C)
+        self.seized_cr = np.zeros((C, R))
+        self.arrivals_ocr = np.zeros((O, C, R))
+        self.transit_flow_cr = np.zeros((C, R))
+        self.org_region_flow = np.zeros((O, R))
+        self.edge_flow = np.zeros(E)
+        self.edge_flow_prev = np.zeros(E)
+        self.purchase_oc = np.zeros((O, C))
+        self.transport_oc = np.zeros((O, C))
+        self.route_risk = np.zeros((O, C, R))
+        self.sold = np.zeros((C, R))
+        self.corrupt_otr = np.zeros((O, N_OFFICIAL_TYPES, self.R), np.int64)
+        self.bribes_o = np.zeros(O)
+        self.official_events = np.zeros(3, np.int64)
+        self.recruiter_pool = np.full((O, 64), -1, np.int64)
+        self.route_share = np.zeros((O, R))
+        self.protect_seize = np.zeros((O, R))
+        self.protect_judicial = np.zeros((O, R))
+        self.protect_political = np.zeros(O)
+        self.intel_or = np.zeros((O, R))
+
+    def _grow_orgs(self) -> None:
+        old = self.orgs.capacity
+        self.orgs.grow()
+        prev = self.prev_members_or
+        keep = {n: getattr(self, n) for n in ("counts", "route_share", "edge_flow_prev")}
+        self._alloc_work()
+        self.counts[:old] = keep["counts"]
+        self.route_share[:old] = keep["route_share"]
+        self.edge_flow_prev[:] = keep["edge_flow_prev"]
+        self.prev_members_or = np.zeros((self.orgs.capacity, self.R))
+        self.prev_members_or[:old] = prev
+        for name in ("income_o", "revenue_oc", "wages_o"):  # this week's per-org results
+            a = getattr(self, name)
+            b = np.zeros((self.orgs.capacity,) + a.shape[1:])
+            b[:old] = a
+            setattr(self, name, b)
+
+    def _init_agencies(self) -> None:
+        w, orgs = self.world, self.orgs
+        O0 = orgs.n
+        members_or = w.org_presence
+        for a in range(self.A):
+            present = (members_or[:O0] * w.agency_regions[a]).sum(axis=1) > 0
+            orgs.intel[a, :O0] = np.where(present, self.pars.structure.initial_intel, 0.0)
+        self._recount()
+        rng = self.streams["init"]
+        for org in range(O0):  # initial recruiter pools: a random sample of each organization
+            idx = np.nonzero(self.members.org[: self.members.n] == org)[0]
+            take = rng.choice(idx, size=min(idx.size, self.recruiter_pool.shape[1]), replace=False)
+            self.recruiter_pool[org, : take.size] = take
+
+    def _init_shipping(self) -> None:
+        """Start shipping at capacity; seed wholesale prices from the retail reference."""
+        self._update_wholesale_prices(np.zeros(self.R))
+        logistics = self.counts[:, :, Role.LOGISTICS].sum(axis=1)
+        self.orgs.ship_target[:] = self._shipping_capacity(logistics)
+
+    def _shipping_capacity(self, logistics: np.ndarray) -> np.ndarray:
+        w = self.world
+        cap = logistics[:, None] * self.pars.transport.capacity_per_trafficker
+        return cap * w.capacity_share[None, :] / np.maximum(w.transport_weight, 1e-12)[None, :] \
+            * self.orgs.trades
+
+    def _init_corruption(self) -> None:
+        """Initial corruption: every official where organizations operate gets one offer."""
+        off, rng = self.officials, self.streams["init"]
+        members_or = self.counts.sum(axis=2).astype(np.float64)
+        tot = members_or.sum(axis=0)
+        c = self.pars.corruption
+        detect = c.detection_rate * self.judicial_capacity
+        for j in range(off.n):
+            r = off.region[j]
+            if tot[r] <= 0:
+                continue
+            u = (c.bribe_multiple - c.integrity_weight * off.integrity[j]
+                 - detect[r] * c.penalty_weeks) / c.noise
+            if rng.random() < 1.0 / (1.0 + math.exp(-u)):
+                off.patron[j] = rng.choice(members_or.shape[0], p=members_or[:, r] / tot[r])
+        self._update_corruption_state()
+
+    # ------------------------------------------------------------------ the week
+    def step(self) -> None:
+        """Advance one week. The order of the weekly cycle:
+
+        1. Interventions act: they change capacities, budgets and probabilities.
+        2. Sourcing and route choice: each organization buys at its origin, picks least
+           risk-adjusted-cost paths over the corridors and splits volume over markets.
+        3. Interdiction: lots cross corridors and are seized; organizations learn risk.
+        4. Markets: retail prices clear supply against demand; wholesale prices follow from
+           the retail markup and dealers' risk; firearms add to regional gun stocks.
+        5. Corruption: offers, acceptance, bribes, detection; protection is updated.
+        6. Finance: revenue, purchases, transport, wages, bribes; laundering against AML.
+        7. Enforcement: agencies assign investigators by threat, build and share
+           intelligence, and cases mature into arrests of leaders and lieutenants and
+           asset seizures.
+        8. Conflict: killing hazards between organizations sharing regions.
+        9. Members: arrests and convictions, deaths, exits, releases.
+        10. Leadership: successions start when leaders fall, and end in a promotion or a split.
+        11. Recruitment: from regional populations by criminal versus legitimate pay, with
+            saturation; roles by deficit; ties to recruiters.
+        12. Bookkeeping: presence, threat scores, dissolution, metrics, conservation checks.
+        """
+        t = self.week
+        for iv in self.interventions:
+            iv.apply(self, t)
+        self._ship()
+        self._clear_markets()
+        self._corruption()
+        self._finance()
+        self._enforcement()
+        self._conflict()
+        self._members()
+        self._leadership()
+        self._recruit()
+        self._bookkeeping()
+        self.week += 1
+
+    def run(self, weeks: int | None = None, progress=None) -> TocModel:
+        """Run ``weeks`` (default: the scenario's) weeks; ``progress(done, total)`` if given."""
+        total = self.config.weeks if weeks is None else weeks
+        for i in range(total):
+            self.step()
+            if progress is not None:
+                progress(i + 1, total)
+        return self
+
+    # ------------------------------------------------------------------ results
+    def metrics_frame(self):
+        """Weekly metrics as a pandas DataFrame (column ``week`` then the metrics)."""
+        import pandas as pd
+
+        n = self.week
+        df = pd.DataFrame(self.metrics[:n], columns=self.metric_names)
+        df.insert(0, "week", np.arange(n))
+        return df
+
+    def regions_frame(self):
+        """Per region and week: drug volume, seizures, homicides, corruption, price, ..."""
+        import pandas as pd
+
+        from .metrics import REGION_FIELDS
+
+        n, R = self.week, self.R
+        data = self.region_metrics[:n].reshape(n * R, -1)
+        df = pd.DataFrame(data, columns=list(REGION_FIELDS))
+        df.insert(0, "region", np.tile(self.world.region_names, n))
+        df.insert(0, "week", np.repeat(np.arange(n), R))
+        return df

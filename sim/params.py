@@ -1,0 +1,223 @@
+"""Model parameters: every one declared once, with default, unit, valid range and source.
+
+A scenario overrides them under ``params:`` with the same nesting (``recruitment.rate``).
+Sources refer to ``docs/REFERENCES.md`` (copied from the project's shared references):
+PC23 = Prieto-Curiel, Campedelli & Hope (2023); M19 = Magliocca et al. (2019);
+RK86 = Reuter & Kleiman (1986); CR = Caulkins & Reuter; NRC01 = National Research Council
+(2001); BMG06 = Becker, Murphy & Grossman (2006); C15 = Calderon et al. (2015);
+P15 = Phillips (2015); LP18 = Lindo & Padilla-Romo (2018); D14 = Duijn et al. (2014);
+H00 = Hammond (2000); Pol20 = Pol (2020); D15 = Dell (2015). "assumption" marks a value
+chosen for the model that the literature does not pin down; it is a calibration target.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Param:
+    default: float
+    unit: str
+    lo: float
+    hi: float
+    source: str
+    doc: str
+    kind: type = float
+
+
+P = Param
+# fmt: off
+PARAMS: dict[str, dict[str, Param]] = {
+    "market": {
+        "sell_fraction":      P(0.5,    "1/week",   0.05, 1.0,  "assumption (about two weeks of retail inventory)", "share of the retail stock offered each week"),
+        "price_floor":        P(0.05,   "x ref",    0.001, 1.0, "assumption", "lowest retail price as a multiple of the reference price"),
+        "price_cap":          P(20.0,   "x ref",    1.0, 1000.0, "assumption", "highest retail price as a multiple of the reference price"),
+        "retail_markup":      P(2.5,    "ratio",    0.2, 10.0,  "REFERENCES: US wholesale 20-28k vs retail 80-100k USD/kg; CR", "base retail markup over wholesale (P_r/P_w - 1)"),
+        "dealer_risk_markup": P(4.0,    "ratio per annual arrest prob.", 0.0, 100.0, "RK86 (risks and prices)", "extra retail markup per unit of dealers' annual arrest probability"),
+        "dealer_capacity":    P(4.0,    "unit/dealer/week", 0.01, 100.0, "assumption", "retail units one street dealer can sell per week (drug units; other commodities scale by their lot size)"),
+    },
+    "transport": {
+        "cost_land":          P(1.2,    "USD/kg/km", 0.0, 20.0, "assumption; price chain in REFERENCES", "base transport cost over land"),
+        "cost_sea":           P(0.6,    "USD/kg/km", 0.0, 20.0, "assumption; price chain in REFERENCES", "base transport cost by sea"),
+        "cost_air":           P(3.0,    "USD/kg/km", 0.0, 50.0, "assumption; price chain in REFERENCES", "base transport cost by air"),
+        "capacity_per_trafficker": P(1.6, "kg/member/week", 0.01, 50.0, "assumption (calibrated to a flow near reference demand)", "drug units one logistics member moves per week"),
+        "hurdle_rate":        P(0.2,    "share",    0.0, 10.0,  "assumption", "profit rate below which an organization ships less of a commodity"),
+        "supply_adjustment":  P(0.1,    "1/week",   0.0, 1.0,   "assumption", "speed at which shipments follow profitability"),
+        "congestion_cost":    P(0.5,    "x dest. value", 0.0, 10.0, "assumption", "route cost added per unit of corridor over-capacity last week"),
+        "risk_aversion":      P(1.0,    "ratio",    0.0, 10.0,  "M19 (risk premium added to transport cost)", "weight of expected loss in route cost"),
+        "risk_memory":        P(0.95,   "1/week",   0.0, 0.999, "M19 (time-discounted event counts)", "weekly discount of remembered seizures and crossings"),
+        "risk_prior_events":  P(0.1,    "lots",     0.0, 10.0,  "M19 (prior (events+2)/(time+2.5)), rescaled", "prior seizures in perceived risk"),
+        "risk_prior_trials":  P(2.0,    "lots",     0.01, 100.0, "M19, rescaled", "prior crossings in perceived risk"),
+    },
+    "interdiction": {
+        "rate_land":          P(0.13,   "1/crossing", 0.0, 5.0, "calibrated: 20-35% of flow seized (M19 target 0.25-0.34)", "seizure hazard of a lot crossing into a land region at enforcement capacity 1"),
+        "rate_sea":           P(0.2,    "1/crossing", 0.0, 5.0, "calibrated as rate_land", "seizure hazard by sea"),
+        "rate_air":           P(0.25,   "1/crossing", 0.0, 5.0, "calibrated as rate_land", "seizure hazard by air"),
+        "intel_gain":         P(1.0,    "ratio",    0.0, 10.0,  "assumption", "extra seizure and arrest hazard per unit of intelligence on the organization"),
+        "protection_max":     P(0.8,    "share",    0.0, 1.0,   "assumption; H00", "largest cut in seizure/prosecution hazard that corrupt officials give"),
+        "protection_half":    P(3.0,    "officials", 0.1, 100.0, "assumption", "corrupt officials of a type in a region that give half of protection_max"),
+    },
+    "finance": {
+        "wage_leader":        P(20000.0, "USD/week", 0.0, 1e6,  "assumption", "pay of a leader"),
+        "wage_lieutenant":    P(3000.0, "USD/week", 0.0, 1e6,   "assumption", "pay of a lieutenant"),
+        "wage_logistics":     P(800.0,  "USD/week", 0.0, 1e5,   "assumption", "pay of a trafficker"),
+        "wage_enforcer":      P(500.0,  "USD/week", 0.0, 1e5,   "assumption", "pay of an enforcer"),
+        "wage_launderer":     P(1200.0, "USD/week", 0.0, 1e5,   "assumption", "pay of a money launderer"),
+        "wage_dealer":        P(300.0,  "USD/week", 0.0, 1e5,   "assumption", "pay of a street dealer (besides retail margin kept by the org)"),
+        "launder_share":      P(0.3,    "1/week",   0.0, 1.0,   "assumption", "share of cash above the reserve offered for laundering each week"),
+        "launder_capacity":   P(250000.0, "USD/launderer/week", 0.0, 1e9, "assumption", "cash one launderer can place per week"),
+        "launder_fee":        P(0.15,   "share",    0.0, 0.9,   "assumption (fees of 10-20% reported)", "cost of laundering"),
+        "aml_detection":      P(0.001,  "share",    0.0, 1.0,   "Pol20 (<0.1% of criminal finances touched)", "share of laundered flow detected and seized at state capacity 1"),
+        "overhead_share":     P(0.5,    "share of revenue", 0.0, 1.0, "assumption; CR (most retail value pays low-level labour)", "operating costs outside the modelled payroll: vehicles, storage, weapons, associates, members' spending"),
+        "reserve_weeks":      P(8.0,    "weeks",    0.0, 520.0, "assumption", "wage bill kept in cash before laundering"),
+        "laundered_return":   P(0.0008, "1/week",   0.0, 0.01,  "assumption (~4%/yr)", "weekly return on laundered assets"),
+    },
+    "recruitment": {
+        "rate":               P(2.527e-3, "1/member/week", 0.0, 0.05, "PC23 (rho)", "recruits per active member per week at reference conditions"),
+        "saturation":         P(0.01,   "share",    1e-5, 0.5,  "assumption; PC23 (saturation term)", "largest share of a region's population that crime can enlist"),
+        "wage_elasticity":    P(1.0,    "ratio",    0.0, 5.0,   "assumption; PROTON-OC", "elasticity of recruitment to criminal over legitimate pay"),
+        "reference_wage":     P(150.0,  "USD/week", 1.0, 1e4,   "assumption", "legitimate wage at which the rate applies unchanged"),
+        "ties_per_recruit":   P(2.0,    "ties",     0.0, 8.0,   "assumption; PROTON-OC (recruitment through ties)", "network ties a new member forms"),
+    },
+    "enforcement": {
+        "arrest_rate":        P(2.0e-3, "1/member/week", 0.0, 0.05, "calibrated: convictions ~3%/yr of members (PC23: ~5,700 incapacitated/yr of ~175,000)", "arrest hazard at enforcement capacity 1 and no intelligence"),
+        "exposure_dealer":    P(2.0,    "ratio",    0.0, 20.0,  "assumption", "arrest exposure of street dealers"),
+        "exposure_logistics": P(1.0,    "ratio",    0.0, 20.0,  "assumption", "arrest exposure of traffickers"),
+        "exposure_enforcer":  P(1.2,    "ratio",    0.0, 20.0,  "assumption", "arrest exposure of enforcers"),
+        "exposure_launderer": P(0.4,    "ratio",    0.0, 20.0,  "assumption", "arrest exposure of launderers"),
+        "exposure_lieutenant": P(0.4,   "ratio",    0.0, 20.0,  "assumption", "arrest exposure of lieutenants"),
+        "sentence_weeks":     P(156.0,  "weeks",    1.0, 2600.0, "assumption", "mean prison sentence"),
+        "return_prob":        P(0.5,    "prob.",    0.0, 1.0,   "assumption", "probability a released member returns to an active organization"),
+        "exit_rate":          P(4e-4,   "1/week",   0.0, 0.05,  "assumption (~2%/yr)", "voluntary exit hazard"),
+        "investigator_cost":  P(3000.0, "USD/week", 1.0, 1e6,   "assumption", "cost of one investigator"),
+        "intel_rate":         P(2e-4,   "1/investigator/week", 0.0, 0.1, "assumption", "intelligence gained per investigator-week on an organization"),
+        "intel_decay":        P(0.01,   "1/week",   0.0, 1.0,   "assumption", "weekly decay of intelligence"),
+        "share_rate":         P(0.3,    "share",    0.0, 1.0,   "assumption", "share of a partner's intelligence passed on each week"),
+        "case_threshold":     P(0.5,    "intel",    0.0, 1.0,   "assumption", "intelligence at which a case against the leadership can mature"),
+        "case_rate":          P(0.005,  "1/week",   0.0, 1.0,   "assumption", "weekly probability a case above threshold ends in arrests"),
+        "case_lieutenants":   P(3.0,    "members",  0.0, 100.0, "assumption", "lieutenants arrested with a matured case"),
+        "case_asset_share":   P(0.3,    "share",    0.0, 1.0,   "assumption", "share of cash and laundered assets seized with a matured case"),
+    },
+    "conflict": {
+        "theta":              P(1.549e-8, "1/member pair/week", 0.0, 1e-4, "PC23 (published theta), applied to pairs sharing a region", "killing rate between members of rival organizations sharing a region"),
+        "rivalry_base":       P(1.0,    "ratio",    0.0, 10.0,  "PC23 (K=(rivalry+1)/(alliance+1))", "rivalry between organizations with no recorded tie"),
+        "succession_boost":   P(2.0,    "ratio",    0.0, 20.0,  "C15, P15, LP18", "extra violence multiplier while an organization's succession is under way"),
+        "succession_weeks":   P(26.0,   "weeks",    1.0, 260.0, "C15 (violence concentrated in ~6 months)", "length of a succession"),
+        "split_prob":         P(0.6,    "prob.",    0.0, 1.0,   "C15, P15 (fragmentation)", "probability a succession ends in a split, times (1 - cohesion)"),
+        "cohesion_shock":     P(0.6,    "share",    0.0, 1.0,   "assumption", "cohesion lost when the leader is removed"),
+        "cohesion_recovery":  P(0.02,   "1/week",   0.0, 1.0,   "assumption", "weekly recovery of cohesion toward 1"),
+        "mid_level_coordination": P(0.5, "share",   0.0, 1.0,   "REFERENCES (mid-level arrests: short-run dip)", "share of an organization's violence that needs lieutenants to organize"),
+        "exposure_leader":    P(0.2,    "ratio",    0.0, 10.0,  "assumption", "relative risk of being killed: leaders"),
+        "exposure_lieutenant": P(0.6,   "ratio",    0.0, 10.0,  "assumption", "relative risk of being killed: lieutenants"),
+        "exposure_logistics": P(0.8,    "ratio",    0.0, 10.0,  "assumption", "relative risk of being killed: traffickers"),
+        "exposure_enforcer":  P(1.5,    "ratio",    0.0, 10.0,  "assumption", "relative risk of being killed: enforcers"),
+        "exposure_launderer": P(0.3,    "ratio",    0.0, 10.0,  "assumption", "relative risk of being killed: launderers"),
+        "exposure_dealer":    P(1.0,    "ratio",    0.0, 10.0,  "assumption", "relative risk of being killed: dealers"),
+        "split_rivalry":      P(5.0,    "ratio",    0.0, 50.0,  "C15 (fragments fight their parent)", "rivalry between a fragment and its parent organization"),
+        "arms_lethality":     P(0.05,   "per gun/1000 residents", 0.0, 10.0, "assumption", "extra lethality per trafficked firearm per 1000 residents"),
+        "firearm_decay":      P(0.003,  "1/week",   0.0, 1.0,   "assumption (half-life ~4.4 years)", "weekly loss of trafficked firearms from circulation"),
+        "bystander_ratio":    P(2.0,    "victims/member killed", 0.0, 20.0, "PC23 (cartel deaths ~10% of homicides and missing persons)", "homicides of non-members per member killed"),
+        "power_shift_boost":  P(5.0,    "ratio",    0.0, 100.0, "assumption", "extra violence per unit of weekly change in an organization's regional share"),
+    },
+    "corruption": {
+        "offer_rate":         P(0.01,   "1/official/week", 0.0, 1.0, "assumption", "probability an honest official in a region with organizations receives an offer"),
+        "bribe_multiple":     P(2.0,    "x salary", 0.0, 100.0, "M19 (bribes ~30% of rents), assumption", "weekly bribe as a multiple of the official's salary"),
+        "integrity_weight":   P(4.0,    "x salary", 0.0, 100.0, "H00, assumption", "moral cost of accepting, per unit of integrity, in salaries"),
+        "penalty_weeks":      P(104.0,  "weeks of salary", 0.0, 2600.0, "assumption", "loss if caught"),
+        "detection_rate":     P(0.03,   "1/week",   0.0, 1.0,   "assumption", "weekly probability a corrupt official is caught at judicial capacity 1"),
+        "peer_weight":        P(3.0,    "x salary", 0.0, 100.0, "H00 (tipping)", "acceptance pull of the share of corrupt peers in the region"),
+        "threat_weight":      P(0.02,    "x salary per homicide/100k/yr", 0.0, 100.0, "REFERENCES (plata o plomo)", "acceptance pull of local violence"),
+        "noise":              P(1.0,    "x salary", 0.01, 100.0, "assumption", "scale of the logistic acceptance noise"),
+        "official_pay_ratio": P(2.0,    "x legit wage", 0.1, 20.0, "assumption", "official salary as a multiple of the region's legitimate wage"),
+    },
+    "threat": {
+        "w_violence":         P(0.3,    "weight",   0.0, 1.0,   "documented threat score", "weight of violence"),
+        "w_revenue":          P(0.25,   "weight",   0.0, 1.0,   "documented threat score", "weight of revenue"),
+        "w_corruption":       P(0.2,    "weight",   0.0, 1.0,   "documented threat score", "weight of corruption reach"),
+        "w_reach":            P(0.15,   "weight",   0.0, 1.0,   "documented threat score", "weight of transnational reach"),
+        "w_arms_people":      P(0.1,    "weight",   0.0, 1.0,   "documented threat score", "weight of firearms and human trafficking"),
+        "targeting_exponent": P(1.0,    "ratio",    0.0, 5.0,   "assumption", "how strongly agencies focus investigators on the top threats"),
+    },
+    "structure": {
+        "cartel_lieutenant":  P(0.03,   "share",    0.0, 0.5,   "assumption; D14 (role-based structure)", "target share of lieutenants in a cartel"),
+        "cartel_logistics":   P(0.30,   "share",    0.0, 1.0,   "assumption", "target share of traffickers in a cartel"),
+        "cartel_enforcer":    P(0.30,   "share",    0.0, 1.0,   "assumption", "target share of enforcers in a cartel"),
+        "cartel_launderer":   P(0.04,   "share",    0.0, 1.0,   "assumption", "target share of money launderers in a cartel"),
+        "cartel_dealer":      P(0.33,   "share",    0.0, 1.0,   "assumption", "target share of street dealers in a cartel"),
+        "gang_lieutenant":    P(0.05,   "share",    0.0, 0.5,   "assumption", "target share of lieutenants in a gang"),
+        "gang_logistics":     P(0.05,   "share",    0.0, 1.0,   "assumption", "target share of traffickers in a gang"),
+        "gang_enforcer":      P(0.40,   "share",    0.0, 1.0,   "assumption", "target share of enforcers in a gang"),
+        "gang_launderer":     P(0.01,   "share",    0.0, 1.0,   "assumption", "target share of money launderers in a gang"),
+        "gang_dealer":        P(0.49,   "share",    0.0, 1.0,   "assumption", "target share of street dealers in a gang"),
+        "initial_ties":       P(2, "ties/member", 0, 6, "assumption", "ties each initial member forms inside its organization and region", int),
+        "initial_intel":      P(0.1,    "intel",    0.0, 1.0,   "assumption", "agencies' initial intelligence on organizations in their jurisdiction"),
+    },
+    "run": {
+        "conservation_checks": P(1, "flag", 0, 1, "engineering", "check drug mass, members and money every week", int),
+        "route_update_weeks": P(1, "weeks", 1, 52, "engineering", "weeks between route recomputations", int),
+    },
+}
+# fmt: on
+
+
+def defaults() -> dict[str, dict[str, Any]]:
+    """Nested dict of default values."""
+    return {g: {k: p.kind(p.default) for k, p in grp.items()} for g, grp in PARAMS.items()}
+
+
+def check_overrides(overrides: Any, where: str = "params") -> list[str]:
+    """Return one message per problem in a nested override dict (unknown keys, types, ranges)."""
+    errors: list[str] = []
+    if overrides is None:
+        return errors
+    if not isinstance(overrides, dict):
+        return [f"{where}: expected a mapping of parameter groups"]
+    for group, values in overrides.items():
+        if group not in PARAMS:
+            errors.append(f"{where}.{group}: unknown parameter group; valid: {', '.join(PARAMS)}")
+            continue
+        if not isinstance(values, dict):
+            errors.append(f"{where}.{group}: expected a mapping of parameters")
+            continue
+        for name, value in values.items():
+            path = f"{where}.{group}.{name}"
+            if name not in PARAMS[group]:
+                errors.append(f"{path}: unknown parameter; valid: {', '.join(PARAMS[group])}")
+                continue
+            errors.extend(check_value(PARAMS[group][name], value, path))
+    return errors
+
+
+def check_value(p: Param, value: Any, path: str) -> list[str]:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return [f"{path}: expected a number, got {value!r}"]
+    if p.kind is int and float(value) != int(value):
+        return [f"{path}: expected an integer, got {value!r}"]
+    if not (p.lo <= value <= p.hi):
+        return [f"{path}: {value} is out of range [{p.lo:g}, {p.hi:g}] ({p.unit})"]
+    return []
+
+
+def merge(base: dict, overrides: dict | None) -> dict:
+    """Deep-merge ``overrides`` into a copy of ``base``."""
+    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in base.items()}
+    for k, v in (overrides or {}).items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def as_namespace(values: dict[str, dict[str, Any]]) -> SimpleNamespace:
+    """Attribute access for kernels' callers: ``pars.recruitment.rate``."""
+    return SimpleNamespace(**{g: SimpleNamespace(**v) for g, v in values.items()})
+
+
+def lookup(path: str) -> Param:
+    """The declaration of a dotted parameter path (``recruitment.rate``)."""
+    group, _, name = path.partition(".")
+    return PARAMS[group][name]

@@ -1,0 +1,208 @@
+"""Scenario files: loading, inheritance (``extends:``), ``--set`` overrides and validation.
+
+A scenario is YAML with these keys (all but ``name`` optional)::
+
+    name: baseline
+    description: what question it answers
+    extends: other.yaml        # inherit; this file's keys override, interventions append
+    seed: 42
+    weeks: 520
+    world: default             # or a YAML path, or {base:, regions: CSV, corridors: CSV}
+    params: {recruitment: {rate: 0.003}}   # nested overrides, each one validated
+    interventions: []          # scheduled policy levers (see sim/interventions)
+
+Every problem is reported as ``FILE: field.path: what is wrong``; loading raises
+:class:`ScenarioError` with all of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from . import params as P
+from .errors import ScenarioError, pydantic_lines
+from .world import World, load_world
+
+MAX_WEEKS = 52 * 200
+
+
+class ScenarioSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    seed: int = Field(default=0, ge=0, lt=2**63)
+    weeks: int = Field(default=520, ge=1, le=MAX_WEEKS)
+    world: str | dict[str, Any] = "default"
+    params: dict[str, Any] = {}
+    interventions: list[dict[str, Any]] = []
+
+
+@dataclass
+class Scenario:
+    """A validated scenario, ready to build a model from."""
+
+    name: str
+    description: str
+    seed: int
+    weeks: int
+    world: World
+    params: dict[str, dict[str, Any]]
+    interventions: list[dict[str, Any]]
+    source: str
+    raw: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 of the resolved scenario (after inheritance and overrides) and its world."""
+        blob = json.dumps(
+            {"scenario": self.raw, "world": self.world.spec.model_dump(by_alias=True)},
+            sort_keys=True,
+            default=str,
+        )
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def with_params(self, overrides: dict) -> Scenario:
+        """A copy with more parameter overrides (validated)."""
+        errors = P.check_overrides(overrides)
+        if errors:
+            raise ScenarioError([f"{self.source}: {e}" for e in errors])
+        raw = dict(self.raw)
+        raw["params"] = P.merge(raw.get("params", {}), overrides)
+        return Scenario(
+            self.name, self.description, self.seed, self.weeks, self.world,
+            P.merge(self.params, overrides), list(self.interventions), self.source, raw,
+        )
+
+
+def _read(path: Path) -> dict:
+    if not path.is_file():
+        raise ScenarioError(f"{path}: file not found")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError(f"{path}: {where}not valid YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def _resolve_extends(path: Path, seen: tuple[Path, ...] = ()) -> dict:
+    path = path.resolve()
+    if path in seen:
+        raise ScenarioError(f"{path}: extends: circular inheritance")
+    data = _read(path)
+    parent_ref = data.pop("extends", None)
+    if parent_ref is None:
+        return _absolutize(data, path.parent)
+    if not isinstance(parent_ref, str):
+        raise ScenarioError(f"{path}: extends: expected a file path")
+    parent_path = (path.parent / parent_ref) if not Path(parent_ref).is_absolute() else Path(parent_ref)
+    if not parent_path.is_file():
+        raise ScenarioError(f"{path}: extends: file not found: {parent_path}")
+    parent = _resolve_extends(parent_path, seen + (path,))
+    child = _absolutize(data, path.parent)
+    merged = P.merge(parent, {k: v for k, v in child.items() if k != "interventions"})
+    merged["interventions"] = list(parent.get("interventions") or []) + list(
+        child.get("interventions") or []
+    )
+    return merged
+
+
+def _absolutize(data: dict, base: Path) -> dict:
+    """Make world file references absolute so inherited scenarios resolve them correctly."""
+    w = data.get("world")
+    if isinstance(w, str) and w != "default" and not Path(w).is_absolute():
+        data["world"] = str(base / w)
+    elif isinstance(w, dict):
+        data["world"] = {
+            k: (str(base / v) if isinstance(v, str) and v != "default" and not Path(v).is_absolute() else v)
+            for k, v in w.items()
+        }
+    return data
+
+
+def parse_set(items: list[str] | None, label: str = "--set") -> dict:
+    """Turn ``["params.recruitment.rate=0.003", "weeks=52"]`` into a nested dict."""
+    out: dict = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ScenarioError(f"{label}: {item!r}: expected dotted.key=value")
+        try:
+            parsed = yaml.safe_load(value)
+        except yaml.YAMLError:
+            parsed = value
+        node = out
+        parts = key.split(".")
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = parsed
+    return out
+
+
+def load_scenario(
+    path: str | Path,
+    *,
+    overrides: dict | None = None,
+    seed: int | None = None,
+    weeks: int | None = None,
+) -> Scenario:
+    """Load, resolve and validate a scenario file; raise :class:`ScenarioError` on bad input."""
+    path = Path(path)
+    label = str(path)
+    raw = _resolve_extends(path)
+    if overrides:
+        raw = P.merge(raw, overrides)
+    if seed is not None:
+        raw["seed"] = seed
+    if weeks is not None:
+        raw["weeks"] = weeks
+    return from_dict(raw, label, base_dir=path.resolve().parent)
+
+
+def from_dict(raw: dict, label: str = "<scenario>", base_dir: Path | None = None) -> Scenario:
+    """Validate a scenario given as a dict (the notebook path)."""
+    base_dir = base_dir or Path.cwd()
+    try:
+        spec = ScenarioSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(pydantic_lines(exc, label, model=ScenarioSpec)) from None
+    errors = [f"{label}: {e}" for e in P.check_overrides(spec.params)]
+    world = None
+    try:
+        world = load_world(spec.world, base_dir, label)
+    except ScenarioError as exc:
+        errors.extend(exc.lines)
+    if world is not None:
+        from .interventions import check_interventions
+
+        errors.extend(check_interventions(spec.interventions, world, label, spec.weeks))
+    if errors:
+        raise ScenarioError(errors)
+    return Scenario(
+        name=spec.name,
+        description=spec.description,
+        seed=spec.seed,
+        weeks=spec.weeks,
+        world=world,
+        params=P.merge(P.defaults(), spec.params),
+        interventions=spec.interventions,
+        source=label,
+        raw=spec.model_dump(),
+    )
+
+
+def default_scenario(weeks: int = 520, seed: int = 0) -> Scenario:
+    """The baseline on the embedded default world, with no file needed."""
+    return from_dict({"name": "default", "seed": seed, "weeks": weeks}, "<default>")

@@ -1,0 +1,398 @@
+"""The world: regions, corridors, commodities, initial organizations and agencies.
+
+A world is read from YAML (the embedded default is ``sim/data/default_world.yaml``), checked
+with pydantic, and compiled into flat numpy arrays that the kernels use. Regions and corridors
+may also come from CSV files (``regions.csv``: one row per region with the region fields,
+``roles`` separated by ``;``; ``corridors.csv``: from,to,mode,distance_km,capacity).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .enums import REGION_ROLE_BITS, AgencyKind, Mode, OrgKind
+from .errors import ScenarioError, pydantic_lines
+
+DEFAULT_WORLD = "default"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class RegionSpec(_Strict):
+    name: str
+    roles: list[Literal["source", "transit", "consumer"]] = Field(min_length=1)
+    population: float = Field(gt=0, description="persons")
+    legit_wage: float = Field(gt=0, description="USD/week")
+    state_capacity: float = Field(ge=0, le=1)
+    enforcement_capacity: float = Field(ge=0, le=5)
+    judicial_capacity: float = Field(ge=0, le=1)
+    officials: int = Field(ge=0, le=1_000_000)
+    guns_per_1000: float = Field(default=0.0, ge=0, le=1000)
+
+
+class CorridorSpec(_Strict):
+    from_: str = Field(alias="from")
+    to: str
+    mode: Literal["land", "sea", "air"]
+    distance_km: float = Field(gt=0)
+    capacity: float = Field(gt=0, description="drug units per week")
+
+
+class MarketSpec(_Strict):
+    demand: float = Field(gt=0, description="units per week at the reference price")
+    price: float = Field(gt=0, description="reference retail price, USD/unit")
+
+
+class CommoditySpec(_Strict):
+    name: str
+    description: str = ""
+    unit: str
+    lot_size: float = Field(gt=0)
+    elasticity: float = Field(lt=0, ge=-10)
+    transport_weight: float = Field(ge=0)
+    seizure_factor: float = Field(ge=0, le=10)
+    capacity_share: float = Field(gt=0, le=1)
+    firearms: bool = False
+    retail_by_dealers: bool = True
+    origins: dict[str, float] = Field(min_length=1)
+    markets: dict[str, MarketSpec] = Field(min_length=1)
+
+
+class OrgSpec(_Strict):
+    name: str
+    kind: Literal["cartel", "gang"]
+    home: str
+    members: int = Field(ge=1, le=50_000_000)
+    cash: float = Field(default=0.0, ge=0)
+    laundered: float = Field(default=0.0, ge=0)
+    commodities: list[str] = []
+    presence: dict[str, float] = Field(min_length=1)
+
+
+class AgencySpec(_Strict):
+    name: str
+    kind: Literal["local", "national", "international"]
+    regions: list[str] = Field(min_length=1)
+    budget: float = Field(ge=0, description="USD/week")
+    partners: list[str] = []
+
+
+class WorldSpec(_Strict):
+    name: str = "custom"
+    regions: list[RegionSpec] = Field(min_length=2)
+    corridors: list[CorridorSpec] = Field(min_length=1)
+    commodities: list[CommoditySpec] = Field(min_length=1)
+    organizations: list[OrgSpec] = Field(min_length=1)
+    rivalries: list[tuple[str, str, float]] = []
+    alliances: list[tuple[str, str, float]] = []
+    agencies: list[AgencySpec] = Field(min_length=1)
+
+
+@dataclass
+class World:
+    """Compiled world: names plus arrays indexed by region, edge, commodity, organization."""
+
+    spec: WorldSpec
+    source: str
+    region_names: list[str]
+    region_roles: np.ndarray
+    population: np.ndarray
+    legit_wage: np.ndarray
+    state_capacity: np.ndarray
+    enforcement_capacity: np.ndarray
+    judicial_capacity: np.ndarray
+    officials: np.ndarray
+    guns_per_1000: np.ndarray
+    edge_from: np.ndarray
+    edge_to: np.ndarray
+    edge_mode: np.ndarray
+    edge_dist: np.ndarray
+    edge_capacity: np.ndarray
+    commodity_names: list[str]
+    lot_size: np.ndarray
+    elasticity: np.ndarray
+    transport_weight: np.ndarray
+    seizure_factor: np.ndarray
+    capacity_share: np.ndarray
+    is_firearm: np.ndarray
+    retail_by_dealers: np.ndarray
+    origin_price: np.ndarray  # [C, R], 0 where not an origin
+    demand_ref: np.ndarray  # [C, R], 0 where no market
+    price_ref: np.ndarray  # [C, R]
+    org_names: list[str]
+    org_kind: np.ndarray
+    org_home: np.ndarray
+    org_members: np.ndarray
+    org_cash: np.ndarray
+    org_laundered: np.ndarray
+    org_trades: np.ndarray  # [O, C] bool
+    org_presence: np.ndarray  # [O, R], rows sum to 1
+    rivalry: np.ndarray  # [O, O]
+    alliance: np.ndarray  # [O, O]
+    agency_names: list[str]
+    agency_kind: np.ndarray
+    agency_regions: np.ndarray  # [A, R] bool
+    agency_budget: np.ndarray
+    agency_partners: np.ndarray  # [A, A] bool
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def n_regions(self) -> int:
+        return len(self.region_names)
+
+    @property
+    def n_edges(self) -> int:
+        return len(self.edge_from)
+
+    def region_index(self, name: str) -> int:
+        return self.region_names.index(name)
+
+
+def load_world(ref: str | dict | None, base_dir: Path, file_label: str) -> World:
+    """Load a world given a scenario's ``world:`` value (``default``, a YAML path or a mapping).
+
+    The mapping form is ``{base: default|PATH, regions: regions.csv, corridors: corridors.csv}``:
+    CSV files replace the base world's regions or corridors.
+    """
+    if ref is None or ref == DEFAULT_WORLD:
+        return _compile(_read_default(), "default")
+    if isinstance(ref, str):
+        path = _resolve(ref, base_dir, file_label, "world")
+        return _compile_file(path)
+    if isinstance(ref, dict):
+        unknown = set(ref) - {"base", "regions", "corridors"}
+        if unknown:
+            raise ScenarioError(
+                f"{file_label}: world.{sorted(unknown)[0]}: unknown key; valid: base, regions, corridors"
+            )
+        base = ref.get("base", DEFAULT_WORLD)
+        if base == DEFAULT_WORLD:
+            raw, label = _read_default(), "default"
+        else:
+            path = _resolve(base, base_dir, file_label, "world.base")
+            raw, label = _read_yaml(path), str(path)
+        if "regions" in ref:
+            path = _resolve(ref["regions"], base_dir, file_label, "world.regions")
+            raw["regions"] = _read_csv(path, "regions")
+            label += f" + {path}"
+        if "corridors" in ref:
+            path = _resolve(ref["corridors"], base_dir, file_label, "world.corridors")
+            raw["corridors"] = _read_csv(path, "corridors")
+            label += f" + {path}"
+        return _compile(raw, label)
+    raise ScenarioError(f"{file_label}: world: expected 'default', a file path or a mapping")
+
+
+def _resolve(value, base_dir: Path, file_label: str, field_path: str) -> Path:
+    if not isinstance(value, str):
+        raise ScenarioError(f"{file_label}: {field_path}: expected a file path, got {value!r}")
+    path = Path(value)
+    if not path.is_absolute():
+        path = base_dir / path
+    if not path.is_file():
+        raise ScenarioError(f"{file_label}: {field_path}: file not found: {path}")
+    return path
+
+
+def _read_default() -> dict:
+    text = resources.files("sim").joinpath("data/default_world.yaml").read_text()
+    return yaml.safe_load(text)
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def _read_csv(path: Path, what: str) -> list[dict]:
+    with path.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    out = []
+    for row in rows:
+        row = {k.strip(): v.strip() for k, v in row.items() if k is not None}
+        if what == "regions" and "roles" in row:
+            row["roles"] = [r.strip() for r in row["roles"].split(";") if r.strip()]
+        out.append(row)
+    return out
+
+
+def _compile_file(path: Path) -> World:
+    return _compile(_read_yaml(path), str(path))
+
+
+def _compile(raw: dict, label: str) -> World:
+    try:
+        spec = WorldSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(pydantic_lines(exc, label, model=WorldSpec)) from None
+    errors: list[str] = []
+    regions = [r.name for r in spec.regions]
+    ridx = {n: i for i, n in enumerate(regions)}
+    if len(ridx) != len(regions):
+        errors.append(f"{label}: regions: duplicate region names")
+
+    def need_region(name: str, path: str) -> int:
+        if name not in ridx:
+            errors.append(f"{label}: {path}: unknown region {name!r}; valid: {', '.join(regions)}")
+            return -1
+        return ridx[name]
+
+    R = len(regions)
+    roles = np.zeros(R, np.int8)
+    for i, r in enumerate(spec.regions):
+        for role in r.roles:
+            roles[i] |= REGION_ROLE_BITS[role]
+
+    ef, et, em, ed, ec = [], [], [], [], []
+    for k, c in enumerate(spec.corridors):
+        a = need_region(c.from_, f"corridors[{k}].from")
+        b = need_region(c.to, f"corridors[{k}].to")
+        if a == b and a >= 0:
+            errors.append(f"{label}: corridors[{k}]: a corridor must join two different regions")
+        for x, y in ((a, b), (b, a)):
+            ef.append(x)
+            et.append(y)
+            em.append(Mode[c.mode.upper()])
+            ed.append(c.distance_km)
+            ec.append(c.capacity)
+
+    cnames = [c.name for c in spec.commodities]
+    C = len(cnames)
+    origin_price = np.zeros((C, R))
+    demand_ref = np.zeros((C, R))
+    price_ref = np.zeros((C, R))
+    for ci, c in enumerate(spec.commodities):
+        for name, price in c.origins.items():
+            i = need_region(name, f"commodities[{ci}].origins.{name}")
+            if price <= 0:
+                errors.append(f"{label}: commodities[{ci}].origins.{name}: price must be > 0")
+            if i >= 0:
+                origin_price[ci, i] = price
+        for name, m in c.markets.items():
+            i = need_region(name, f"commodities[{ci}].markets.{name}")
+            if i >= 0:
+                demand_ref[ci, i] = m.demand
+                price_ref[ci, i] = m.price
+
+    onames = [o.name for o in spec.organizations]
+    oidx = {n: i for i, n in enumerate(onames)}
+    if len(oidx) != len(onames):
+        errors.append(f"{label}: organizations: duplicate organization names")
+    O = len(onames)
+    presence = np.zeros((O, R))
+    trades = np.zeros((O, C), np.bool_)
+    home = np.zeros(O, np.int32)
+    for oi, o in enumerate(spec.organizations):
+        home[oi] = max(need_region(o.home, f"organizations[{oi}].home"), 0)
+        for name, share in o.presence.items():
+            i = need_region(name, f"organizations[{oi}].presence.{name}")
+            if share < 0:
+                errors.append(f"{label}: organizations[{oi}].presence.{name}: must be >= 0")
+            if i >= 0:
+                presence[oi, i] = share
+        if presence[oi].sum() <= 0:
+            errors.append(f"{label}: organizations[{oi}].presence: shares must sum to > 0")
+        else:
+            presence[oi] /= presence[oi].sum()
+        for cname in o.commodities:
+            if cname not in cnames:
+                errors.append(
+                    f"{label}: organizations[{oi}].commodities: unknown commodity {cname!r}; "
+                    f"valid: {', '.join(cnames)}"
+                )
+            else:
+                trades[oi, cnames.index(cname)] = True
+
+    def pair_matrix(rows, key):
+        m = np.zeros((O, O))
+        for k, (a, b, w) in enumerate(rows):
+            for n in (a, b):
+                if n not in oidx:
+                    errors.append(f"{label}: {key}[{k}]: unknown organization {n!r}")
+            if a in oidx and b in oidx:
+                m[oidx[a], oidx[b]] = m[oidx[b], oidx[a]] = w
+        return m
+
+    rivalry = pair_matrix(spec.rivalries, "rivalries")
+    alliance = pair_matrix(spec.alliances, "alliances")
+
+    anames = [a.name for a in spec.agencies]
+    A = len(anames)
+    a_regions = np.zeros((A, R), np.bool_)
+    partners = np.zeros((A, A), np.bool_)
+    for ai, a in enumerate(spec.agencies):
+        for name in a.regions:
+            if name in REGION_ROLE_BITS:
+                a_regions[ai] |= (roles & REGION_ROLE_BITS[name]) != 0
+            else:
+                i = need_region(name, f"agencies[{ai}].regions")
+                if i >= 0:
+                    a_regions[ai, i] = True
+        for p in a.partners:
+            if p not in anames:
+                errors.append(f"{label}: agencies[{ai}].partners: unknown agency {p!r}")
+            else:
+                partners[ai, anames.index(p)] = partners[anames.index(p), ai] = True
+    if errors:
+        raise ScenarioError(errors)
+
+    f64 = lambda xs: np.asarray(xs, np.float64)  # noqa: E731
+    return World(
+        spec=spec,
+        source=label,
+        region_names=regions,
+        region_roles=roles,
+        population=f64([r.population for r in spec.regions]),
+        legit_wage=f64([r.legit_wage for r in spec.regions]),
+        state_capacity=f64([r.state_capacity for r in spec.regions]),
+        enforcement_capacity=f64([r.enforcement_capacity for r in spec.regions]),
+        judicial_capacity=f64([r.judicial_capacity for r in spec.regions]),
+        officials=np.asarray([r.officials for r in spec.regions], np.int64),
+        guns_per_1000=f64([r.guns_per_1000 for r in spec.regions]),
+        edge_from=np.asarray(ef, np.int32),
+        edge_to=np.asarray(et, np.int32),
+        edge_mode=np.asarray(em, np.int8),
+        edge_dist=f64(ed),
+        edge_capacity=f64(ec),
+        commodity_names=cnames,
+        lot_size=f64([c.lot_size for c in spec.commodities]),
+        elasticity=f64([c.elasticity for c in spec.commodities]),
+        transport_weight=f64([c.transport_weight for c in spec.commodities]),
+        seizure_factor=f64([c.seizure_factor for c in spec.commodities]),
+        capacity_share=f64([c.capacity_share for c in spec.commodities]),
+        is_firearm=np.asarray([c.firearms for c in spec.commodities], np.bool_),
+        retail_by_dealers=np.asarray([c.retail_by_dealers for c in spec.commodities], np.bool_),
+        origin_price=origin_price,
+        demand_ref=demand_ref,
+        price_ref=price_ref,
+        org_names=onames,
+        org_kind=np.asarray([OrgKind[o.kind.upper()] for o in spec.organizations], np.int8),
+        org_home=home,
+        org_members=np.asarray([o.members for o in spec.organizations], np.int64),
+        org_cash=f64([o.cash for o in spec.organizations]),
+        org_laundered=f64([o.laundered for o in spec.organizations]),
+        org_trades=trades,
+        org_presence=presence,
+        rivalry=rivalry,
+        alliance=alliance,
+        agency_names=anames,
+        agency_kind=np.asarray([AgencyKind[a.kind.upper()] for a in spec.agencies], np.int8),
+        agency_regions=a_regions,
+        agency_budget=f64([a.budget for a in spec.agencies]),
+        agency_partners=partners,
+    )
