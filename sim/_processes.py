@@ -141,7 +141,8 @@ class Processes:
         self.corrupt_share_r[:] = corrupt_r / officials_r
 
         def protection(n):
-            return i.protection_max * n / (n + i.protection_half)
+            half = i.protection_half * self.scale  # officials scale with the world
+            return i.protection_max * n / (n + half)
 
         police = self.corrupt_otr[:, OfficialType.POLICE] + self.corrupt_otr[:, OfficialType.CUSTOMS]
         self.protect_seize[:] = protection(police)
@@ -277,7 +278,8 @@ class Processes:
             self._death_exposure = _role_vector(c, "exposure_")
         lethality = 1.0 + c.arms_lethality * self.guns / self.world.population * 1000.0
         conflict_hazards(
-            members_or, o.rivalry, o.alliance, c.rivalry_base, o.active, intensity, c.theta,
+            members_or, o.rivalry, o.alliance, c.rivalry_base, o.active, intensity,
+            c.theta / self.scale,  # pairwise rate: keep per-member hazards in scaled worlds
             lethality, self._death_exposure, self.h_death, self.expected_deaths_r, self.kills_by_o,
         )
 

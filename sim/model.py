@@ -46,6 +46,7 @@ class TocModel(Processes, mesa.Model):
         O0 = len(w.org_names)
         self.R, self.E, self.C, self.A = R, E, C, A
         self.week = 0
+        self.scale = float(w.extra.get("scale", 1.0))
 
         order = np.argsort(w.edge_from, kind="stable")
         self.adj_edge = order.astype(np.int32)

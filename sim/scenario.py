@@ -8,6 +8,7 @@ A scenario is YAML with these keys (all but ``name`` optional)::
     seed: 42
     weeks: 520
     world: default             # or a YAML path, or {base:, regions: CSV, corridors: CSV}
+    scale: 1.0                 # multiplies members, officials, demand, capacities, budgets
     params: {recruitment: {rate: 0.003}}   # nested overrides, each one validated
     interventions: []          # scheduled policy levers (see sim/interventions)
 
@@ -41,6 +42,7 @@ class ScenarioSpec(BaseModel):
     seed: int = Field(default=0, ge=0, lt=2**63)
     weeks: int = Field(default=520, ge=1, le=MAX_WEEKS)
     world: str | dict[str, Any] = "default"
+    scale: float = Field(default=1.0, gt=0, le=1000)
     params: dict[str, Any] = {}
     interventions: list[dict[str, Any]] = []
 
@@ -182,6 +184,8 @@ def from_dict(raw: dict, label: str = "<scenario>", base_dir: Path | None = None
     world = None
     try:
         world = load_world(spec.world, base_dir, label)
+        if spec.scale != 1.0:
+            world = world.scaled(spec.scale)
     except ScenarioError as exc:
         errors.extend(exc.lines)
     if world is not None:

@@ -157,6 +157,26 @@ class World:
     def region_index(self, name: str) -> int:
         return self.region_names.index(name)
 
+    def scaled(self, factor: float) -> World:
+        """The same world with ``factor`` times the population, the organizations' members,
+        cash and assets, officials, market demand, corridor capacity and agency budgets (for
+        scaling runs: per-capita quantities are unchanged)."""
+        import dataclasses
+
+        return dataclasses.replace(
+            self,
+            source=f"{self.source} x{factor:g}",
+            population=self.population * factor,
+            officials=np.maximum(np.round(self.officials * factor), 1).astype(np.int64),
+            edge_capacity=self.edge_capacity * factor,
+            demand_ref=self.demand_ref * factor,
+            org_members=np.maximum(np.round(self.org_members * factor), 1).astype(np.int64),
+            org_cash=self.org_cash * factor,
+            org_laundered=self.org_laundered * factor,
+            agency_budget=self.agency_budget * factor,
+            extra={**self.extra, "scale": factor},
+        )
+
 
 def load_world(ref: str | dict | None, base_dir: Path, file_label: str) -> World:
     """Load a world given a scenario's ``world:`` value (``default``, a YAML path or a mapping).

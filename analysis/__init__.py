@@ -1,0 +1,1 @@
+"""Analysis of tocsim runs: plots, comparisons, sensitivity (uses ``sim`` through its API)."""

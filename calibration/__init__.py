@@ -1,0 +1,1 @@
+"""Calibration of tocsim against published targets (see docs/REFERENCES.md)."""

@@ -1,0 +1,1 @@
+"""The ``tocsim`` command: ties the engine (``sim``) and its users (``analysis``) together."""

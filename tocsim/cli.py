@@ -1,0 +1,179 @@
+"""tocsim command line: ``run``, ``validate`` and ``list``.
+
+Bad input (a wrong scenario field, a missing file, an impossible value) prints
+``FILE: field.path: what is wrong`` lines and exits with status 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+def _err(lines) -> None:
+    for line in lines:
+        print(line, file=sys.stderr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="tocsim",
+        description="Agent-based simulation of transnational organized crime and the policies "
+        "against it.",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    r = sub.add_parser("run", help="run one scenario and write its outputs",
+                       description="Run SCENARIO and write timeseries.csv, regions.csv, "
+                       "summary.json and plots/overview.png to --out.")
+    r.add_argument("scenario", metavar="SCENARIO.yaml")
+    r.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    r.add_argument("--weeks", type=int, help="weeks to simulate (default: the scenario's)")
+    r.add_argument("--out", default=None, help="output folder (default: out/<scenario name>)")
+    r.add_argument("--set", action="append", default=[], metavar="dotted.key=value",
+                   help="override a scenario field, e.g. params.recruitment.rate=0.003")
+    r.add_argument("--no-plots", action="store_true", help="skip plots/overview.png")
+    r.add_argument("--no-checks", action="store_true", help="skip conservation checks")
+    r.add_argument("--quiet", action="store_true", help="print nothing on success")
+
+    v = sub.add_parser("validate", help="check scenario files without running them",
+                       description="Exit 0 if every FILE is valid; otherwise print one line per "
+                       "problem and exit 2.")
+    v.add_argument("files", nargs="+", metavar="FILE")
+
+    ls = sub.add_parser("list", help="list scenarios, parameters and intervention types")
+    ls.add_argument("--scenarios-dir", default="scenarios")
+    ls.add_argument("--params", action="store_true", help="also list every model parameter")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from sim.errors import ScenarioError
+
+    try:
+        if args.command == "run":
+            return cmd_run(args)
+        if args.command == "validate":
+            return cmd_validate(args)
+        if args.command == "list":
+            return cmd_list(args)
+    except ScenarioError as exc:
+        _err(exc.lines)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return 1
+
+
+def cmd_validate(args) -> int:
+    from sim.errors import ScenarioError
+    from sim.scenario import load_scenario
+
+    bad = 0
+    for f in args.files:
+        try:
+            load_scenario(f)
+        except ScenarioError as exc:
+            _err(exc.lines)
+            bad += 1
+    return EXIT_BAD_INPUT if bad else 0
+
+
+def cmd_run(args) -> int:
+    from sim.scenario import load_scenario, parse_set
+
+    scn = load_scenario(args.scenario, overrides=parse_set(args.set), seed=args.seed,
+                        weeks=args.weeks)
+    out = Path(args.out) if args.out else Path("out") / scn.name
+    from sim.model import TocModel
+    from sim.output import staged_output, write_run
+
+    plot = None
+    if not args.no_plots:
+        from analysis.plots import overview as plot
+
+    t0 = time.perf_counter()
+    model = TocModel(scn, checks=False if args.no_checks else None)
+    progress, finish = _progress(scn.weeks, enabled=not args.quiet)
+    try:
+        model.run(progress=progress)
+    finally:
+        finish()
+    wall = time.perf_counter() - t0
+    with staged_output(out) as tmp:
+        summary = write_run(model, tmp, wall, plot=plot)
+    if not args.quiet:
+        _print_summary(summary, out)
+    return 0
+
+
+def _progress(total: int, enabled: bool):
+    """A progress bar on stderr for long runs when it is a terminal; else no-ops."""
+    if not enabled or total < 260 or not sys.stderr.isatty():
+        return None, lambda: None
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn("week {task.completed}/{task.total}"), BarColumn(),
+                   TimeRemainingColumn(), transient=True)
+    task = bar.add_task("run", total=total)
+    bar.start()
+    return (lambda done, _t: bar.update(task, completed=done)), bar.stop
+
+
+HEADLINE = ["retail_price", "wholesale_price", "markup", "consumption", "supply_shipped",
+            "seizure_rate", "criminal_members", "homicides", "corruption_rate", "arrests",
+            "active_cartels", "criminal_wealth"]
+
+
+def _print_summary(summary: dict, out: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    means = summary["means_last_window"]
+    table = Table(title=f"{summary['scenario']}: mean of the last {summary['window_weeks']} weeks "
+                  f"(seed {summary['seed']}, {summary['weeks']} weeks, {summary['wall_time_s']:.1f} s)")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for k in HEADLINE:
+        v = means[k]
+        table.add_row(k, f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}")
+    Console().print(table)
+    print(f"outputs: {out}/timeseries.csv, regions.csv, summary.json, plots/overview.png")
+
+
+def cmd_list(args) -> int:
+    import yaml
+
+    from sim.interventions import REGISTRY
+    from sim.params import PARAMS
+
+    d = Path(args.scenarios_dir)
+    print(f"Scenarios in {d}/:")
+    files = sorted(d.glob("*.yaml")) if d.is_dir() else []
+    for f in files:
+        try:
+            data = yaml.safe_load(f.read_text()) or {}
+        except yaml.YAMLError:
+            data = {}
+        desc = " ".join(str(data.get("description", "")).split())
+        print(f"  {f.name:<32} {desc[:100]}")
+    if not files:
+        print("  (none)")
+    print("\nIntervention types:")
+    if not REGISTRY:
+        print("  (none yet)")
+    for name, cls in sorted(REGISTRY.items()):
+        print(f"  {name}: {cls.__doc__.strip().splitlines()[0] if cls.__doc__ else ''}")
+    if args.params:
+        print("\nParameters (group.name = default [unit] (range): description; source):")
+        for g, grp in PARAMS.items():
+            for n, p in grp.items():
+                print(f"  {g}.{n} = {p.default:g} [{p.unit}] ({p.lo:g}-{p.hi:g}): {p.doc}; {p.source}")
+    return 0

@@ -1,0 +1,1 @@
+"""Turn-by-turn training exercises built on the tocsim engine."""
