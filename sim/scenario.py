@@ -179,7 +179,10 @@ def from_dict(raw: dict, label: str = "<scenario>", base_dir: Path | None = None
     try:
         spec = ScenarioSpec.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(pydantic_lines(exc, label, model=ScenarioSpec)) from None
+        errors = pydantic_lines(exc, label, model=ScenarioSpec)
+        if isinstance(raw.get("params"), dict):  # report parameter problems in the same pass
+            errors += [f"{label}: {e}" for e in P.check_overrides(raw["params"])]
+        raise ScenarioError(errors) from None
     errors = [f"{label}: {e}" for e in P.check_overrides(spec.params)]
     world = None
     try:
