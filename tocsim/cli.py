@@ -49,7 +49,29 @@ def build_parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("list", help="list scenarios, parameters and intervention types")
     ls.add_argument("--scenarios-dir", default="scenarios")
     ls.add_argument("--params", action="store_true", help="also list every model parameter")
+
+    for mod in _extra_command_modules():
+        mod.add_parser(sub)
     return p
+
+
+# Commands that live in their own modules: each has add_parser(subparsers), which sets
+# ``func`` on its parser with set_defaults(func=...), a callable taking the parsed args and
+# returning an exit status.
+EXTRA_COMMANDS = ("tocsim.cmd_compare", "tocsim.cmd_sensitivity")
+
+
+def _extra_command_modules():
+    import importlib
+
+    mods = []
+    for name in EXTRA_COMMANDS:
+        try:
+            mods.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    return mods
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_validate(args)
         if args.command == "list":
             return cmd_list(args)
+        if hasattr(args, "func"):
+            return args.func(args)
     except ScenarioError as exc:
         _err(exc.lines)
         return EXIT_BAD_INPUT
