@@ -124,9 +124,12 @@ class Processes:
         step_officials(
             self.streams["officials"], off.region, off.otype, off.integrity, off.salary,
             off.patron, o.active, o.cash > 0, presence_or, self.corrupt_share_r, self.violence_r,
-            detect_r, integrity_mean(self.state_capacity), INTEGRITY_CONCENTRATION,
+            detect_r, np.minimum(integrity_mean(self.state_capacity) + self.integrity_boost, 0.98),
+            INTEGRITY_CONCENTRATION,
             c.offer_rate, c.bribe_multiple, c.integrity_weight, c.penalty_weeks, c.peer_weight,
-            c.threat_weight, c.noise, self.corrupt_otr, self.bribes_o, self.official_events,
+            c.threat_weight, c.noise, self.detect_type_mult, self.detect_patron_mult,
+            self.penalty_mult, self.pay_mult, self.corrupt_otr, self.bribes_o,
+            self.official_events,
         )
         self._update_corruption_state(recount=False)
 
@@ -165,9 +168,9 @@ class Processes:
         o.stress[:] = (o.cash < 0) & o.active
         # laundering: cash above a reserve, limited by launderers, against AML detection
         excess = np.maximum(o.cash - f.reserve_weeks * wages, 0.0)
-        capacity = by_role[:, Role.LAUNDERER] * f.launder_capacity
+        capacity = by_role[:, Role.LAUNDERER] * f.launder_capacity * self.launder_access
         placed = np.minimum(f.launder_share * excess, capacity)
-        fee = placed * f.launder_fee
+        fee = placed * np.minimum(f.launder_fee + self.launder_fee_add, 1.0)
         home = o.home
         aml = np.minimum(f.aml_detection * self.state_capacity[home] * self.aml_multiplier[home], 1.0)
         detected = (placed - fee) * aml
@@ -206,12 +209,15 @@ class Processes:
         total = weight.sum(axis=1, keepdims=True)
         with np.errstate(invalid="ignore", divide="ignore"):
             assigned = np.where(total > 0, investigators[:, None] * weight / total, 0.0)
+            if self.task_force.any():  # dedicated investigators, shared by agencies present
+                n_present = present.sum(axis=0)
+                assigned = assigned + np.where(n_present > 0, self.task_force / n_present, 0.0) * present
         self.investigators_ao = assigned
         intel = o.intel
         intel += e.intel_rate * assigned * (1.0 - intel) * (1.0 - self.protect_political) \
             - e.intel_decay * intel
         gap = np.maximum(intel[None, :, :] - intel[:, None, :], 0.0)  # [a, b, o]: b above a
-        intel += e.share_rate * (w.agency_partners[:, :, None] * gap).max(axis=1)
+        intel += min(e.share_rate + self.share_rate_add, 1.0) * (self.agency_partners[:, :, None] * gap).max(axis=1)
         np.clip(intel, 0.0, 1.0, out=intel)
         self.intel_or[:] = (intel[:, :, None] * regions[:, None, :]).max(axis=0)
 
@@ -220,7 +226,7 @@ class Processes:
         exposure = _role_vector(e, "exposure_")  # leaders: 0, taken only by cases
         base = e.arrest_rate * self.enforcement_capacity[None, :] \
             * (1.0 + i.intel_gain * self.intel_or) * (1.0 - self.protect_seize)
-        self.h_arrest[:] = base[:, :, None] * exposure[None, None, :]
+        self.h_arrest[:] = base[:, :, None] * exposure[None, None, :] + self.extra_arrest[:, None, :]
         self.conviction = self.judicial_capacity[None, :] * (1.0 - self.protect_judicial)
 
         # cases mature into arrests of the leadership and asset seizures
@@ -233,7 +239,8 @@ class Processes:
         rng = self.streams["enforcement"]
         draws = rng.random(ripe.shape)
         m = self.members
-        for a, org in zip(*np.nonzero(ripe & (draws < e.case_rate)), strict=True):
+        for a, org in zip(*np.nonzero(ripe & (draws < e.case_rate * self.case_rate_mult[None, :])),
+                          strict=True):
             self.cases += 1
             leader = o.leader[org]
             if leader >= 0 and m.status[leader] == Status.ACTIVE:
@@ -447,8 +454,7 @@ class Processes:
         mk = w.demand_ref[0] > 0
         wts = sold0[mk] if sold0[mk].sum() > 0 else w.demand_ref[0][mk]
         retail = float((self.retail_price[0][mk] * wts).sum() / wts.sum())
-        wts2 = arr_r[mk] if arr_r[mk].sum() > 0 else w.demand_ref[0][mk]
-        wholesale = float((self.wholesale_price[0][mk] * wts2).sum() / wts2.sum())
+        wholesale = float((self.wholesale_price[0][mk] * wts).sum() / wts.sum())
         deliveries = arrivals0.sum(axis=1)
         tot = deliveries.sum()
         hhi = float(((deliveries / tot) ** 2).sum()) if tot > 0 else 0.0
@@ -470,7 +476,7 @@ class Processes:
             "active_gangs": int((active & (o.kind == OrgKind.GANG)).sum()),
             "criminal_members": int(self.ledger.active),
             "recruits": self.recruits,
-            "arrests": int(self.member_events[0]) + self.case_arrests,
+            "arrests": int(self.member_events[0]) + self.case_arrests + self.intervention_arrests,
             "incarcerated": int(self.ledger.incarcerated),
             "homicides": int(self.homicides_r.sum()),
             "corruption_rate": float((self.officials.patron >= 0).mean()),

@@ -210,9 +210,10 @@ def init_members(world, pars, rng: np.random.Generator, capacity_factor: float =
         n_o = int(world.org_members[o])
         by_region = rng.multinomial(n_o, world.org_presence[o])
         home = int(world.org_home[o])
-        if by_region[home] == 0:
-            by_region[home] = 1
-            by_region[np.argmax(by_region)] -= 1 if by_region.sum() > n_o else 0
+        if by_region[home] == 0:  # the leader lives in the home region
+            donor = int(np.argmax(by_region))
+            by_region[donor] -= 1
+            by_region[home] += 1
         for r in range(world.n_regions):
             n = int(by_region[r])
             if n == 0:

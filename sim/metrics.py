@@ -6,11 +6,11 @@ from __future__ import annotations
 # commodity); per-commodity columns for the others are added by ``commodity_columns``.
 METRICS: dict[str, tuple[str, str]] = {
     "retail_price": ("USD/kg", "drug retail price, weighted by consumption across markets"),
-    "wholesale_price": ("USD/kg", "drug wholesale price in consumer markets, weighted by arrivals"),
+    "wholesale_price": ("USD/kg", "drug wholesale price in consumer markets, weighted by consumption"),
     "consumption": ("kg/week", "drug sold at retail"),
     "supply_shipped": ("kg/week", "drug shipped from source regions"),
     "seizures": ("kg/week", "drug seized in transit"),
-    "criminal_revenue": ("USD/week", "consumer spending on all illicit commodities plus returns on laundered assets"),
+    "criminal_revenue": ("USD/week", "income of all organizations: consumer spending that reaches them plus returns on laundered assets"),
     "criminal_wealth": ("USD", "cash and laundered assets of active organizations"),
     "laundered_assets": ("USD", "laundered assets of active organizations"),
     "frozen_assets": ("USD", "assets frozen by sanctions"),

@@ -17,7 +17,7 @@ from .agents import (
     nearest_origins,
     role_share_table,
 )
-from .enums import N_OFFICIAL_TYPES, N_ROLES, Role
+from .enums import N_OFFICIAL_TYPES, N_ROLES, Role, Status
 from .ledger import Ledger
 from .metrics import METRICS, commodity_columns
 from .params import as_namespace
@@ -60,17 +60,30 @@ class TocModel(Processes, mesa.Model):
         self.officials = Officials(w, pars, init)
         self.role_share = role_share_table(pars)
 
-        # Levers: effective capacities that interventions change (never output metrics).
-        self.enforcement_capacity = w.enforcement_capacity.copy()
-        self.judicial_capacity = w.judicial_capacity.copy()
-        self.state_capacity = w.state_capacity.copy()
-        self.legit_wage = w.legit_wage.copy()
-        self.demand_ref = w.demand_ref.copy()
-        self.edge_extra_hazard = np.zeros(E)
-        self.agency_budget = w.agency_budget.copy()
-        self.aml_multiplier = np.ones(R)
-        self.detection_multiplier = np.ones(R)
+        # Levers: capacities, budgets and probabilities that interventions change (never
+        # output metrics). Reset to these base values at the start of every week; the
+        # interventions active that week then add their effects.
+        self._lever_base = {
+            "enforcement_capacity": w.enforcement_capacity.copy(),
+            "judicial_capacity": w.judicial_capacity.copy(),
+            "state_capacity": w.state_capacity.copy(),
+            "legit_wage": w.legit_wage.copy(),
+            "demand_ref": w.demand_ref.copy(),
+            "edge_extra_hazard": np.zeros(E),
+            "agency_budget": w.agency_budget.copy(),
+            "aml_multiplier": np.ones(R),
+            "detection_multiplier": np.ones(R),
+            "penalty_mult": np.ones(R),
+            "pay_mult": np.ones(R),
+            "integrity_boost": np.zeros(R),
+            "detect_type_mult": np.ones(N_OFFICIAL_TYPES),
+            "agency_partners": w.agency_partners.copy(),
+        }
+        for name, base in self._lever_base.items():
+            setattr(self, name, base.copy())
+        self.share_rate_add = 0.0
         self.intervention_cost = 0.0
+        self.intervention_arrests = 0
 
         # Markets.
         self.stock = np.zeros((C, R))
@@ -95,7 +108,9 @@ class TocModel(Processes, mesa.Model):
         n_cols = len(self.metric_names)
         self.metrics = np.full((scenario.weeks, n_cols), np.nan)
         self.region_metrics = np.full((scenario.weeks, R, 7), np.nan)
-        self.interventions = []  # filled by sim.interventions when levers are scheduled
+        from .interventions import build_interventions
+
+        self.interventions = build_interventions(self)
 
     # ------------------------------------------------------------------ set-up helpers
     @property
@@ -129,6 +144,13 @@ class TocModel(Processes, mesa.Model):
         self.bribes_o = np.zeros(O)
         self.official_events = np.zeros(3, np.int64)
         self.recruiter_pool = np.full((O, 64), -1, np.int64)
+        # organization-indexed levers (reset every week in _reset_levers)
+        self.extra_arrest = np.zeros((O, N_ROLES))  # added arrest hazard by role (1/week)
+        self.case_rate_mult = np.ones(O)
+        self.task_force = np.zeros(O)  # dedicated investigators
+        self.launder_access = np.ones(O)  # share of laundering capacity still usable
+        self.launder_fee_add = np.zeros(O)
+        self.detect_patron_mult = np.ones(O)  # detection of officials on the org's payroll
         self.route_share = np.zeros((O, R))
         self.protect_seize = np.zeros((O, R))
         self.protect_judicial = np.zeros((O, R))
@@ -218,8 +240,8 @@ class TocModel(Processes, mesa.Model):
         12. Bookkeeping: presence, threat scores, dissolution, metrics, conservation checks.
         """
         t = self.week
-        for iv in self.interventions:
-            iv.apply(self, t)
+        self._reset_levers()
+        self.intervention_cost = sum(iv.apply(self, t) for iv in self.interventions)
         self._ship()
         self._clear_markets()
         self._corruption()
@@ -231,6 +253,39 @@ class TocModel(Processes, mesa.Model):
         self._recruit()
         self._bookkeeping()
         self.week += 1
+
+    def _reset_levers(self) -> None:
+        if not self.interventions:
+            return  # nothing ever changes them
+        for name, base in self._lever_base.items():
+            getattr(self, name)[...] = base
+        self.share_rate_add = 0.0
+        self.extra_arrest[:] = 0.0
+        self.case_rate_mult[:] = 1.0
+        self.task_force[:] = 0.0
+        self.launder_access[:] = 1.0
+        self.launder_fee_add[:] = 0.0
+        self.detect_patron_mult[:] = 1.0
+        self.intervention_arrests = 0
+
+    def arrest_members(self, idx: np.ndarray, sentence_weeks: float | None = None) -> int:
+        """Arrest and incarcerate the active members ``idx`` (an intervention's direct action):
+        counts, leaders and the ledger are kept current. Returns how many were arrested."""
+        m, e = self.members, self.pars.enforcement
+        idx = np.asarray(idx, np.int64)
+        idx = idx[m.status[idx] == Status.ACTIVE]
+        if idx.size == 0:
+            return 0
+        m.status[idx] = Status.INCARCERATED
+        m.sentence[idx] = int(sentence_weeks or e.sentence_weeks)
+        np.subtract.at(self.counts, (m.org[idx], m.region[idx], m.role[idx]), 1)
+        leaders = idx[m.role[idx] == Role.LEADER]
+        for i in leaders:
+            if self.orgs.leader[m.org[i]] == i:
+                self.leader_lost[m.org[i]] = 1
+        self.ledger.members_event(incarcerated=int(idx.size))
+        self.intervention_arrests += int(idx.size)
+        return int(idx.size)
 
     def run(self, weeks: int | None = None, progress=None) -> TocModel:
         """Run ``weeks`` (default: the scenario's) weeks; ``progress(done, total)`` if given."""

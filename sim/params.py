@@ -4,9 +4,9 @@ A scenario overrides them under ``params:`` with the same nesting (``recruitment
 Sources refer to ``docs/REFERENCES.md`` (copied from the project's shared references):
 PC23 = Prieto-Curiel, Campedelli & Hope (2023); M19 = Magliocca et al. (2019);
 RK86 = Reuter & Kleiman (1986); CR = Caulkins & Reuter; NRC01 = National Research Council
-(2001); BMG06 = Becker, Murphy & Grossman (2006); C15 = Calderon et al. (2015);
-P15 = Phillips (2015); LP18 = Lindo & Padilla-Romo (2018); D14 = Duijn et al. (2014);
-H00 = Hammond (2000); Pol20 = Pol (2020); D15 = Dell (2015). "assumption" marks a value
+(2001); C15 = Calderon et al. (2015); P15 = Phillips (2015); LP18 = Lindo & Padilla-Romo
+(2018); D14 = Duijn et al. (2014); H00 = Hammond (2000); Pol20 = Pol (2020); PROTON-OC =
+Calderoni et al. (2022). "assumption" marks a value
 chosen for the model that the literature does not pin down; it is a calibration target.
 """
 
@@ -37,7 +37,7 @@ PARAMS: dict[str, dict[str, Param]] = {
         "price_cap":          P(20.0,   "x ref",    1.0, 1000.0, "assumption", "highest retail price as a multiple of the reference price"),
         "retail_markup":      P(2.5,    "ratio",    0.2, 10.0,  "REFERENCES: US wholesale 20-28k vs retail 80-100k USD/kg; CR", "base retail markup over wholesale (P_r/P_w - 1)"),
         "dealer_risk_markup": P(4.0,    "ratio per annual arrest prob.", 0.0, 100.0, "RK86 (risks and prices)", "extra retail markup per unit of dealers' annual arrest probability"),
-        "dealer_capacity":    P(4.0,    "unit/dealer/week", 0.01, 100.0, "assumption", "retail units one street dealer can sell per week (drug units; other commodities scale by their lot size)"),
+        "dealer_capacity":    P(4.0,    "unit/dealer/week", 0.01, 100.0, "assumption", "units of each dealer-sold commodity one street dealer can sell per week"),
     },
     "transport": {
         "cost_land":          P(1.2,    "USD/kg/km", 0.0, 20.0, "assumption; price chain in REFERENCES", "base transport cost over land"),
@@ -102,7 +102,7 @@ PARAMS: dict[str, dict[str, Param]] = {
         "case_asset_share":   P(0.3,    "share",    0.0, 1.0,   "assumption", "share of cash and laundered assets seized with a matured case"),
     },
     "conflict": {
-        "theta":              P(1.549e-8, "1/member pair/week", 0.0, 1e-4, "PC23 (published theta), applied to pairs sharing a region", "killing rate between members of rival organizations sharing a region"),
+        "theta":              P(2.3e-8, "1/member pair/week", 0.0, 1e-4, "calibrated from PC23 theta=1.549e-8 (national pairs) to ~3.7%/yr of members killed with regional pairs", "killing rate between members of rival organizations sharing a region"),
         "rivalry_base":       P(1.0,    "ratio",    0.0, 10.0,  "PC23 (K=(rivalry+1)/(alliance+1))", "rivalry between organizations with no recorded tie"),
         "succession_boost":   P(2.0,    "ratio",    0.0, 20.0,  "C15, P15, LP18", "extra violence multiplier while an organization's succession is under way"),
         "succession_weeks":   P(26.0,   "weeks",    1.0, 260.0, "C15 (violence concentrated in ~6 months)", "length of a succession"),
@@ -119,7 +119,7 @@ PARAMS: dict[str, dict[str, Param]] = {
         "split_rivalry":      P(5.0,    "ratio",    0.0, 50.0,  "C15 (fragments fight their parent)", "rivalry between a fragment and its parent organization"),
         "arms_lethality":     P(0.05,   "per gun/1000 residents", 0.0, 10.0, "assumption", "extra lethality per trafficked firearm per 1000 residents"),
         "firearm_decay":      P(0.003,  "1/week",   0.0, 1.0,   "assumption (half-life ~4.4 years)", "weekly loss of trafficked firearms from circulation"),
-        "bystander_ratio":    P(2.0,    "victims/member killed", 0.0, 20.0, "PC23 (cartel deaths ~10% of homicides and missing persons)", "homicides of non-members per member killed"),
+        "bystander_ratio":    P(4.0,    "victims/member killed", 0.0, 20.0, "PC23 (Mexico: ~35,000 homicides and missing vs ~6,500 members killed a year gives up to ~4.4)", "homicides of non-members attributable to criminal conflict per member killed"),
         "power_shift_boost":  P(5.0,    "ratio",    0.0, 100.0, "assumption", "extra violence per unit of weekly change in an organization's regional share"),
     },
     "corruption": {
@@ -157,7 +157,6 @@ PARAMS: dict[str, dict[str, Param]] = {
     },
     "run": {
         "conservation_checks": P(1, "flag", 0, 1, "engineering", "check drug mass, members and money every week", int),
-        "route_update_weeks": P(1, "weeks", 1, 52, "engineering", "weeks between route recomputations", int),
     },
 }
 # fmt: on

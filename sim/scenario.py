@@ -28,6 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import params as P
+from . import yamlio
 from .errors import ScenarioError, pydantic_lines
 from .world import World, load_world
 
@@ -88,7 +89,7 @@ def _read(path: Path) -> dict:
     if not path.is_file():
         raise ScenarioError(f"{path}: file not found")
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yamlio.load(path.read_text())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark else ""
@@ -142,7 +143,7 @@ def parse_set(items: list[str] | None, label: str = "--set") -> dict:
         if not sep or not key:
             raise ScenarioError(f"{label}: {item!r}: expected dotted.key=value")
         try:
-            parsed = yaml.safe_load(value)
+            parsed = yamlio.load(value)
         except yaml.YAMLError:
             parsed = value
         node = out

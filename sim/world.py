@@ -18,6 +18,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from . import yamlio
 from .enums import REGION_ROLE_BITS, AgencyKind, Mode, OrgKind
 from .errors import ScenarioError, pydantic_lines
 
@@ -226,12 +227,12 @@ def _resolve(value, base_dir: Path, file_label: str, field_path: str) -> Path:
 
 def _read_default() -> dict:
     text = resources.files("sim").joinpath("data/default_world.yaml").read_text()
-    return yaml.safe_load(text)
+    return yamlio.load(text)
 
 
 def _read_yaml(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yamlio.load(path.read_text())
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(data, dict):

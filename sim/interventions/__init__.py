@@ -1,25 +1,58 @@
-"""Policy levers scheduled in scenario files.
-
-Each intervention type lives in its own module and registers itself in ``REGISTRY``. The levers
-of the Strategy are added by the policy-levers work; until then only the checks exist, so a
-scenario with an ``interventions:`` entry gets a clear error naming the known types.
-"""
+"""Policy levers scheduled in scenario files: one module per type, each a small class that
+checks its parameters when the scenario is loaded and acts in the weeks it is active (see
+``base.py`` for the common fields, levels, ramps, after-end rules and costs)."""
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
-REGISTRY: dict[str, type] = {}
+from ..rng import stream
+from .base import Intervention
+
+TYPES = (
+    "interdiction", "targeted_enforcement", "sanctions", "anti_money_laundering",
+    "capacity_building", "anti_corruption", "demand_reduction", "recruitment_prevention",
+    "information_sharing", "threat_mitigation",
+)
+REGISTRY: dict[str, type[Intervention]] = {}
+for _name in TYPES:
+    try:
+        _mod = importlib.import_module(f"{__name__}.{_name}")
+    except ModuleNotFoundError as _exc:  # a lever not written yet
+        if _exc.name != f"{__name__}.{_name}":
+            raise
+        continue
+    REGISTRY[_name] = _mod.LEVER
 
 
 def check_interventions(entries: list[dict[str, Any]], world, label: str, weeks: int) -> list[str]:
     """One error line per problem in a scenario's ``interventions:`` list."""
     errors = []
     known = ", ".join(sorted(REGISTRY)) or "(none yet)"
+    names = set()
     for i, entry in enumerate(entries):
+        where = f"{label}: interventions[{i}]"
+        if not isinstance(entry, dict):
+            errors.append(f"{where}: expected a mapping with a type")
+            continue
         kind = entry.get("type")
         if kind not in REGISTRY:
-            errors.append(f"{label}: interventions[{i}].type: unknown type {kind!r}; known: {known}")
+            errors.append(f"{where}.type: unknown type {kind!r}; known: {known}")
             continue
-        errors.extend(REGISTRY[kind].check(entry, world, f"{label}: interventions[{i}]", weeks))
+        name = entry.get("name") or f"{kind}-{i}"
+        if name in names:
+            errors.append(f"{where}.name: duplicate intervention name {name!r}")
+        names.add(name)
+        errors.extend(REGISTRY[kind].check(entry, world, where, weeks))
     return errors
+
+
+def build_interventions(model) -> list[Intervention]:
+    """Instantiate the scenario's interventions, each with its own random stream."""
+    out = []
+    for i, entry in enumerate(model.config.interventions):
+        iv = REGISTRY[entry["type"]](entry, i, model)
+        iv.rng = stream(model.config.seed, f"intervention:{iv.name}")
+        out.append(iv)
+    return out

@@ -14,7 +14,8 @@ def conflict_hazards(
     ``theta * L_r * m_or * sum_j K_oj * m_jr * (I_o + I_j) / 2`` with
     ``K_oj = (rivalry_base + rivalry_oj) / (1 + alliance_oj)`` and I the organizations'
     violence intensities (succession, power shifts, lieutenants to organize). The per-member
-    hazard is that total over ``m_or``, times the role's exposure ``role_weight[k]``.
+    hazard is that total over ``m_or``, times the role's exposure ``role_weight[k]``, capped
+    at 0.5 per week.
     Fills ``h_death``, ``expected_deaths_r`` and attributes kills to their authors in
     ``kills_by_o`` (expected values, for the threat score).
     """

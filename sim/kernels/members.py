@@ -22,8 +22,10 @@ def step_members(
 
     Active member i of org o in region r with role k: arrested with hazard ``h_arrest[o,r,k]``
     (convicted with probability ``conviction[o,r]``, else released at once), killed with
-    ``h_death[o,r,k]``, exits with ``h_exit_o[o]``; one uniform draw decides among them
-    (hazards are small; their sum is capped at 1). Incarcerated members serve their sentence and
+    ``h_death[o,r,k]``, exits with ``h_exit_o[o]`` (leaders never exit voluntarily); one
+    uniform draw u decides: arrest if u < h_a, death if u < h_a + h_d, exit if
+    u < h_a + h_d + h_e (hazards are small weekly probabilities; a sum above 1 means the
+    first events in that order take precedence). Incarcerated members serve their sentence and
     on release return to their organization with ``return_prob`` if it is still active, else
     exit. Fills ``counts[o,r,k]`` of active members after the week, ``events``:
     [arrests, incarcerations, deaths, exits, releases, returns], and ``pool[o, :]``, a

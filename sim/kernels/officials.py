@@ -9,7 +9,8 @@ def step_officials(
     rng, region, otype, integrity, salary, patron, org_active, org_can_pay, presence_or,
     corrupt_share_r, violence_r, detect_r, integrity_mean_r, integrity_conc,
     offer_rate, bribe_multiple, integrity_weight, penalty_weeks, peer_weight, threat_weight,
-    noise, corrupt_otr, bribes_o, events,
+    noise, detect_type_mult, detect_patron_mult, penalty_mult_r, pay_mult_r,
+    corrupt_otr, bribes_o, events,
 ):
     """One week for every official.
 
@@ -19,7 +20,10 @@ def step_officials(
     receives an offer with probability ``offer_rate`` if organizations are present, from an
     organization drawn in proportion to its members there, and accepts with the logistic
     probability of (bribe - integrity cost - expected penalty + peer pull + threat pull) in
-    units of ``noise * salary`` (H00: peer pull makes corruption tip). Fills
+    units of ``noise * salary`` (H00: peer pull makes corruption tip). Policy levers:
+    detection is multiplied by ``detect_type_mult[type]`` and ``detect_patron_mult[patron]``
+    (anti-corruption units, sanctions), the penalty by ``penalty_mult_r``, and higher pay
+    (``pay_mult_r``) makes a bribe of the same size worth less to the official. Fills
     ``corrupt_otr[o, type, r]``, ``bribes_o`` and ``events`` = [offers, accepted, caught].
     """
     O = presence_or.shape[0]
@@ -38,7 +42,10 @@ def step_officials(
             if not org_active[p] or not org_can_pay[p]:
                 patron[j] = -1
                 continue
-            if rng.random() < detect_r[r]:
+            d = detect_r[r] * detect_type_mult[otype[j]] * detect_patron_mult[p]
+            if d > 1.0:
+                d = 1.0
+            if rng.random() < d:
                 events[2] += 1
                 patron[j] = -1
                 mu = integrity_mean_r[r]
@@ -58,10 +65,11 @@ def step_officials(
             acc += presence_or[o, r]
         if not org_active[o] or not org_can_pay[o]:
             continue
+        d = detect_r[r] * detect_type_mult[otype[j]] * detect_patron_mult[o]
         utility = (
-            bribe_multiple
+            bribe_multiple / pay_mult_r[r]
             - integrity_weight * integrity[j]
-            - detect_r[r] * penalty_weeks
+            - d * penalty_weeks * penalty_mult_r[r]
             + peer_weight * corrupt_share_r[r]
             + threat_weight * violence_r[r]
         ) / noise

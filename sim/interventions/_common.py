@@ -1,0 +1,22 @@
+"""Helpers shared by several levers."""
+
+import math
+
+import numpy as np
+
+
+def saturating(x: float) -> float:
+    """1 - exp(-x): diminishing returns to money."""
+    return 1.0 - math.exp(-x)
+
+
+class LaggedEffect:
+    """An effect that moves toward its target by 1/lag_weeks each week (programmes take time)."""
+
+    def __init__(self, size: int, lag_weeks: float):
+        self.value = np.zeros(size)
+        self.lag = max(float(lag_weeks), 1.0)
+
+    def update(self, target: np.ndarray) -> np.ndarray:
+        self.value += (target - self.value) / self.lag
+        return self.value
