@@ -93,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # output piped into head and the like
+        sys.stderr.close()
+        return 0
     return 1
 
 
@@ -187,14 +190,22 @@ def cmd_list(args) -> int:
         except yaml.YAMLError:
             data = {}
         desc = " ".join(str(data.get("description", "")).split())
-        print(f"  {f.name:<32} {desc[:100]}")
+        print(f"  {f.name}\n      {desc}")
     if not files:
         print("  (none)")
-    print("\nIntervention types:")
+    print("\nIntervention types (common fields: start_week, end_week, ramp_weeks, budget USD/week "
+          "or intensity, targets, after_end stop|decay|persist, decay_rate):")
     if not REGISTRY:
         print("  (none yet)")
     for name, cls in sorted(REGISTRY.items()):
-        print(f"  {name}: {cls.__doc__.strip().splitlines()[0] if cls.__doc__ else ''}")
+        doc = cls.__doc__.strip().splitlines()[0] if cls.__doc__ else ""
+        print(f"  {name}: {doc}")
+        print(f"      intensity unit: {cls.unit}; cost {cls.unit_cost:,.0f} USD/week per unit; "
+              f"after end: {cls.default_after_end}")
+        for field, values in getattr(cls, "choices", {}).items():
+            print(f"      {field} = {values[0]} (one of: {', '.join(values)})")
+        for pname, p in cls.params.items():
+            print(f"      {pname} = {p.default:g} [{p.unit}] ({p.lo:g}-{p.hi:g}): {p.doc}")
     if args.params:
         print("\nParameters (group.name = default [unit] (range): description; source):")
         for g, grp in PARAMS.items():
