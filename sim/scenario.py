@@ -72,6 +72,16 @@ class Scenario:
         )
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
+    def with_overrides(self, dotted: dict[str, Any]) -> Scenario:
+        """A copy with fields set by dotted path (``params.recruitment.rate``,
+        ``interventions.kingpin.budget``, ``weeks``), fully validated again."""
+        import copy
+
+        raw = copy.deepcopy(self.raw)
+        for path, value in dotted.items():
+            set_dotted(raw, path, value, self.source)
+        return from_dict(raw, self.source)
+
     def with_params(self, overrides: dict) -> Scenario:
         """A copy with more parameter overrides (validated)."""
         errors = P.check_overrides(overrides)
@@ -83,6 +93,47 @@ class Scenario:
             self.name, self.description, self.seed, self.weeks, self.world,
             P.merge(self.params, overrides), list(self.interventions), self.source, raw,
         )
+
+
+def set_dotted(raw: dict, path: str, value: Any, label: str = "<override>") -> None:
+    """Set ``value`` at a dotted ``path`` in a scenario dict, in place.
+
+    Paths walk mappings by key and lists by index or by ``name``: ``params.recruitment.rate``,
+    ``weeks``, ``interventions.0.budget``, ``interventions.kingpin.budget``.
+    """
+    parts = path.split(".")
+    node: Any = raw
+    for i, part in enumerate(parts[:-1]):
+        where = ".".join(parts[: i + 1])
+        if isinstance(node, list):
+            node = _list_item(node, part, label, where)
+        elif isinstance(node, dict):
+            node = node.setdefault(part, {})
+        else:
+            raise ScenarioError(f"{label}: {where}: cannot descend into {type(node).__name__}")
+    last = parts[-1]
+    if isinstance(node, list):
+        idx = _list_index(node, last, label, path)
+        node[idx] = value
+    elif isinstance(node, dict):
+        node[last] = value
+    else:
+        raise ScenarioError(f"{label}: {path}: cannot set a field of {type(node).__name__}")
+
+
+def _list_index(items: list, part: str, label: str, where: str) -> int:
+    if part.isdigit() and int(part) < len(items):
+        return int(part)
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and item.get("name") == part:
+            return i
+    names = [str(it.get("name")) for it in items if isinstance(it, dict) and it.get("name")]
+    raise ScenarioError(f"{label}: {where}: no list item {part!r} (give an index < {len(items)}"
+                        + (f" or a name: {', '.join(names)})" if names else ")"))
+
+
+def _list_item(items: list, part: str, label: str, where: str):
+    return items[_list_index(items, part, label, where)]
 
 
 def _read(path: Path) -> dict:

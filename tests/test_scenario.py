@@ -134,3 +134,16 @@ def test_regions_and_corridors_from_csv(tmp_path):
     (tmp_path / "corridors.csv").write_text("from,to,mode,distance_km,capacity\nSource,Transit,boat,1,1\n")
     lines = errors_of(p)
     assert any("corridors[0].mode" in line for line in lines)
+
+
+def test_with_overrides_reaches_intervention_fields_and_revalidates():
+    s = load_scenario("scenarios/kingpin.yaml")
+    t = s.with_overrides({"interventions.kingpin.budget": 5e6, "interventions.0.ramp_weeks": 3,
+                          "params.recruitment.rate": 0.003, "weeks": 10})
+    assert t.interventions[0]["budget"] == 5e6 and t.interventions[0]["ramp_weeks"] == 3
+    assert t.params["recruitment"]["rate"] == 0.003 and t.weeks == 10
+    assert s.interventions[0]["budget"] == 1e7  # the original is untouched
+    with pytest.raises(ScenarioError, match="no list item 'nope'"):
+        s.with_overrides({"interventions.nope.budget": 1})
+    with pytest.raises(ScenarioError, match=r"interventions\[0\].budget: must be >= 0"):
+        s.with_overrides({"interventions.kingpin.budget": -1})
