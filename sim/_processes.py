@@ -214,7 +214,9 @@ class Processes:
                 assigned = assigned + np.where(n_present > 0, self.task_force / n_present, 0.0) * present
         self.investigators_ao = assigned
         intel = o.intel
-        intel += e.intel_rate * assigned * (1.0 - intel) * (1.0 - self.protect_political) \
+        # in a scaled world each organization is `scale` times larger: it takes as many
+        # times more investigator-weeks to learn as much about it
+        intel += (e.intel_rate / self.scale) * assigned * (1.0 - intel) * (1.0 - self.protect_political) \
             - e.intel_decay * intel
         gap = np.maximum(intel[None, :, :] - intel[:, None, :], 0.0)  # [a, b, o]: b above a
         intel += min(e.share_rate + self.share_rate_add, 1.0) * (self.agency_partners[:, :, None] * gap).max(axis=1)
@@ -250,7 +252,8 @@ class Processes:
                 self.leader_lost[org] = 1
                 self.case_arrests += 1
             self.case_arrests += arrest_members_of_role(
-                rng, m.n, org, Role.LIEUTENANT, int(e.case_lieutenants), m.status, m.org,
+                rng, m.n, org, Role.LIEUTENANT, int(round(e.case_lieutenants * self.scale)),
+                m.status, m.org,
                 m.role, m.region, m.sentence, e.sentence_weeks, self.counts)
             seized = e.case_asset_share * (max(o.cash[org], 0.0) + o.laundered[org])
             o.cash[org] -= e.case_asset_share * max(o.cash[org], 0.0)
@@ -326,7 +329,7 @@ class Processes:
             if o.succession[org] > 0:
                 continue
             size = self.counts[org].sum()
-            if size >= 20 and rng.random() < c.split_prob * (1.0 - o.cohesion[org]):
+            if size >= 20 * self.scale and rng.random() < c.split_prob * (1.0 - o.cohesion[org]):
                 self._split(org, rng)
                 split_any = True
             o.leader[org] = promote_leader(m.n, m.status, m.org, m.role, m.tenure, org)

@@ -161,7 +161,10 @@ class World:
     def scaled(self, factor: float) -> World:
         """The same world with ``factor`` times the population, the organizations' members,
         cash and assets, officials, market demand, corridor capacity and agency budgets (for
-        scaling runs: per-capita quantities are unchanged)."""
+        scaling runs). The model divides the pairwise conflict rate and the intelligence
+        gained per investigator by the factor, and multiplies protection's half-saturation,
+        the lieutenants arrested per case and the smallest organization that can split by it,
+        so per-member rates stay close to those of the unscaled world."""
         import dataclasses
 
         return dataclasses.replace(
