@@ -1,0 +1,167 @@
+"""Tables of a comparison, computed from the stored runs without loading them all at once.
+
+- :func:`run_summaries`: one row per run: the mean of every metric over the last ``window``
+  weeks, and run totals of the flows that cost-effectiveness needs. Streams the dataset batch
+  by batch, so memory grows with the number of runs, not runs x weeks.
+- :func:`comparison_table`: per scenario and metric, the mean across replicates with its 95%
+  CI, and the difference from the baseline (paired or Welch) with CI, relative change, p.
+- :func:`cost_effectiveness_table`: change in homicides, consumption and criminal wealth per
+  million USD of added intervention cost, with bootstrap CIs.
+- :func:`timeseries_bands`: median and 5-95% band per scenario, metric and week; reads one
+  scenario at a time.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from sim.metrics import METRICS
+
+from .stats import difference, mean_interval, ratio_of_differences
+
+LABELS = ("scenario", "replicate")
+TOTALS = ("homicides", "consumption", "intervention_cost")  # summed over the whole run
+# Cost-effectiveness outcomes: name -> (column of the per-run table, unit of the change).
+OUTCOMES = {
+    "homicides": ("total_homicides", "persons over the run"),
+    "consumption": ("total_consumption", "kg over the run"),
+    "criminal_wealth": ("criminal_wealth", "USD (mean of the window)"),
+}
+COST = "total_intervention_cost"
+PER = 1e6  # cost-effectiveness per million USD
+QUANTILES = (5, 50, 95)
+
+
+def metric_columns(schema_names: Sequence[str], labels: Sequence[str] = LABELS) -> list[str]:
+    skip = {*labels, "seed", "week"}
+    return [c for c in schema_names if c not in skip]
+
+
+def run_summaries(dataset, weeks: int, window: int, labels: Sequence[str] = LABELS,
+                  batch_size: int = 65_536) -> pd.DataFrame:
+    """Per run: window means of every metric, ``total_<m>`` for ``TOTALS``, and ``weeks_run``.
+
+    ``dataset`` is a ``pyarrow.dataset`` of runs (see ``RunStore.dataset``).
+    """
+    metrics = metric_columns(dataset.schema.names, labels)
+    keys = [*labels, "seed"]
+    totals = [m for m in TOTALS if m in metrics]
+    start = weeks - window
+    sums, counts, tots, rows = [], [], [], []
+    for batch in dataset.to_batches(columns=[*keys, "week", *metrics], batch_size=batch_size):
+        df = batch.to_pandas()
+        if df.empty:
+            continue
+        tail = df[df["week"] >= start]
+        g = tail.groupby(keys, sort=False)[metrics]
+        sums.append(g.sum())
+        counts.append(g.count())
+        g_all = df.groupby(keys, sort=False)
+        tots.append(g_all[totals].sum())
+        rows.append(g_all.size())
+    if not sums:
+        return pd.DataFrame(columns=[*keys, *metrics, *(f"total_{m}" for m in totals)])
+    s = pd.concat(sums).groupby(level=keys).sum()
+    n = pd.concat(counts).groupby(level=keys).sum()
+    means = (s / n.where(n > 0)).astype(float)
+    t = pd.concat(tots).groupby(level=keys).sum().add_prefix("total_")
+    size = pd.concat(rows).groupby(level=keys).sum().rename("weeks_run")
+    out = means.join(t).join(size).reset_index()
+    return out.sort_values(list(labels), kind="stable").reset_index(drop=True)
+
+
+def _aligned(per_run: pd.DataFrame, label: str, baseline: str, col: str, paired: bool):
+    x = per_run.loc[per_run["scenario"] == label].set_index("replicate")[col]
+    y = per_run.loc[per_run["scenario"] == baseline].set_index("replicate")[col]
+    if paired:
+        common = x.index.intersection(y.index)
+        return x.loc[common].to_numpy(float), y.loc[common].to_numpy(float)
+    return x.to_numpy(float), y.to_numpy(float)
+
+
+def comparison_table(per_run: pd.DataFrame, scenarios: Sequence[str], baseline: str,
+                     metrics: Sequence[str], paired: bool) -> pd.DataFrame:
+    """One row per scenario and metric (see the module docstring and docs/COMPARE.md)."""
+    rows = []
+    for label in scenarios:
+        sub = per_run.loc[per_run["scenario"] == label]
+        for m in metrics:
+            mi = mean_interval(sub[m])
+            row = {"scenario": label, "metric": m, "unit": METRICS.get(m, ("",))[0],
+                   "n": mi.n, "mean": mi.estimate, "mean_lo": mi.lo, "mean_hi": mi.hi,
+                   "sd": mi.sd}
+            if label == baseline:
+                row.update(diff=np.nan, diff_lo=np.nan, diff_hi=np.nan, rel_change=np.nan,
+                           rel_lo=np.nan, rel_hi=np.nan, p_value=np.nan)
+            else:
+                x, y = _aligned(per_run, label, baseline, m, paired)
+                d = difference(x, y, paired)
+                b = float(np.nanmean(y)) if y.size else np.nan
+                if np.isfinite(b) and b != 0:
+                    rel = (d.estimate / b, *sorted((d.lo / b, d.hi / b)))
+                else:
+                    rel = (np.nan, np.nan, np.nan)
+                row.update(diff=d.estimate, diff_lo=d.lo, diff_hi=d.hi, rel_change=rel[0],
+                           rel_lo=rel[1], rel_hi=rel[2], p_value=d.p_value)
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def cost_effectiveness_table(per_run: pd.DataFrame, scenarios: Sequence[str], baseline: str,
+                             paired: bool) -> pd.DataFrame:
+    """Per scenario (not the baseline) and outcome: the change from the baseline, the added
+    intervention cost (million USD over the run) and the change per million USD."""
+    rows = []
+    if COST not in per_run:
+        return pd.DataFrame()
+    for label in scenarios:
+        if label == baseline:
+            continue
+        cx, cy = _aligned(per_run, label, baseline, COST, paired)
+        cost = difference(cx / PER, cy / PER, paired)
+        for outcome, (col, unit) in OUTCOMES.items():
+            if col not in per_run:
+                continue
+            x, y = _aligned(per_run, label, baseline, col, paired)
+            d = difference(x, y, paired)
+            ratio, lo, hi = ratio_of_differences(x, y, cx, cy, paired, scale=PER)
+            if not np.isfinite(ratio):
+                note = "no added intervention cost: ratio undefined"
+            elif not np.isfinite(lo):
+                note = "added cost not distinguishable from zero: no finite interval"
+            else:
+                note = ""
+            rows.append({"scenario": label, "outcome": outcome, "unit": unit,
+                         "change": d.estimate, "change_lo": d.lo, "change_hi": d.hi,
+                         "added_cost_musd": cost.estimate, "added_cost_lo": cost.lo,
+                         "added_cost_hi": cost.hi, "per_musd": ratio, "per_musd_lo": lo,
+                         "per_musd_hi": hi, "note": note})
+    return pd.DataFrame(rows)
+
+
+def timeseries_bands(store, keys_by_scenario: dict[str, list[str]],
+                     metrics: Sequence[str]) -> pd.DataFrame:
+    """Median and 5-95% band across replicates, per scenario, metric and week.
+
+    Reads one scenario's runs at a time (replicates x weeks x metrics values).
+    """
+    out = []
+    for label, keys in keys_by_scenario.items():
+        if not keys:
+            continue
+        df = store.dataset(keys).to_table(columns=["replicate", "week", *metrics]).to_pandas()
+        for m in metrics:
+            wide = df.pivot(index="week", columns="replicate", values=m)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN weeks
+                q = np.nanpercentile(wide.to_numpy(float), QUANTILES, axis=1)
+            out.append(pd.DataFrame({"scenario": label, "metric": m, "week": wide.index,
+                                     "p5": q[0], "median": q[1], "p95": q[2]}))
+        del df
+    if not out:
+        return pd.DataFrame(columns=["scenario", "metric", "week", "p5", "median", "p95"])
+    return pd.concat(out, ignore_index=True)

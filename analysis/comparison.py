@@ -1,0 +1,345 @@
+"""Compare scenarios with replicates: plan the runs, run them on Dask, and tabulate.
+
+From a notebook::
+
+    from analysis import compare
+    res = compare(["scenarios/baseline.yaml", "scenarios/enforcement_surge_params.yaml"],
+                  replicates=20, weeks=260, out="out/surge")
+    res.table              # per scenario and metric: mean, CI, difference from baseline, CI
+    res.cost_effectiveness # change per million USD of added intervention cost
+    res.per_run            # one row per run: window means and run totals
+
+``analyse(out)`` rebuilds the same tables from a finished output folder without running.
+Every scenario runs ``replicates`` times; replicate ``r`` has the same seed in every scenario
+(common random numbers), so differences are paired. The command line ``tocsim compare`` calls
+:func:`compare`; docs/COMPARE.md describes the outputs and the statistics.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim import Scenario, ScenarioError, load_scenario
+from sim.metrics import METRICS
+
+from . import compare_tables as T
+from .runner import Progress, Task, replicate_seeds, run_tasks, versions
+from .store import DONE, FAILED, PENDING, RunStore
+
+KIND = "compare"
+DEFAULT_WINDOW = 52
+DEFAULT_OUT = "out/compare"
+# Metrics plotted, shown in the summary and the report's key table (comparison.csv has all).
+HEADLINE = ("homicides", "consumption", "criminal_wealth", "retail_price", "criminal_members",
+            "arrests", "corruption_rate", "seizure_rate", "active_cartels", "intervention_cost")
+
+
+class IncompleteBatch(Exception):
+    """Some runs failed or were not run; the manifest lists them. Rerun with resume."""
+
+    def __init__(self, out: Path, counts: dict[str, int]):
+        self.out, self.counts = out, counts
+        super().__init__(f"{out}: {counts[DONE]} runs done, {counts[FAILED]} failed, "
+                         f"{counts[PENDING]} not run (see {out}/manifest.json); rerun with "
+                         "--resume to finish")
+
+
+# ---------------------------------------------------------------------------- planning
+@dataclass
+class Plan:
+    """The runs of a comparison: scenarios by label (baseline first), seeds and tasks."""
+
+    labels: list[str]
+    bases: dict[str, Scenario]
+    baseline: str
+    replicates: int
+    weeks: int
+    seed: int
+    paired: bool
+    window: int = DEFAULT_WINDOW
+    tasks: list[Task] = field(default_factory=list)
+
+    def inputs(self) -> dict[str, Any]:
+        """Everything the results depend on; a resume must match it."""
+        return {"scenarios": [{"label": k, "name": self.bases[k].name,
+                               "hash": self.bases[k].hash} for k in self.labels],
+                "baseline": self.baseline, "replicates": self.replicates,
+                "weeks": self.weeks, "seed": self.seed, "paired": self.paired}
+
+    def describe(self) -> list[dict[str, Any]]:
+        return [{"label": k, "name": s.name, "source": s.source,
+                 "description": " ".join(s.description.split())}
+                for k, s in self.bases.items()]
+
+
+def _slug(label: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", label)[:60] or "scenario"
+
+
+def plan_comparison(
+    scenarios: list[str | Path | Scenario],
+    replicates: int,
+    *,
+    baseline: str | Path | Scenario | None = None,
+    weeks: int | None = None,
+    window: int | None = None,
+    seed: int | None = None,
+    paired: bool = True,
+    metrics: list[str] | None = None,
+) -> Plan:
+    """Load and check every input; raise :class:`ScenarioError` listing every problem."""
+    lines: list[str] = []
+    if replicates < 2:
+        lines.append(f"--replicates: {replicates}: need at least 2 replicates for a "
+                     "confidence interval")
+    if window is not None and window < 1:
+        lines.append(f"--window: {window}: must be at least 1 week")
+    for m in metrics or []:
+        if m not in METRICS:
+            lines.append(f"--metrics: {m}: unknown metric; valid: {', '.join(METRICS)}")
+    items = ([baseline] if baseline is not None else []) + list(scenarios)
+    loaded: list[Scenario] = []
+    seen: set[str] = set()
+    for item in items:
+        if isinstance(item, Scenario):
+            scn = item if weeks is None else _with_weeks(item, weeks)
+            ident = f"object:{id(item)}"
+        else:
+            ident = str(Path(item).resolve())
+            if ident in seen:
+                continue
+            try:
+                scn = load_scenario(item, weeks=weeks)
+            except ScenarioError as exc:
+                lines.extend(exc.lines)
+                continue
+        if ident not in seen:
+            seen.add(ident)
+            loaded.append(scn)
+    if lines:
+        raise ScenarioError(lines)
+    if len(loaded) < 2:
+        raise ScenarioError("compare: need at least two distinct scenarios (a baseline and "
+                            "one to compare with it)")
+    labels = _labels(loaded)
+    bases = dict(zip(labels, loaded, strict=True))
+    horizons = {s.weeks for s in loaded}
+    if len(horizons) > 1:
+        raise ScenarioError(["--weeks: the scenarios differ in weeks ("
+                             + ", ".join(f"{k}: {s.weeks}" for k, s in bases.items())
+                             + "); pass --weeks to run them all for the same time"])
+    T_weeks = horizons.pop()
+    if window is not None and window > T_weeks:
+        raise ScenarioError(f"--window: {window}: longer than the run ({T_weeks} weeks)")
+    root = loaded[0].seed if seed is None else seed
+    plan = Plan(labels, bases, labels[0], replicates, T_weeks, root, paired,
+                window=min(DEFAULT_WINDOW, T_weeks) if window is None else window)
+    for i, label in enumerate(labels):
+        seeds = replicate_seeds(root, replicates, group=None if paired else i)
+        for r, s in enumerate(seeds):
+            plan.tasks.append(Task(key=f"s{i:02d}-{_slug(label)}-r{r:05d}", base=label,
+                                   seed=s, weeks=T_weeks,
+                                   labels={"scenario": label, "replicate": r}))
+    return plan
+
+
+def _with_weeks(scn: Scenario, weeks: int) -> Scenario:
+    import dataclasses
+
+    return dataclasses.replace(scn, weeks=weeks, raw={**scn.raw, "weeks": weeks})
+
+
+def _labels(loaded: list[Scenario]) -> list[str]:
+    """Scenario names, or file stems where names collide (a variant that forgot its name)."""
+    names = [s.name for s in loaded]
+    labels = []
+    for s in loaded:
+        label = s.name
+        if names.count(s.name) > 1:
+            label = Path(s.source).stem
+        labels.append(label)
+    dup = sorted({x for x in labels if labels.count(x) > 1})
+    if dup:
+        raise ScenarioError([f"{s.source}: name: {s.name!r} is used by another scenario of "
+                             "this comparison; give each a distinct name"
+                             for s in loaded if s.name in dup or Path(s.source).stem in dup])
+    return labels
+
+
+# ---------------------------------------------------------------------------- running
+def compare(
+    scenarios: list[str | Path | Scenario],
+    replicates: int,
+    *,
+    baseline: str | Path | Scenario | None = None,
+    weeks: int | None = None,
+    window: int | None = None,
+    seed: int | None = None,
+    paired: bool = True,
+    out: str | Path = DEFAULT_OUT,
+    resume: bool = False,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    client=None,
+    connect_timeout: float = 10.0,
+    metrics: list[str] | None = None,
+    progress: Progress | None = None,
+    write: bool = True,
+) -> Comparison:
+    """Run every scenario ``replicates`` times and compare each with the baseline.
+
+    Args:
+        scenarios: scenario files (or ``Scenario`` objects). The first is the baseline unless
+            ``baseline`` is given.
+        replicates: runs per scenario (at least 2).
+        baseline: the scenario to compare with (added to ``scenarios`` if not among them).
+        weeks: weeks per run (default: the scenarios', which must then agree).
+        window: the last ``window`` weeks are averaged for each run (default 52, or the
+            whole run if shorter).
+        seed: root of the replicate seeds (default: the baseline's seed).
+        paired: common random numbers (replicate r has the same seed in every scenario) and
+            paired CIs; False gives each scenario its own seeds and Welch CIs.
+        out: output folder: runs.parquet, manifest.json, tables, plots, report.html.
+        resume: finish the batch stored in ``out`` (only missing or failed runs are run).
+        workers: LocalCluster worker processes (default: CPU count).
+        scheduler: address of an existing Dask scheduler (``tcp://host:8786``).
+        client: an existing ``distributed.Client`` (e.g. a notebook's).
+        connect_timeout: seconds to wait for the scheduler.
+        metrics: metrics to plot and summarise (default ``HEADLINE``); the CSV has all.
+        progress: progress reporter (see :class:`analysis.runner.RichProgress`).
+        write: write comparison.csv, plots and report.html into ``out``.
+
+    Returns:
+        The :class:`Comparison` (tables as DataFrames).
+
+    Raises:
+        ScenarioError: bad input, found before any run starts (or an unreachable scheduler).
+        IncompleteBatch: some runs failed; the others are stored for a resume.
+        KeyboardInterrupt: finished runs are stored; resume to finish.
+    """
+    if workers is not None and workers < 1:
+        raise ScenarioError(f"--workers: {workers}: must be at least 1")
+    if workers is not None and scheduler:
+        raise ScenarioError("--workers: not allowed with --scheduler (the cluster has its own)")
+    plan = plan_comparison(scenarios, replicates, baseline=baseline, weeks=weeks, window=window,
+                           seed=seed, paired=paired, metrics=metrics)
+    store = RunStore(out)
+    store.open(kind=KIND, inputs=plan.inputs(), versions=versions(),
+               runs=[t.record() for t in plan.tasks], resume=resume,
+               settings={"window": plan.window, "metrics": list(metrics or HEADLINE),
+                         "scenarios": plan.describe()})
+    run_tasks(plan.tasks, plan.bases, store, workers=workers, scheduler=scheduler,
+              client=client, connect_timeout=connect_timeout, progress=progress)
+    counts = store.counts()
+    if counts[FAILED] or counts[PENDING]:
+        raise IncompleteBatch(Path(out), counts)
+    result = analyse(out, window=plan.window, metrics=metrics)
+    if write:
+        result.write()
+    return result
+
+
+# ---------------------------------------------------------------------------- analysing
+@dataclass
+class Comparison:
+    """The tables of a comparison (see docs/COMPARE.md for every column)."""
+
+    out: Path
+    baseline: str
+    window: int
+    paired: bool
+    metrics: list[str]
+    scenarios: pd.DataFrame
+    table: pd.DataFrame
+    per_run: pd.DataFrame
+    cost_effectiveness: pd.DataFrame
+    bands: pd.DataFrame
+    manifest: dict[str, Any]
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.scenarios["label"])
+
+    def headline(self) -> pd.DataFrame:
+        """``table`` restricted to the headline metrics."""
+        return self.table[self.table["metric"].isin(self.metrics)].reset_index(drop=True)
+
+    def figures(self) -> dict[str, Any]:
+        """Matplotlib figures by file name (under ``plots/``)."""
+        from . import compare_plots as P
+
+        figs = {f"timeseries_{m}.png": P.timeseries(self.bands, m, self.labels, self.baseline)
+                for m in self.metrics}
+        figs["forest.png"] = P.forest(self.table, self.metrics, self.labels, self.baseline)
+        figs["cost_effectiveness.png"] = P.cost_effectiveness(self.cost_effectiveness,
+                                                              self.labels, self.baseline)
+        return figs
+
+    def write(self, out: str | Path | None = None) -> Path:
+        """Write comparison.csv, per_run.csv, cost_effectiveness.csv, timeseries_bands.csv,
+        plots/*.png and report.html into ``out`` (default: the comparison's folder)."""
+        import matplotlib.pyplot as plt
+
+        from sim.output import FLOAT_FORMAT, staged_output
+
+        from .report import render
+
+        out = Path(out or self.out)
+        with staged_output(out) as tmp:
+            for name, df in (("comparison.csv", self.table), ("per_run.csv", self.per_run),
+                             ("cost_effectiveness.csv", self.cost_effectiveness),
+                             ("timeseries_bands.csv", self.bands)):
+                df.to_csv(tmp / name, index=False, float_format=FLOAT_FORMAT)
+            (tmp / "plots").mkdir()
+            images = {}
+            for name, fig in self.figures().items():
+                fig.savefig(tmp / "plots" / name, dpi=100)
+                images[name] = (tmp / "plots" / name).read_bytes()
+                plt.close(fig)
+            (tmp / "report.html").write_text(render(self, images), encoding="utf-8")
+        return out
+
+
+def analyse(out: str | Path, window: int | None = None,
+            metrics: list[str] | None = None) -> Comparison:
+    """Build the comparison tables from the runs stored in ``out`` (no simulation)."""
+    store = RunStore(out)
+    man = store.read_manifest()
+    if man is None or man.get("kind") != KIND:
+        raise ScenarioError(f"{out}: no comparison here (manifest.json missing or of another "
+                            "kind)")
+    inp, settings = man["inputs"], man.get("settings", {})
+    labels = [s["label"] for s in inp["scenarios"]]
+    window = window or settings.get("window", DEFAULT_WINDOW)
+    if not 1 <= window <= inp["weeks"]:
+        raise ScenarioError(f"--window: {window}: must be between 1 and {inp['weeks']} weeks")
+    done = store.done_keys()
+    keys_by: dict[str, list[str]] = {k: [] for k in labels}
+    for r in man["runs"]:
+        if r["key"] in done:
+            keys_by[r["labels"]["scenario"]].append(r["key"])
+    if not any(keys_by.values()):
+        raise ScenarioError(f"{out}: no finished runs to analyse")
+    dataset = store.dataset(sorted(k for ks in keys_by.values() for k in ks))
+    per_run = T.run_summaries(dataset, inp["weeks"], window)
+    order = {k: i for i, k in enumerate(labels)}
+    per_run = per_run.sort_values(["scenario", "replicate"],
+                                  key=lambda s: s.map(order) if s.name == "scenario" else s,
+                                  kind="stable").reset_index(drop=True)
+    all_metrics = T.metric_columns(dataset.schema.names)
+    metrics = [m for m in (metrics or settings.get("metrics") or HEADLINE) if m in all_metrics]
+    table = T.comparison_table(per_run, labels, inp["baseline"], all_metrics, inp["paired"])
+    ce = T.cost_effectiveness_table(per_run, labels, inp["baseline"], inp["paired"])
+    bands = T.timeseries_bands(store, keys_by, metrics)
+    described = {s["label"]: s for s in settings.get("scenarios", [])}
+    scen = pd.DataFrame([{**{"label": s["label"], "name": s["name"], "hash": s["hash"]},
+                          "source": described.get(s["label"], {}).get("source", ""),
+                          "description": described.get(s["label"], {}).get("description", ""),
+                          "runs": len(keys_by[s["label"]])} for s in inp["scenarios"]])
+    return Comparison(Path(out), inp["baseline"], window, inp["paired"], metrics, scen, table,
+                      per_run, ce, bands, man)
