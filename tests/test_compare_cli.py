@@ -1,0 +1,133 @@
+"""``tocsim compare`` as a user meets it: fast failures on bad input, and a batch killed with
+``kill -9`` or interrupted with Ctrl-C that ``--resume`` finishes with identical results."""
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+from conftest import DATA
+
+from tocsim.cli import main
+
+BASE, SURGE = str(DATA / "tiny_base.yaml"), str(DATA / "tiny_surge.yaml")
+
+
+def compare_cmd(out, *extra):
+    return [sys.executable, "-m", "tocsim", "compare", BASE, SURGE, "--weeks", "80",
+            "--window", "10", "-r", "8", "--out", str(out), *extra]
+
+
+def test_help_describes_compare():
+    r = subprocess.run([sys.executable, "-m", "tocsim", "compare", "--help"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0
+    for flag in ("--replicates", "--baseline", "--weeks", "--window", "--workers",
+                 "--scheduler", "--out", "--resume"):
+        assert flag in r.stdout
+
+
+def test_missing_scenario_and_too_few_replicates_fail_fast(tmp_path, capsys):
+    out = tmp_path / "out"
+    t0 = time.perf_counter()
+    rc = main(["compare", BASE, str(tmp_path / "nope.yaml"), "-r", "1", "--out", str(out)])
+    assert rc == 2 and time.perf_counter() - t0 < 10
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0].startswith("--replicates: 1: need at least 2 replicates")
+    assert err[1] == f"{tmp_path / 'nope.yaml'}: file not found"
+    assert not out.exists()
+
+
+def test_other_bad_inputs(tmp_path, capsys):
+    out = str(tmp_path / "out")
+    assert main(["compare", BASE, "-r", "3", "--out", out]) == 2
+    assert "need at least two distinct scenarios" in capsys.readouterr().err
+    assert main(["compare", BASE, SURGE, "-r", "3", "--window", "31", "--out", out]) == 2
+    assert "--window: 31: longer than the run (30 weeks)" in capsys.readouterr().err
+    assert main(["compare", BASE, SURGE, "-r", "3", "--metrics", "homicides,bogus",
+                 "--out", out]) == 2
+    assert "--metrics: bogus: unknown metric" in capsys.readouterr().err
+    long = tmp_path / "long.yaml"
+    long.write_text(f"name: long\nextends: {BASE}\nweeks: 60\n")
+    assert main(["compare", BASE, str(long), "-r", "3", "--out", out]) == 2
+    assert "scenarios differ in weeks" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:  # argparse: mutually exclusive options
+        main(["compare", BASE, SURGE, "-r", "3", "--workers", "2", "--scheduler", "x:1"])
+    assert exc.value.code == 2
+    assert not (tmp_path / "out").exists()
+
+
+def test_unreachable_scheduler_fails_fast_and_leaves_nothing(tmp_path, capsys):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = tmp_path / "out"
+    t0 = time.perf_counter()
+    rc = main(["compare", BASE, SURGE, "-r", "2", "--scheduler", f"tcp://127.0.0.1:{port}",
+               "--connect-timeout", "1", "--out", str(out)])
+    assert rc == 2 and time.perf_counter() - t0 < 20
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"--scheduler: tcp://127.0.0.1:{port}: cannot connect within 1 s")
+    assert not out.exists()  # nothing to --resume: the same command works once fixed
+
+
+def _wait_for_parts(out, n, proc, timeout=120):
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if (out / "runs.parquet").is_dir() and len(list((out / "runs.parquet").glob(
+                "part-*.parquet"))) >= n:
+            return
+        if proc.poll() is not None:
+            pytest.fail(f"compare ended early: {proc.returncode}: {proc.stderr.read()}")
+        time.sleep(0.05)
+    pytest.fail("no runs stored in time")
+
+
+@pytest.mark.slow
+def test_ctrl_c_then_kill_9_then_resume_gives_identical_content(tmp_path):
+    """The whole story through the command line (four cluster starts: about a minute)."""
+    out, ref = tmp_path / "out", tmp_path / "ref"
+    # 1. Ctrl-C midway: exit 130, finished runs kept
+    p = subprocess.Popen(compare_cmd(out, "--workers", "2", "--quiet"),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for_parts(out, 2, p)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130 and "rerun with --resume" in err and "Traceback" not in err
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["sessions"][-1]["status"] == "interrupted"
+    first = len(list((out / "runs.parquet").glob("part-*")))
+    # 2. resume, then kill -9 midway: no half-written file, the session shows as running
+    p = subprocess.Popen(compare_cmd(out, "--workers", "2", "--quiet", "--resume"),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for_parts(out, first + 2, p)
+    p.kill()
+    p.wait(timeout=30)
+    stored = len(list((out / "runs.parquet").glob("part-*")))
+    assert stored < 16
+    # 3. resume to the end: only the missing runs are done
+    r = subprocess.run(compare_cmd(out, "--workers", "2", "--resume"), capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "Change from tiny-base" in r.stdout and "arrests" in r.stdout
+    man = json.loads((out / "manifest.json").read_text())
+    assert [s["status"] for s in man["sessions"]] == ["interrupted", "killed", "complete"]
+    assert man["sessions"][-1]["runs_todo"] == 16 - stored
+    assert {x["state"] for x in man["runs"]} == {"done"}
+    # the same content as an uninterrupted run on one worker
+    r = subprocess.run(compare_cmd(ref, "--workers", "1", "--quiet"), capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    for name in ("runs.parquet", "comparison.csv", "per_run.csv"):
+        a, b = pd.read_parquet(out / name) if name.endswith("parquet") else \
+            pd.read_csv(out / name), pd.read_parquet(ref / name) if \
+            name.endswith("parquet") else pd.read_csv(ref / name)
+        pd.testing.assert_frame_equal(a, b)
+    a = sorted((out / "runs.parquet").iterdir())
+    b = sorted((ref / "runs.parquet").iterdir())
+    assert [x.name for x in a] == [x.name for x in b]
+    assert all(x.read_bytes() == y.read_bytes() for x, y in zip(a, b, strict=True))
