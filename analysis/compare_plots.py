@@ -69,12 +69,15 @@ def forest(table: pd.DataFrame, metrics: list[str], labels: list[str],
     no relative change and say so."""
     others = [k for k in labels if k != baseline]
     colors = _colors(labels, baseline)
-    rows = [m for m in metrics if m in set(table["metric"])]
-    n = len(others)
-    fig, ax = plt.subplots(figsize=(8.5, 0.42 * len(rows) * max(1, n) ** 0.5 + 1.7),
-                           constrained_layout=True)
-    offsets = np.linspace(-0.22, 0.22, n) if n > 1 else np.zeros(1)
     t = table.set_index(["scenario", "metric"])
+    present = [m for m in metrics if m in set(table["metric"])]
+    rows = [m for m in present if any(np.isfinite(t.at[(k, m), "rel_change"])
+                                      for k in others if (k, m) in t.index)]
+    dropped = [m for m in present if m not in rows]
+    n = len(others)
+    fig, ax = plt.subplots(figsize=(8.5, 0.42 * len(rows) * max(1, n) ** 0.5 + 2.0),
+                           constrained_layout=True)
+    offsets = np.linspace(0.22, -0.22, n) if n > 1 else np.zeros(1)  # first scenario on top
 
     def col(label, name):
         return np.array([t.at[(label, m), name] if (label, m) in t.index else np.nan
@@ -90,8 +93,6 @@ def forest(table: pd.DataFrame, metrics: list[str], labels: list[str],
         c = colors[label]
         for i in range(len(rows)):
             if not np.isfinite(est[i]):
-                ax.text(0, y[i], "  no relative change (baseline mean 0)", fontsize=7,
-                        va="center", color="#777777")
                 continue
             a, b = max(lo[i], -lim), min(hi[i], lim)
             if np.isfinite(lo[i]):
@@ -107,9 +108,13 @@ def forest(table: pd.DataFrame, metrics: list[str], labels: list[str],
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.set_yticks(y0, [m.replace("_", " ") for m in rows])
-    ax.set_xlabel(f"change from {baseline} (%) in the mean of the window, with 95% CI")
+    xlabel = f"change from {baseline} (%) in the mean of the window, with 95% CI"
+    if dropped:
+        xlabel += "\nnot shown (baseline mean 0, no relative change): " + ", ".join(
+            m.replace("_", " ") for m in dropped)
+    ax.set_xlabel(xlabel)
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.set_title("Difference from the baseline (filled: interval excludes zero)", fontsize=11)
     return fig
 
@@ -117,7 +122,7 @@ def forest(table: pd.DataFrame, metrics: list[str], labels: list[str],
 def cost_effectiveness(ce: pd.DataFrame, labels: list[str], baseline: str) -> plt.Figure:
     """Change per million USD of added intervention cost, per outcome and scenario."""
     outcomes = [("homicides", "homicides per M USD"), ("consumption", "kg consumed per M USD"),
-                ("criminal_wealth", "criminal wealth (USD) per M USD")]
+                ("criminal_wealth", "USD of criminal wealth per M USD")]
     colors = _colors(labels, baseline)
     others = [k for k in labels if k != baseline]
     defined = not ce.empty and np.isfinite(ce["per_musd"].to_numpy(float)).any()
@@ -130,7 +135,7 @@ def cost_effectiveness(ce: pd.DataFrame, labels: list[str], baseline: str) -> pl
                 ha="center", va="center", fontsize=11, color="#555555")
         ax.set_title("Cost-effectiveness", fontsize=11)
         return fig
-    fig, axes = plt.subplots(1, 3, figsize=(12, 0.5 * len(others) + 2.4),
+    fig, axes = plt.subplots(1, 3, figsize=(12, 0.5 * len(others) + 2.4), sharey=True,
                              constrained_layout=True)
     for ax, (outcome, title) in zip(axes, outcomes, strict=True):
         ax.set_title(title, fontsize=10)
@@ -143,8 +148,8 @@ def cost_effectiveness(ce: pd.DataFrame, labels: list[str], baseline: str) -> pl
             est, lo, hi = (sub.at[label, c] for c in ("per_musd", "per_musd_lo", "per_musd_hi"))
             xerr = [[max(est - lo, 0)], [max(hi - est, 0)]] if np.isfinite(lo) else None
             ax.errorbar([est], [i], xerr=xerr, fmt="o", color=colors[label], capsize=3)
-        ax.set_yticks(range(len(others)), others)
-        ax.invert_yaxis()
+    axes[0].set_yticks(range(len(others)), others)
+    axes[0].set_ylim(len(others) - 0.5, -0.5)
     fig.suptitle(f"Cost-effectiveness: change from {baseline} per million USD of added "
-                 "intervention cost (95% bootstrap CI)", fontsize=11)
+                 "intervention cost (95% CI)", fontsize=11)
     return fig

@@ -6,7 +6,7 @@
 - :func:`comparison_table`: per scenario and metric, the mean across replicates with its 95%
   CI, and the difference from the baseline (paired or Welch) with CI, relative change, p.
 - :func:`cost_effectiveness_table`: change in homicides, consumption and criminal wealth per
-  million USD of added intervention cost, with bootstrap CIs.
+  million USD of added intervention cost, with delta-method t-intervals.
 - :func:`timeseries_bands`: median and 5-95% band per scenario, metric and week; reads one
   scenario at a time.
 """
@@ -34,6 +34,7 @@ OUTCOMES = {
 COST = "total_intervention_cost"
 PER = 1e6  # cost-effectiveness per million USD
 QUANTILES = (5, 50, 95)
+BANDS_MEMORY = 64e6  # bytes of weekly values read at once for the time-series bands
 
 
 def metric_columns(schema_names: Sequence[str], labels: Sequence[str] = LABELS) -> list[str]:
@@ -52,10 +53,7 @@ def run_summaries(dataset, weeks: int, window: int, labels: Sequence[str] = LABE
     totals = [m for m in TOTALS if m in metrics]
     start = weeks - window
     sums, counts, tots, rows = [], [], [], []
-    for batch in dataset.to_batches(columns=[*keys, "week", *metrics], batch_size=batch_size):
-        df = batch.to_pandas()
-        if df.empty:
-            continue
+    for df in _chunks(dataset, [*keys, "week", *metrics], batch_size):
         tail = df[df["week"] >= start]
         g = tail.groupby(keys, sort=False)[metrics]
         sums.append(g.sum())
@@ -72,6 +70,23 @@ def run_summaries(dataset, weeks: int, window: int, labels: Sequence[str] = LABE
     size = pd.concat(rows).groupby(level=keys).sum().rename("weeks_run")
     out = means.join(t).join(size).reset_index()
     return out.sort_values(list(labels), kind="stable").reset_index(drop=True)
+
+
+def _chunks(dataset, columns: list[str], rows: int):
+    """The dataset as pandas frames of about ``rows`` rows (runs are small files: gather
+    their batches so pandas works on large blocks)."""
+    import pyarrow as pa
+
+    pending, n = [], 0
+    for batch in dataset.to_batches(columns=columns, batch_size=rows):
+        if batch.num_rows:
+            pending.append(batch)
+            n += batch.num_rows
+        if n >= rows:
+            yield pa.Table.from_batches(pending).to_pandas()
+            pending, n = [], 0
+    if pending:
+        yield pa.Table.from_batches(pending).to_pandas()
 
 
 def _aligned(per_run: pd.DataFrame, label: str, baseline: str, col: str, paired: bool):
@@ -132,7 +147,7 @@ def cost_effectiveness_table(per_run: pd.DataFrame, scenarios: Sequence[str], ba
             if not np.isfinite(ratio):
                 note = "no added intervention cost: ratio undefined"
             elif not np.isfinite(lo):
-                note = "added cost not distinguishable from zero: no finite interval"
+                note = "added cost's interval includes zero: no finite interval"
             else:
                 note = ""
             rows.append({"scenario": label, "outcome": outcome, "unit": unit,
@@ -143,25 +158,33 @@ def cost_effectiveness_table(per_run: pd.DataFrame, scenarios: Sequence[str], ba
     return pd.DataFrame(rows)
 
 
-def timeseries_bands(store, keys_by_scenario: dict[str, list[str]],
-                     metrics: Sequence[str]) -> pd.DataFrame:
+def timeseries_bands(store, keys_by_scenario: dict[str, list[str]], metrics: Sequence[str],
+                     weeks: int, memory_budget: float = BANDS_MEMORY) -> pd.DataFrame:
     """Median and 5-95% band across replicates, per scenario, metric and week.
 
-    Reads one scenario's runs at a time (replicates x weeks x metrics values).
+    Reads one scenario at a time, as many metrics at once as fit in ``memory_budget`` bytes
+    (replicates x weeks x 8 bytes each), so memory does not grow with the number of scenarios
+    or metrics.
     """
     out = []
     for label, keys in keys_by_scenario.items():
         if not keys:
             continue
-        df = store.dataset(keys).to_table(columns=["replicate", "week", *metrics]).to_pandas()
-        for m in metrics:
-            wide = df.pivot(index="week", columns="replicate", values=m)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN weeks
-                q = np.nanpercentile(wide.to_numpy(float), QUANTILES, axis=1)
-            out.append(pd.DataFrame({"scenario": label, "metric": m, "week": wide.index,
-                                     "p5": q[0], "median": q[1], "p95": q[2]}))
-        del df
+        per_metric = max(1.0, len(keys) * weeks * 8.0)
+        step = max(1, int(memory_budget // per_metric))
+        ds = store.dataset(keys)
+        for i in range(0, len(metrics), step):
+            group = list(metrics[i:i + step])
+            df = ds.to_table(columns=["replicate", "week", *group]).to_pandas()
+            for m in group:
+                wide = df.pivot(index="week", columns="replicate", values=m)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN weeks
+                    q = np.nanpercentile(wide.to_numpy(float), QUANTILES, axis=1)
+                out.append(pd.DataFrame({"scenario": label, "metric": m, "week": wide.index,
+                                         "p5": q[0], "median": q[1], "p95": q[2]}))
+                del wide
+            del df
     if not out:
         return pd.DataFrame(columns=["scenario", "metric", "week", "p5", "median", "p95"])
     return pd.concat(out, ignore_index=True)

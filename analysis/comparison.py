@@ -335,7 +335,7 @@ def analyse(out: str | Path, window: int | None = None,
     metrics = [m for m in (metrics or settings.get("metrics") or HEADLINE) if m in all_metrics]
     table = T.comparison_table(per_run, labels, inp["baseline"], all_metrics, inp["paired"])
     ce = T.cost_effectiveness_table(per_run, labels, inp["baseline"], inp["paired"])
-    bands = T.timeseries_bands(store, keys_by, metrics)
+    bands = T.timeseries_bands(store, keys_by, metrics, inp["weeks"])
     described = {s["label"]: s for s in settings.get("scenarios", [])}
     scen = pd.DataFrame([{**{"label": s["label"], "name": s["name"], "hash": s["hash"]},
                           "source": described.get(s["label"], {}).get("source", ""),

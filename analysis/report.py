@@ -120,9 +120,8 @@ def _ce_section(res, images) -> str:
                 "per million USD is undefined; the changes themselves are in the table.</p>")
     return (note + "<p>Change from the baseline (mean over replicates; homicides and "
             "consumption summed over the whole run, criminal wealth as the mean of the "
-            "window) per million USD of added intervention cost over the run. Intervals of "
-            "changes and costs are t-intervals; intervals of the ratio are 95% percentile "
-            "bootstrap intervals over replicates.</p>"
+            "window) per million USD of added intervention cost over the run, with 95% "
+            "t-intervals (for the ratio, by the delta method; see docs/COMPARE.md).</p>"
             + _frame(shown, left=("scenario", "outcome", "unit", "note"))
             + _img(images, "cost_effectiveness.png", "cost-effectiveness"))
 

@@ -1,5 +1,5 @@
-"""Statistics of replicated runs: t-intervals for means and for paired or independent
-differences, and a bootstrap interval for cost-effectiveness ratios.
+"""Statistics of replicated runs: t-intervals for means, for paired or independent
+differences, and for cost-effectiveness ratios (delta method).
 
 Every function takes one value per replicate (numpy arrays) and returns plain floats, so it can
 be checked against textbook answers (see ``tests/test_compare_stats.py``).
@@ -13,8 +13,6 @@ import numpy as np
 from scipy.special import stdtr, stdtrit  # Student t CDF and quantile (lighter than stats)
 
 LEVEL = 0.95
-BOOTSTRAP_SAMPLES = 2000
-BOOTSTRAP_SEED = 20240601  # fixed: the same data give the same interval
 
 
 @dataclass(frozen=True)
@@ -97,33 +95,25 @@ def difference(x, y, paired: bool, level: float = LEVEL) -> Interval:
 
 def ratio_of_differences(
     num_x, num_y, den_x, den_y, paired: bool, scale: float = 1.0, level: float = LEVEL,
-    samples: int = BOOTSTRAP_SAMPLES, seed: int = BOOTSTRAP_SEED,
 ) -> tuple[float, float, float]:
-    """``mean(num_x - num_y) / (mean(den_x - den_y) / scale)`` with a percentile bootstrap
-    interval (replicates resampled in pairs if ``paired``, else each side on its own).
+    """``R = mean(num_x - num_y) / (mean(den_x - den_y) / scale)`` with a t-interval from the
+    linearization of the ratio (the delta method for a ratio estimator).
 
     Used for cost-effectiveness: the change in an outcome per ``scale`` USD of added cost.
-    Returns NaN for the ratio if the mean cost difference is not positive, and NaN bounds if
-    any bootstrap sample has a non-positive cost difference (the cost difference is then not
-    distinguishable from zero and the ratio has no finite interval).
+    Per replicate, ``z = num - R * den / scale`` has mean zero at the estimate; the interval is
+    ``R +- t * se(z_x - z_y) / (mean cost difference / scale)``, paired or Welch like the other
+    differences. When the cost is the same in every replicate (a fixed budget) this is exactly
+    the interval of the outcome's difference divided by the cost. Returns NaN if the mean cost
+    difference is not positive, and NaN bounds if the cost difference's own interval includes
+    zero (the ratio then has no finite interval: Fieller's problem).
     """
     nx, ny, dx, dy = (np.asarray(a, dtype=float) for a in (num_x, num_y, den_x, den_y))
-    den = dx.mean() - dy.mean()
-    if not np.isfinite(den) or den <= 0:
+    cost = difference(dx / scale, dy / scale, paired, level)
+    if not np.isfinite(cost.estimate) or cost.estimate <= 0:
         return np.nan, np.nan, np.nan
-    est = float((nx.mean() - ny.mean()) / (den / scale))
-    rng = np.random.default_rng(seed)
-    if paired:
-        idx = rng.integers(0, nx.size, size=(samples, nx.size))
-        num = (nx[idx] - ny[idx]).mean(axis=1)
-        dd = (dx[idx] - dy[idx]).mean(axis=1)
-    else:
-        ix = rng.integers(0, nx.size, size=(samples, nx.size))
-        iy = rng.integers(0, ny.size, size=(samples, ny.size))
-        num = nx[ix].mean(axis=1) - ny[iy].mean(axis=1)
-        dd = dx[ix].mean(axis=1) - dy[iy].mean(axis=1)
-    if np.any(dd <= 0):
+    est = float((nx.mean() - ny.mean()) / cost.estimate)
+    if not cost.lo > 0:
         return est, np.nan, np.nan
-    r = num / (dd / scale)
-    lo, hi = np.quantile(r, [0.5 - level / 2, 0.5 + level / 2])
-    return est, float(lo), float(hi)
+    z = difference(nx - est * dx / scale, ny - est * dy / scale, paired, level)
+    half = z.half_width / cost.estimate
+    return est, est - half, est + half

@@ -89,10 +89,32 @@ def test_ratio_of_differences_known_answers():
     assert r == (pytest.approx(-2.0), pytest.approx(-2.0), pytest.approx(-2.0))
     none = ratio_of_differences(base - 4, base, base * 0, base * 0, paired=True, scale=1e6)
     assert all(np.isnan(v) for v in none)
+    # a fixed budget: the interval is the outcome difference's interval over the cost
+    noisy = base - np.array([3.0, 5.0, 4.0, 4.5])
+    est, lo, hi = ratio_of_differences(noisy, base, np.full(4, 2e6), np.zeros(4), paired=True,
+                                       scale=1e6)
+    d = paired_difference(noisy, base)
+    assert (est, lo, hi) == (pytest.approx(d.estimate / 2), pytest.approx(d.lo / 2),
+                             pytest.approx(d.hi / 2))
     # a cost difference that straddles zero across replicates: no finite interval
     cost = np.array([3e6, -1e6, 2e6, -2e6])
     est, lo, hi = ratio_of_differences(base - 4, base, cost, cost * 0, paired=True, scale=1e6)
     assert est == pytest.approx(-4 / 0.5) and np.isnan(lo) and np.isnan(hi)
+
+
+def test_ratio_interval_coverage():
+    # outcome change ~ N(-3, 1) per M USD, cost ~ N(2, 0.2) M USD: the true ratio is -1.5.
+    rng = np.random.default_rng(4)
+    n_exp, n = 2000, 20
+    hits = 0
+    for _ in range(n_exp):
+        c = rng.normal(2.0, 0.2, n)
+        d = -1.5 * c + rng.normal(0, 1.0, n)
+        _, lo, hi = ratio_of_differences(d, np.zeros(n), c * 1e6, np.zeros(n), paired=True,
+                                         scale=1e6)
+        hits += lo <= -1.5 <= hi
+    se = np.sqrt(0.95 * 0.05 / n_exp)
+    assert abs(hits / n_exp - 0.95) < 3 * se
 
 
 def test_replicate_seeds_are_stable_and_independent_of_count():
