@@ -131,7 +131,7 @@ class RunStore:
                 rec["state"] = DONE
             else:
                 rec["state"] = PENDING
-                for k in ("wall_s", "worker", "error", "finished"):
+                for k in ("wall_s", "model_s", "worker", "error", "finished"):
                     rec.pop(k, None)
             self._runs[run["key"]] = rec
         stray = done - set(self._runs)

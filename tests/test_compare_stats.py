@@ -195,15 +195,16 @@ def test_execute_runs_a_scenario_or_a_test_model_to_parquet_bytes(tmp_path):
 
     from conftest import tiny_scenario
 
-    data, seconds, where = execute(pickle.dumps(Linear()), {"x": 1.5}, 7, 3, {"sample": 4})
+    data, info = execute(pickle.dumps(Linear()), {"x": 1.5}, 7, 3, {"sample": 4})
     df = pd.read_parquet(io.BytesIO(data))
-    assert list(df.columns) == ["sample", "seed", "week", "y"] and where == "local"
+    assert list(df.columns) == ["sample", "seed", "week", "y"] and info["worker"] == "local"
+    assert info["wall_s"] >= info["model_s"] >= 0
     assert df["y"].tolist() == [10.0] * 3 and df["sample"].tolist() == [4] * 3
     scn = tiny_scenario(weeks=5, seed=1)
-    a, _, _ = execute(pickle.dumps(scn), {}, 9, 4, {"scenario": "t", "replicate": 0})
-    b, _, _ = execute(pickle.dumps(scn), {}, 9, 4, {"scenario": "t", "replicate": 0})
-    c, _, _ = execute(pickle.dumps(scn), {"params.enforcement.arrest_rate": 0.01}, 9, 4,
-                      {"scenario": "t", "replicate": 0})
+    a, _ = execute(pickle.dumps(scn), {}, 9, 4, {"scenario": "t", "replicate": 0})
+    b, _ = execute(pickle.dumps(scn), {}, 9, 4, {"scenario": "t", "replicate": 0})
+    c, _ = execute(pickle.dumps(scn), {"params.enforcement.arrest_rate": 0.01}, 9, 4,
+                   {"scenario": "t", "replicate": 0})
     assert a == b and a != c  # deterministic bytes; overrides by dotted path take effect
     df = pd.read_parquet(io.BytesIO(a))
     assert len(df) == 4 and (df["seed"] == 9).all() and df["week"].tolist() == [0, 1, 2, 3]
