@@ -37,7 +37,9 @@ class Interdiction(Intervention):
         modes = int(self.p["modes"])
         edges &= ((1 << w.edge_mode.astype(np.int64)) & modes) != 0
         self.edges = edges
-        self.n_corridors = max(int(edges.sum()) / 2.0, 1.0)
+        # corridors, not directed edges: edges 2k and 2k+1 are the two directions of corridor k
+        # (sim/world.py); a region target covers only the direction into the region
+        self.n_corridors = max(np.unique(np.nonzero(edges)[0] // 2).size, 1)
 
     def act(self, model, t, level):
         model.edge_extra_hazard[self.edges] += self.p["hazard_per_million"] * level / self.n_corridors
