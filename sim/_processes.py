@@ -39,7 +39,7 @@ class Processes:
         i = self.pars.interdiction
         if not hasattr(self, "_cost_per_km"):
             self._cost_per_km = np.array([t.cost_land, t.cost_sea, t.cost_air])
-            self._mode_rate = np.array([i.rate_land, i.rate_sea, i.rate_air])
+            self._mode_rate = i.effectiveness * np.array([i.rate_land, i.rate_sea, i.rate_air])
         ship_commodities(
             self.streams["shipping"],
             o.active, o.trades, o.origin, o.ship_target,
@@ -64,7 +64,7 @@ class Processes:
         arrivals_cr = self.arrivals_ocr.sum(axis=0)
         stock_before = self.stock.sum(axis=1)
         clear_markets(
-            self.stock, arrivals_cr, self.demand_ref, w.price_ref, w.elasticity,
+            self.stock, arrivals_cr, self.demand_ref, w.price_ref, w.elasticity * m.elasticity_multiplier,
             m.sell_fraction, w.retail_by_dealers, dealers_r * m.dealer_capacity,
             m.price_floor, m.price_cap, self.retail_price, self.sold,
         )
@@ -359,6 +359,8 @@ class Processes:
         o.cohesion[new] = 0.5
         o.cash[new] = frac * max(o.cash[org], 0.0)
         o.cash[org] -= o.cash[new]
+        o.size_memory[new] = moved
+        o.size_memory[org] = max(o.size_memory[org] - moved, 0.0)
         o.ship_target[new] = frac * o.ship_target[org]
         o.ship_target[org] *= 1.0 - frac
         o.base_presence[new] = o.base_presence[org] * share_r
@@ -390,7 +392,12 @@ class Processes:
         target = np.where((o.kind == OrgKind.CARTEL)[:, None], 0.5 * o.base_presence + 0.5 * route,
                           o.base_presence)
         m_o = members_or.sum(axis=1)
-        lam = r.rate * (m_o * health * o.active)[:, None] * target * (attract * sat)[None, :]
+        # replacement: organizations refill the gap below the size they remember (recent
+        # peak, forgotten over replacement_memory weeks), on top of the proportional rate
+        o.size_memory[:] = np.maximum(m_o, o.size_memory * (1.0 - 1.0 / r.replacement_memory))
+        gap = np.maximum(o.size_memory - m_o, 0.0)
+        drive = (r.rate * m_o + r.replacement_rate * gap) * health * o.active
+        lam = drive[:, None] * target * (attract * sat)[None, :]
         new_or = self.streams["recruitment"].poisson(lam)
         n_new = int(new_or.sum())
         self.recruits = n_new

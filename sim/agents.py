@@ -102,7 +102,7 @@ class Officials:
 
 ORG_ARRAYS_1D = (
     "kind", "home", "active", "leader", "succession", "cohesion", "cash", "laundered", "frozen",
-    "threat", "kills", "revenue", "arms_people", "parent", "stress",
+    "threat", "kills", "revenue", "arms_people", "parent", "stress", "size_memory",
 )
 
 
@@ -129,6 +129,7 @@ class Organizations:
         self.arms_people = np.zeros(cap)  # EMA of firearms and persons trafficked (USD)
         self.parent = np.full(cap, -1, np.int32)
         self.stress = np.zeros(cap)  # 1 when the org cannot pay its wage bill
+        self.size_memory = np.zeros(cap)  # slowly forgotten recent size (replacement target)
         self.trades = np.zeros((cap, C), np.bool_)
         self.origin = np.full((cap, C), -1, np.int32)
         self.ship_target = np.zeros((cap, C))
@@ -143,6 +144,7 @@ class Organizations:
         self.active[:O] = True
         self.cash[:O] = world.org_cash
         self.laundered[:O] = world.org_laundered
+        self.size_memory[:O] = world.org_members
         self.trades[:O] = world.org_trades
         self.base_presence[:O] = world.org_presence
         self.rivalry[:O, :O] = world.rivalry

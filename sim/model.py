@@ -76,7 +76,7 @@ class TocModel(Processes, mesa.Model):
             "penalty_mult": np.ones(R),
             "pay_mult": np.ones(R),
             "integrity_boost": np.zeros(R),
-            "detect_type_mult": np.ones(N_OFFICIAL_TYPES),
+            "detect_type_mult": np.ones((N_OFFICIAL_TYPES, R)),
             "agency_partners": w.agency_partners.copy(),
         }
         for name, base in self._lever_base.items():
@@ -268,14 +268,24 @@ class TocModel(Processes, mesa.Model):
         self.detect_patron_mult[:] = 1.0
         self.intervention_arrests = 0
 
-    def arrest_members(self, idx: np.ndarray, sentence_weeks: float | None = None) -> int:
-        """Arrest and incarcerate the active members ``idx`` (an intervention's direct action):
-        counts, leaders and the ledger are kept current. Returns how many were arrested."""
+    def arrest_members(self, idx: np.ndarray, rng: np.random.Generator | None = None,
+                       sentence_weeks: float | None = None) -> int:
+        """Arrest the active members ``idx`` (an intervention's direct action). With ``rng``
+        the courts convict each with this week's probability ``conviction[org, region]`` and
+        the rest go free; without, all are incarcerated. Counts, leaders and the ledger are
+        kept current. Returns how many were arrested."""
         m, e = self.members, self.pars.enforcement
         idx = np.asarray(idx, np.int64)
         idx = idx[m.status[idx] == Status.ACTIVE]
         if idx.size == 0:
             return 0
+        self.intervention_arrests += int(idx.size)
+        if rng is not None:
+            conv = getattr(self, "conviction", None)
+            p = conv[m.org[idx], m.region[idx]] if conv is not None else 1.0
+            idx = idx[rng.random(idx.size) < p]
+            if idx.size == 0:
+                return 0
         m.status[idx] = Status.INCARCERATED
         m.sentence[idx] = int(sentence_weeks or e.sentence_weeks)
         np.subtract.at(self.counts, (m.org[idx], m.region[idx], m.role[idx]), 1)
@@ -284,7 +294,6 @@ class TocModel(Processes, mesa.Model):
             if self.orgs.leader[m.org[i]] == i:
                 self.leader_lost[m.org[i]] = 1
         self.ledger.members_event(incarcerated=int(idx.size))
-        self.intervention_arrests += int(idx.size)
         return int(idx.size)
 
     def run(self, weeks: int | None = None, progress=None) -> TocModel:

@@ -32,6 +32,7 @@ P = Param
 # fmt: off
 PARAMS: dict[str, dict[str, Param]] = {
     "market": {
+        "elasticity_multiplier": P(1.0, "ratio",    0.1, 10.0,  "NRC01 (cocaine -0.3 to -2.5 across studies)", "multiplies every commodity's demand elasticity (for sensitivity analysis)"),
         "sell_fraction":      P(0.5,    "1/week",   0.05, 1.0,  "assumption (about two weeks of retail inventory)", "share of the retail stock offered each week"),
         "price_floor":        P(0.05,   "x ref",    0.001, 1.0, "assumption", "lowest retail price as a multiple of the reference price"),
         "price_cap":          P(20.0,   "x ref",    1.0, 1000.0, "assumption", "highest retail price as a multiple of the reference price"),
@@ -56,6 +57,7 @@ PARAMS: dict[str, dict[str, Param]] = {
         "rate_land":          P(0.13,   "1/crossing", 0.0, 5.0, "calibrated: 20-35% of flow seized (M19 target 0.25-0.34)", "seizure hazard of a lot crossing into a land region at enforcement capacity 1"),
         "rate_sea":           P(0.2,    "1/crossing", 0.0, 5.0, "calibrated as rate_land", "seizure hazard by sea"),
         "rate_air":           P(0.25,   "1/crossing", 0.0, 5.0, "calibrated as rate_land", "seizure hazard by air"),
+        "effectiveness":      P(1.0,    "ratio",    0.0, 10.0,  "M19 (interdiction effectiveness uncertain)", "multiplies the seizure rates of every mode"),
         "intel_gain":         P(1.0,    "ratio",    0.0, 10.0,  "assumption", "extra seizure and arrest hazard per unit of intelligence on the organization"),
         "protection_max":     P(0.8,    "share",    0.0, 1.0,   "assumption; H00", "largest cut in seizure/prosecution hazard that corrupt officials give"),
         "protection_half":    P(3.0,    "officials", 0.1, 100.0, "assumption", "corrupt officials of a type in a region that give half of protection_max"),
@@ -68,7 +70,7 @@ PARAMS: dict[str, dict[str, Param]] = {
         "wage_launderer":     P(1200.0, "USD/week", 0.0, 1e5,   "assumption", "pay of a money launderer"),
         "wage_dealer":        P(300.0,  "USD/week", 0.0, 1e5,   "assumption", "pay of a street dealer (besides retail margin kept by the org)"),
         "launder_share":      P(0.3,    "1/week",   0.0, 1.0,   "assumption", "share of cash above the reserve offered for laundering each week"),
-        "launder_capacity":   P(250000.0, "USD/launderer/week", 0.0, 1e9, "assumption", "cash one launderer can place per week"),
+        "launder_capacity":   P(25000.0, "USD/launderer/week", 0.0, 1e9, "assumption (~1.3M USD a year per launderer)", "cash one launderer can place per week"),
         "launder_fee":        P(0.15,   "share",    0.0, 0.9,   "assumption (fees of 10-20% reported)", "cost of laundering"),
         "aml_detection":      P(0.001,  "share",    0.0, 1.0,   "Pol20 (<0.1% of criminal finances touched)", "share of laundered flow detected and seized at state capacity 1"),
         "overhead_share":     P(0.5,    "share of revenue", 0.0, 1.0, "assumption; CR (most retail value pays low-level labour)", "operating costs outside the modelled payroll: vehicles, storage, weapons, associates, members' spending"),
@@ -80,6 +82,8 @@ PARAMS: dict[str, dict[str, Param]] = {
         "saturation":         P(0.01,   "share",    1e-5, 0.5,  "assumption; PC23 (saturation term)", "largest share of a region's population that crime can enlist"),
         "wage_elasticity":    P(1.0,    "ratio",    0.0, 5.0,   "assumption; PROTON-OC", "elasticity of recruitment to criminal over legitimate pay"),
         "reference_wage":     P(150.0,  "USD/week", 1.0, 1e4,   "assumption", "legitimate wage at which the rate applies unchanged"),
+        "replacement_rate":   P(0.02,   "1/week",   0.0, 1.0,   "assumption; REFERENCES (arrests are offset by recruitment), D14", "share of the gap below an organization's recent size filled by extra recruitment each week"),
+        "replacement_memory": P(104.0,  "weeks",    1.0, 1040.0, "assumption", "how long an organization remembers its size when it replaces lost members"),
         "ties_per_recruit":   P(2.0,    "ties",     0.0, 8.0,   "assumption; PROTON-OC (recruitment through ties)", "network ties a new member forms"),
     },
     "enforcement": {

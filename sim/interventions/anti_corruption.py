@@ -40,7 +40,7 @@ class AntiCorruption(Intervention):
         m = self.region_mask
         model.detection_multiplier[m] *= 1.0 + self.p["detection_gain"] * g
         model.penalty_mult[m] *= 1.0 + self.p["penalty_gain"] * g
-        model.detect_type_mult[OfficialType.POLITICAL] *= 1.0 + self.p["political_focus"] * min(g, 1.0)
+        model.detect_type_mult[OfficialType.POLITICAL, m] *= 1.0 + self.p["political_focus"] * min(g, 1.0)
 
 
 LEVER = AntiCorruption

@@ -34,7 +34,7 @@ class Sanctions(Intervention):
                             "share of laundering capacity lost at designation"),
         "fee_increase": Param(0.15, "share", 0.0, 0.9, "assumption",
                               "rise of the laundering fee for designated organizations"),
-        "official_penalty": Param(2.0, "x detection", 0.0, 100.0, "assumption",
+        "official_penalty": Param(0.5, "x detection", 0.0, 100.0, "assumption",
                                   "extra detection of officials paid by designated organizations"),
         "evasion_rate": Param(0.03, "1/week", 0.0, 1.0, "assumption; Pol20 (substitution)",
                               "weekly recovery of bank access by evasion"),
@@ -54,6 +54,7 @@ class Sanctions(Intervention):
         self.designated = np.zeros(model.orgs.capacity, np.bool_)
         self.cut = np.zeros(model.orgs.capacity)  # current loss of access (0 = none)
         self.frozen_total = 0.0
+        self.refreeze = True  # renewals freeze again (new fronts found); off inside bundles
 
     def act(self, model, t, level):
         o = model.orgs
@@ -68,6 +69,8 @@ class Sanctions(Intervention):
         renew = self.p["renew_weeks"]
         if t == self.start or (renew > 0 and (t - self.start) % renew == 0):
             new = self.target_orgs(model)
+            if not self.refreeze:  # only organizations not designated before
+                new &= ~self.designated[: new.size]
             self.designated |= new
             share = self.p["freeze_share"] * min(level, 1.0)
             frozen = share * o.laundered[new]

@@ -99,8 +99,9 @@ class TargetedEnforcement(Intervention):
             mask &= keep
         return mask
 
-    @staticmethod
-    def _arrest_central(model, mask, n):
+    def _arrest_central(self, model, mask, n):
+        """Arrest the ``n`` most central active members of the targets; courts convict them
+        as any arrest (conviction[o, r])."""
         if n <= 0:
             return
         m = model.members
@@ -111,7 +112,7 @@ class TargetedEnforcement(Intervention):
         valid = ties >= 0
         degree = (valid & (m.status[np.where(valid, ties, 0)] == Status.ACTIVE)).sum(axis=1)
         order = np.lexsort((idx, -degree))  # most ties first, then lowest index (deterministic)
-        model.arrest_members(idx[order[:n]])
+        model.arrest_members(idx[order[:n]], rng=self.rng)
 
 
 LEVER = TargetedEnforcement

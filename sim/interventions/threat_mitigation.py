@@ -20,7 +20,9 @@ class ThreatMitigation(Intervention):
     chosen, renewed at each review), targeted enforcement (``strategy``), interdiction on the
     corridors into the transit and consumer regions their shipments cross, and
     anti-corruption in the regions where they have members. Each part acts exactly as the
-    stand-alone lever with that share of the budget; the bundle shifts as the ranking changes.
+    stand-alone lever with that share of the budget (the sanctions part spends at most the
+    full sanctions programme, the rest goes to enforcement; reviews designate newcomers to the
+    top and keep earlier designations); the bundle shifts as the ranking changes.
     """
 
     type = "threat_mitigation"
@@ -61,6 +63,7 @@ class ThreatMitigation(Intervention):
     def setup(self, model) -> None:
         base = {"start_week": self.start, "intensity": 1.0}
         self.sanctions = Sanctions({**base, "type": "sanctions", "name": f"{self.name}/sanctions"}, 0, model)
+        self.sanctions.refreeze = False  # reviews designate newcomers; designations persist
         self.enforcement = TargetedEnforcement(
             {**base, "type": "targeted_enforcement", "strategy": self.strategy,
              "targets": {"organizations": []}}, 0, model)
@@ -99,11 +102,14 @@ class ThreatMitigation(Intervention):
         if not self.chosen.any():
             return
         p = self.p
-        sanction_level = min(1.0, p["share_sanctions"] * level * self.unit_cost / Sanctions.unit_cost)
+        # sanctions cannot absorb more than the full programme; the rest goes to enforcement
+        sanctions_money = min(p["share_sanctions"] * level * self.unit_cost, Sanctions.unit_cost)
+        sanction_level = sanctions_money / Sanctions.unit_cost
+        unspent = (p["share_sanctions"] * level * self.unit_cost - sanctions_money) / self.unit_cost
         if sanction_level > 0:
             self.sanctions.act(model, t, sanction_level)
-        if p["share_enforcement"] > 0:
-            self.enforcement.act(model, t, p["share_enforcement"] * level)
+        if p["share_enforcement"] > 0 or unspent > 0:
+            self.enforcement.act(model, t, p["share_enforcement"] * level + unspent)
         if p["share_interdiction"] > 0 and self.interdiction.edges.any():
             self.interdiction.act(model, t, p["share_interdiction"] * level)
         if p["share_anti_corruption"] > 0 and self.corruption.region_mask.any():

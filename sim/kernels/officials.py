@@ -21,7 +21,7 @@ def step_officials(
     organization drawn in proportion to its members there, and accepts with the logistic
     probability of (bribe - integrity cost - expected penalty + peer pull + threat pull) in
     units of ``noise * salary`` (H00: peer pull makes corruption tip). Policy levers:
-    detection is multiplied by ``detect_type_mult[type]`` and ``detect_patron_mult[patron]``
+    detection is multiplied by ``detect_type_mult[type, region]`` and ``detect_patron_mult[patron]``
     (anti-corruption units, sanctions), the penalty by ``penalty_mult_r``, and higher pay
     (``pay_mult_r``) makes a bribe of the same size worth less to the official. Fills
     ``corrupt_otr[o, type, r]``, ``bribes_o`` and ``events`` = [offers, accepted, caught].
@@ -42,7 +42,7 @@ def step_officials(
             if not org_active[p] or not org_can_pay[p]:
                 patron[j] = -1
                 continue
-            d = detect_r[r] * detect_type_mult[otype[j]] * detect_patron_mult[p]
+            d = detect_r[r] * detect_type_mult[otype[j], r] * detect_patron_mult[p]
             if d > 1.0:
                 d = 1.0
             if rng.random() < d:
@@ -65,7 +65,7 @@ def step_officials(
             acc += presence_or[o, r]
         if not org_active[o] or not org_can_pay[o]:
             continue
-        d = detect_r[r] * detect_type_mult[otype[j]] * detect_patron_mult[o]
+        d = detect_r[r] * detect_type_mult[otype[j], r] * detect_patron_mult[o]
         utility = (
             bribe_multiple / pay_mult_r[r]
             - integrity_weight * integrity[j]
