@@ -1,0 +1,250 @@
+"""Running a sensitivity analysis: sample with SALib, run every sample through the shared
+batch runner (Dask, streamed storage, resume), summarise each run, average replicates, and
+analyse with SALib.
+
+Every sample is run ``replicates`` times with the same replicate seeds for every sample
+(common random numbers), so differences between samples are not blurred by independent
+noise; the replicate mean is analysed. The spread of the replicates around their mean, and
+the index of the ``dummy`` parameter (which changes nothing), show the noise floor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import ScenarioError
+
+from ..runner import Task, replicate_seeds, run_tasks, versions
+from ..store import FAILED, PENDING, RunStore
+from .methods import analyze, sample, sample_settings
+from .problem import DUMMY, Problem, load_problem
+from .testmodels import TEST_MODELS
+
+KIND = "sensitivity"
+SAMPLE_INDEX = "sample"
+
+
+class IncompleteBatch(Exception):
+    def __init__(self, out: Path, counts: dict[str, int]):
+        self.out = out
+        super().__init__(f"{out}: {counts.get(FAILED, 0)} runs failed and "
+                         f"{counts.get(PENDING, 0)} did not run; the others are stored: rerun "
+                         "with --resume (see manifest.json for the errors)")
+
+
+class _TestModelBase:
+    """Adapter: a test model as a runner base (``evaluate(overrides, seed, weeks)``)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def evaluate(self, overrides, seed, weeks):
+        return TEST_MODELS[self.name].evaluate(overrides, seed, weeks)
+
+
+@dataclass
+class Plan:
+    problem: Problem
+    settings: dict
+    X: np.ndarray
+    tasks: list[Task]
+    bases: dict[str, Any]
+    weeks: int
+    seeds: list[int]
+
+    def inputs(self) -> dict[str, Any]:
+        return {"problem": self.problem.spec.model_dump(), "settings": self.settings,
+                "samples_sha256": hashlib.sha256(self.X.tobytes()).hexdigest(),
+                "weeks": self.weeks, "replicate_seeds": self.seeds}
+
+
+def plan(problem: Problem, method: str | None = None, n: int | None = None) -> Plan:
+    problem = problem.with_method(method, n)
+    spec = problem.spec
+    settings = sample_settings(spec.method, spec.options, problem.source)
+    X = sample(problem.salib, settings, seed=spec.seed)
+    seeds = replicate_seeds(spec.seed, spec.replicates)
+    if problem.is_test_model:
+        bases = {"base": _TestModelBase(spec.base)}
+        weeks = spec.weeks or 1
+        int_paths: set[str] = set()
+    else:
+        from sim.scenario import load_scenario
+
+        scn = load_scenario(problem.base_path)
+        weeks = spec.weeks or scn.weeks
+        bases = {"base": scn}
+        int_paths = {p for p in problem.paths if p and _is_int_field(scn, p)}
+    tasks = []
+    for i, x in enumerate(X):
+        overrides = {}
+        for path, v in zip(problem.paths, x, strict=True):
+            if path is None:  # the dummy changes nothing
+                continue
+            overrides[path] = int(round(float(v))) if path in int_paths else float(v)
+        for r, seed in enumerate(seeds):
+            tasks.append(Task(key=f"s{i:06d}-r{r:03d}", base="base", seed=seed, weeks=weeks,
+                              labels={SAMPLE_INDEX: i, "replicate": r}, overrides=overrides))
+    return Plan(problem, settings, X, tasks, bases, weeks, seeds)
+
+
+def _is_int_field(scn, path: str) -> bool:
+    from sim.params import PARAMS
+
+    parts = path.split(".")
+    if parts[0] == "params" and len(parts) == 3:
+        return PARAMS[parts[1]][parts[2]].kind is int
+    node: Any = scn.raw
+    for part in parts:
+        if isinstance(node, list):
+            node = next((it for it in node if isinstance(it, dict) and it.get("name") == part),
+                        node[int(part)] if part.isdigit() and int(part) < len(node) else None)
+        elif isinstance(node, dict):
+            node = node.get(part)
+        if node is None:
+            return False
+    return isinstance(node, int) and not isinstance(node, bool)
+
+
+def run_sensitivity(problem: str | Path | Problem, *, method: str | None = None,
+                    n: int | None = None, out: str | Path = "out/sensitivity",
+                    resume: bool = False, workers: int | None = None,
+                    scheduler: str | None = None, client=None, connect_timeout: float = 10.0,
+                    progress=None, write: bool = True) -> Sensitivity:
+    """Sample, run, analyse; write indices.csv, samples.parquet, plots and report.html."""
+    if not isinstance(problem, Problem):
+        problem = load_problem(problem)
+    if workers is not None and workers < 1:
+        raise ScenarioError(f"--workers: {workers}: must be at least 1")
+    p = plan(problem, method, n)
+    store = RunStore(out)
+    store.open(kind=KIND, inputs=p.inputs(), versions=versions(),
+               runs=[t.record() for t in p.tasks], resume=resume,
+               settings={"names": p.problem.names, "paths": p.problem.paths})
+    run_tasks(p.tasks, p.bases, store, workers=workers, scheduler=scheduler, client=client,
+              connect_timeout=connect_timeout, progress=progress)
+    counts = store.counts()
+    if counts[FAILED] or counts[PENDING]:
+        raise IncompleteBatch(Path(out), counts)
+    result = analyse_plan(p, store)
+    if write:
+        result.write(Path(out))
+    return result
+
+
+@dataclass
+class Sensitivity:
+    """The results: ``indices`` (tidy), ``samples`` (inputs and outputs per sample and
+    replicate), ``noise`` (replicate noise per output) and the convergence table for Sobol."""
+
+    plan: Plan
+    indices: pd.DataFrame
+    samples: pd.DataFrame
+    noise: pd.DataFrame
+    convergence: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def write(self, out: Path) -> None:
+        from sim.output import staged_output
+
+        from . import report as rep
+
+        with staged_output(out) as tmp:
+            self.indices.to_csv(tmp / "indices.csv", index=False, float_format="%.6g")
+            self.samples.to_parquet(tmp / "samples.parquet", index=False)
+            self.noise.to_csv(tmp / "noise.csv", index=False, float_format="%.6g")
+            if not self.convergence.empty:
+                self.convergence.to_csv(tmp / "convergence.csv", index=False, float_format="%.6g")
+            images = rep.write_plots(self, tmp / "plots")
+            (tmp / "report.html").write_text(rep.render(self, images))
+
+
+def analyse_plan(p: Plan, store: RunStore) -> Sensitivity:
+    problem = p.problem
+    outputs = problem.output_names()
+    rows = []
+    table = store.dataset().to_table().to_pandas()
+    for (i, r), frame in table.groupby([SAMPLE_INDEX, "replicate"], sort=True):
+        frame = frame.sort_values("week")
+        vals = problem.summarise(frame)
+        rows.append({SAMPLE_INDEX: int(i), "replicate": int(r), **vals})
+    per_run = pd.DataFrame(rows)
+    inputs = pd.DataFrame(p.X, columns=problem.names)
+    inputs.insert(0, SAMPLE_INDEX, np.arange(len(p.X)))
+    samples = per_run.merge(inputs, on=SAMPLE_INDEX, how="left")
+    samples = samples[[SAMPLE_INDEX, "replicate"] + problem.names + outputs]
+    means = per_run.groupby(SAMPLE_INDEX)[outputs].mean().reindex(range(len(p.X)))
+    method = p.settings["method"]
+    out_rows, noise_rows, conv_rows = [], [], []
+    for name in outputs:
+        Y = means[name].to_numpy(dtype=float)
+        for row in analyze(problem.salib, p.settings, p.X, Y, seed=problem.spec.seed):
+            out_rows.append({"method": method, "output": name, **row})
+        reps = per_run.pivot(index=SAMPLE_INDEX, columns="replicate", values=name)
+        within = float(reps.var(axis=1, ddof=1).mean()) if reps.shape[1] > 1 else float("nan")
+        noise_rows.append({
+            "output": name, "mean": float(np.mean(Y)), "sd_between_samples": float(np.std(Y, ddof=1)),
+            "sd_within_sample": float(np.sqrt(within)) if within == within else float("nan"),
+            "replicates": problem.spec.replicates,
+            "noise_share_of_variance": (within / problem.spec.replicates / np.var(Y, ddof=1))
+            if within == within and np.var(Y) > 0 else float("nan"),
+        })
+        if method == "sobol":
+            conv_rows += _convergence(problem, p.settings, p.X, Y, name)
+    indices = pd.DataFrame(out_rows)
+    indices["ci_low"] = indices["value"] - indices["conf"]
+    indices["ci_high"] = indices["value"] + indices["conf"]
+    indices = _mark_noise_floor(indices, problem)
+    return Sensitivity(p, indices, samples, pd.DataFrame(noise_rows), pd.DataFrame(conv_rows))
+
+
+def _mark_noise_floor(indices: pd.DataFrame, problem: Problem) -> pd.DataFrame:
+    """``above_noise``: the index's lower CI bound is above the dummy's upper CI bound (the
+    same index and output); NaN where there is no dummy or no interval."""
+    indices["noise_floor"] = np.nan
+    indices["above_noise"] = pd.Series([None] * len(indices), dtype="object")
+    if DUMMY not in problem.names:
+        return indices
+    for (out, idx), grp in indices.groupby(["output", "index"]):
+        d = grp[grp.parameter == DUMMY]
+        if d.empty:
+            continue
+        floor = float(d["value"].iloc[0]) + (0.0 if np.isnan(d["conf"].iloc[0]) else float(d["conf"].iloc[0]))
+        sel = grp.index
+        indices.loc[sel, "noise_floor"] = floor
+        low = indices.loc[sel, "ci_low"].where(indices.loc[sel, "conf"].notna(), indices.loc[sel, "value"])
+        indices.loc[sel, "above_noise"] = (low > floor).astype(object)
+    return indices
+
+
+def _convergence(problem: Problem, settings: dict, X, Y, name: str) -> list[dict]:
+    """Sobol indices recomputed on the first N' base samples, N' = N/8 ... N: a Sobol design
+    truncated at a power of two is itself a valid design (rows come in blocks per base sample)."""
+    from .methods import analyze as _an
+
+    D = problem.salib["num_vars"]
+    block = 2 * D + 2 if settings["calc_second_order"] else D + 2
+    n = settings["n"]
+    rows = []
+    m = max(n // 8, 4)
+    while m <= n:
+        sub = dict(settings, n=m)
+        k = m * block
+        for row in _an(problem.salib, sub, X[:k], Y[:k], seed=problem.spec.seed):
+            if row["index"] in ("S1", "ST"):
+                rows.append({"output": name, "n": m, **row})
+        m *= 2
+    return rows
+
+
+def summary_table(res: Sensitivity) -> pd.DataFrame:
+    """The leading index per output and parameter (ST for Sobol/FAST, mu_star for Morris...)."""
+    lead = {"sobol": "ST", "fast": "ST", "morris": "mu_star", "rbd_fast": "S1", "delta": "delta",
+            "pawn": "pawn_median"}[res.plan.settings["method"]]
+    t = res.indices[res.indices["index"] == lead]
+    return t.pivot(index="parameter", columns="output", values="value")

@@ -1,0 +1,281 @@
+"""Problem files: which parameters vary, over what, and which outputs are analysed.
+
+A problem file (YAML)::
+
+    name: baseline-sensitivity
+    description: what it asks
+    base: ../scenarios/baseline.yaml    # a scenario file, or `ishigami` (the test model)
+    weeks: 260                          # optional: override the scenario's weeks
+    seed: 1                             # root seed: samples and replicate seeds derive from it
+    replicates: 2                       # runs per sample (averaged: the model is stochastic)
+    method: sobol                       # sobol | morris | fast | rbd_fast | delta | pawn
+    options: {n: 256, calc_second_order: false}
+    dummy: true                         # add a parameter that changes nothing: the noise floor
+    parameters:
+      - {path: params.recruitment.rate, bounds: [0.0015, 0.0035]}
+      - {path: interventions.kingpin.budget, bounds: [0, 2.0e7]}
+      - {path: params.market.retail_markup, dist: norm, bounds: [2.5, 0.3]}   # mean, sd
+    outputs:
+      - {metric: homicides, aggregate: mean_last, window: 52}
+      - {metric: consumption, aggregate: total}
+      - {metric: criminal_members, aggregate: at_week, week: 259}
+
+Parameters are dotted paths into the scenario (``Scenario.with_overrides``), intervention
+fields included. Bounds are checked against each parameter's valid range by applying the
+lowest and highest values to the base scenario and validating it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sim.errors import ScenarioError, pydantic_lines
+from sim.yamlio import load as yaml_load
+
+from .testmodels import TEST_MODELS
+
+DUMMY = "dummy"
+METHOD_NAMES = ("sobol", "morris", "fast", "rbd_fast", "delta", "pawn")
+DISTS = ("unif", "norm", "lognorm", "triang", "truncnorm")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ParameterSpec(_Strict):
+    path: str = Field(min_length=1)
+    bounds: list[float] = Field(min_length=2, max_length=4)
+    dist: Literal["unif", "norm", "lognorm", "triang", "truncnorm"] = "unif"
+    name: str | None = None
+
+
+class OutputSpec(_Strict):
+    metric: str
+    aggregate: Literal["mean_last", "total", "at_week"] = "mean_last"
+    window: int = Field(default=52, ge=1)
+    week: int | None = Field(default=None, ge=0)
+    name: str | None = None
+
+
+class ProblemSpec(_Strict):
+    name: str = Field(min_length=1)
+    description: str = ""
+    base: str
+    weeks: int | None = Field(default=None, ge=1)
+    seed: int = Field(default=0, ge=0, lt=2**63)
+    replicates: int = Field(default=1, ge=1, le=1000)
+    method: Literal["sobol", "morris", "fast", "rbd_fast", "delta", "pawn"] = "sobol"
+    options: dict[str, Any] = {}
+    dummy: bool = True
+    parameters: list[ParameterSpec] = Field(min_length=1)
+    outputs: list[OutputSpec] = Field(min_length=1)
+
+
+@dataclass
+class Problem:
+    """A validated problem: the SALib problem dict plus how to run and summarise samples."""
+
+    spec: ProblemSpec
+    source: str
+    base_path: Path | None  # the scenario file (None for a test model)
+    names: list[str]  # parameter names (with the dummy last, if any)
+    paths: list[str | None]  # dotted paths (None for the dummy)
+    salib: dict = field(default_factory=dict)
+
+    @property
+    def is_test_model(self) -> bool:
+        return self.base_path is None
+
+    def with_method(self, method: str | None, n: int | None) -> Problem:
+        spec = self.spec.model_copy(deep=True)
+        if method:
+            spec.method = method
+        if n:
+            spec.options = {**spec.options, "n": n}
+        return Problem(spec, self.source, self.base_path, self.names, self.paths, self.salib)
+
+    def output_names(self) -> list[str]:
+        return [o.name or _output_name(o) for o in self.spec.outputs]
+
+    def summarise(self, frame) -> dict[str, float]:
+        """The outputs of one run (its weekly metrics frame)."""
+        out = {}
+        for o in self.spec.outputs:
+            y = frame[o.metric].to_numpy(dtype=float)
+            if o.aggregate == "mean_last":
+                v = float(np.mean(y[-o.window:]))
+            elif o.aggregate == "total":
+                v = float(np.sum(y))
+            else:
+                week = o.week if o.week is not None else len(y) - 1
+                v = float(y[min(week, len(y) - 1)])
+            out[o.name or _output_name(o)] = v
+        return out
+
+
+def _output_name(o: OutputSpec) -> str:
+    if o.aggregate == "mean_last":
+        return f"{o.metric}_mean_last{o.window}"
+    if o.aggregate == "total":
+        return f"{o.metric}_total"
+    return f"{o.metric}_at{o.week if o.week is not None else 'end'}"
+
+
+def load_problem(path: str | Path) -> Problem:
+    """Read and validate a problem file; raise ScenarioError with one line per problem."""
+    path = Path(path)
+    label = str(path)
+    if not path.is_file():
+        raise ScenarioError(f"{label}: file not found")
+    try:
+        raw = yaml_load(path.read_text())
+    except Exception as exc:  # yaml errors
+        raise ScenarioError(f"{label}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{label}: expected a mapping at the top level")
+    return problem_from_dict(raw, label, path.resolve().parent)
+
+
+def problem_from_dict(raw: dict, label: str = "<problem>", base_dir: Path | None = None) -> Problem:
+    base_dir = base_dir or Path.cwd()
+    try:
+        spec = ProblemSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(pydantic_lines(exc, label, model=ProblemSpec)) from None
+    errors: list[str] = []
+    names, paths, bounds, dists = [], [], [], []
+    for i, p in enumerate(spec.parameters):
+        where = f"{label}: parameters[{i}]"
+        names.append(p.name or p.path)
+        paths.append(p.path)
+        errors.extend(_check_bounds(p, where))
+        bounds.append(list(p.bounds))
+        dists.append(p.dist)
+    if len(set(names)) != len(names):
+        errors.append(f"{label}: parameters: duplicate parameter paths or names")
+    if spec.dummy:
+        names.append(DUMMY)
+        paths.append(None)
+        bounds.append([0.0, 1.0])
+        dists.append("unif")
+    base_path = None
+    if spec.base in TEST_MODELS:
+        model = TEST_MODELS[spec.base]
+        for i, p in enumerate(spec.parameters):
+            if p.path not in model.parameters:
+                errors.append(f"{label}: parameters[{i}].path: unknown parameter {p.path!r} of "
+                              f"test model {spec.base}; valid: {', '.join(model.parameters)}")
+        for i, o in enumerate(spec.outputs):
+            if o.metric not in model.outputs:
+                errors.append(f"{label}: outputs[{i}].metric: unknown output {o.metric!r}; "
+                              f"valid: {', '.join(model.outputs)}")
+    else:
+        base_path = (base_dir / spec.base) if not Path(spec.base).is_absolute() else Path(spec.base)
+        if not base_path.is_file():
+            errors.append(f"{label}: base: scenario file not found: {base_path}")
+        else:
+            errors.extend(_check_against_scenario(spec, base_path, label))
+    errors.extend(_check_method(spec, len(names), label))
+    if errors:
+        raise ScenarioError(errors)
+    salib = {"num_vars": len(names), "names": names, "bounds": bounds, "dists": dists}
+    return Problem(spec, label, base_path, names, paths, salib)
+
+
+def _check_bounds(p: ParameterSpec, where: str) -> list[str]:
+    b = p.bounds
+    if not all(math.isfinite(x) for x in b):
+        return [f"{where}.bounds: must be finite numbers"]
+    if p.dist == "unif" and (len(b) != 2 or b[0] >= b[1]):
+        return [f"{where}.bounds: uniform needs [low, high] with low < high, got {b}"]
+    if p.dist in ("norm", "lognorm") and (len(b) != 2 or b[1] <= 0):
+        return [f"{where}.bounds: {p.dist} needs [mean, sd] with sd > 0, got {b}"]
+    if p.dist == "triang" and (len(b) != 3 or not (b[0] < b[1] and 0 <= b[2] <= 1)):
+        return [f"{where}.bounds: triang needs [low, high, peak position 0-1], got {b}"]
+    if p.dist == "truncnorm" and (len(b) != 4 or b[0] >= b[1] or b[3] <= 0):
+        return [f"{where}.bounds: truncnorm needs [low, high, mean, sd], got {b}"]
+    return []
+
+
+def value_range(p: ParameterSpec) -> tuple[float, float]:
+    """The values a parameter's samples can take (3 sd for unbounded normals)."""
+    b = p.bounds
+    if p.dist == "unif":
+        return b[0], b[1]
+    if p.dist == "norm":
+        return b[0] - 3 * b[1], b[0] + 3 * b[1]
+    if p.dist == "lognorm":
+        return math.exp(b[0] - 3 * b[1]), math.exp(b[0] + 3 * b[1])
+    if p.dist == "triang":
+        return b[0], b[1]
+    return b[0], b[1]
+
+
+def _check_against_scenario(spec: ProblemSpec, base_path: Path, label: str) -> list[str]:
+    """Validate the extreme values of every parameter on the base scenario."""
+    from sim.metrics import METRICS
+    from sim.scenario import load_scenario
+
+    try:
+        scn = load_scenario(base_path)
+    except ScenarioError as exc:
+        return exc.lines
+    errors = []
+    metrics = set(METRICS) | set(_commodity_metrics(scn))
+    for i, o in enumerate(spec.outputs):
+        if o.metric not in metrics:
+            errors.append(f"{label}: outputs[{i}].metric: unknown metric {o.metric!r}; "
+                          f"valid: {', '.join(sorted(metrics))}")
+        weeks = spec.weeks or scn.weeks
+        if o.aggregate == "at_week" and o.week is not None and o.week >= weeks:
+            errors.append(f"{label}: outputs[{i}].week: {o.week} is past the run's last week "
+                          f"{weeks - 1}")
+        if o.aggregate == "mean_last" and o.window > weeks:
+            errors.append(f"{label}: outputs[{i}].window: {o.window} is longer than the run "
+                          f"({weeks} weeks)")
+    for i, p in enumerate(spec.parameters):
+        if _check_bounds(p, ""):
+            continue
+        lo, hi = value_range(p)
+        for v in (lo, hi):
+            try:
+                scn.with_overrides({p.path: v})
+            except ScenarioError as exc:
+                msg = exc.lines[0].split(": ", 1)[-1]
+                errors.append(f"{label}: parameters[{i}] ({p.path}): value {v:g} from the "
+                              f"bounds is not valid: {msg}")
+                break
+    return errors
+
+
+def _commodity_metrics(scn) -> list[str]:
+    from sim.metrics import commodity_columns
+
+    return commodity_columns(scn.world.commodity_names)
+
+
+def _check_method(spec: ProblemSpec, n_vars: int, label: str) -> list[str]:
+    errors = []
+    opts = spec.options
+    valid = {"sobol": {"n", "calc_second_order", "num_resamples"},
+             "morris": {"n", "num_levels", "num_resamples"},
+             "fast": {"n", "m", "num_resamples"},
+             "rbd_fast": {"n", "m", "num_resamples"},
+             "delta": {"n", "num_resamples"},
+             "pawn": {"n", "s"}}
+    # options are checked against the union: the method can be switched on the command line
+    allowed = set().union(*valid.values())
+    for k in opts:
+        if k not in allowed:
+            errors.append(f"{label}: options.{k}: unknown option; valid: {', '.join(sorted(allowed))}")
+    n = opts.get("n", 64)
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+        errors.append(f"{label}: options.n: expected a whole number >= 2, got {n!r}")
+    return errors

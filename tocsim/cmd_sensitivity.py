@@ -1,0 +1,102 @@
+"""``tocsim sensitivity`` and ``tocsim sweep`` (registered through ``EXTRA_COMMANDS``).
+
+Exit status: 0 done; 1 some runs failed (stored runs are kept: rerun with ``--resume``);
+2 bad input; 130 interrupted (stored runs are kept: rerun with ``--resume``).
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def add_parser(subparsers):
+    s = subparsers.add_parser(
+        "sensitivity", help="SALib sensitivity analysis of a problem file",
+        description="Sample the parameters of PROBLEM.yaml with SALib, run every sample "
+        "(with replicates) on Dask workers, and analyse. Writes DIR/indices.csv, "
+        "samples.parquet, noise.csv, plots/ and report.html. See docs/SENSITIVITY.md.")
+    s.add_argument("problem", metavar="PROBLEM.yaml")
+    s.add_argument("--method", choices=("sobol", "morris", "fast", "rbd_fast", "delta", "pawn"),
+                   help="override the problem's method")
+    s.add_argument("--n", type=int, metavar="N", help="override the sample size N")
+    _common(s, "out/sensitivity")
+    s.set_defaults(func=run_sensitivity)
+
+    w = subparsers.add_parser(
+        "sweep", help="dose-response curves over a parameter grid",
+        description="Run SCENARIO over a grid of values (each --vary path=lo:hi:n or "
+        "path=v1,v2,...) with replicates; writes DIR/sweep.csv and DIR/plots/.")
+    w.add_argument("scenario", metavar="SCENARIO.yaml")
+    w.add_argument("--vary", action="append", required=True, metavar="path=lo:hi:n",
+                   help="a dotted scenario path and its values, e.g. "
+                   "interventions.border-surge.budget=0:4e7:5")
+    w.add_argument("--replicates", "-r", type=int, default=3, metavar="R")
+    w.add_argument("--weeks", type=int, metavar="T")
+    w.add_argument("--window", type=int, default=52, metavar="W")
+    w.add_argument("--metrics", metavar="M1,M2")
+    _common(w, "out/sweep")
+    w.set_defaults(func=run_sweep)
+
+
+def _common(p, default_out):
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, metavar="N")
+    where.add_argument("--scheduler", metavar="ADDRESS")
+    p.add_argument("--out", default=default_out, metavar="DIR")
+    p.add_argument("--resume", action="store_true", help="finish the batch stored in DIR")
+    p.add_argument("--quiet", action="store_true")
+
+
+def _run(fn, args, **kw) -> int:
+    from analysis.runner import RichProgress
+    from analysis.sensitivity.batch import IncompleteBatch
+
+    progress = None if args.quiet else RichProgress("runs")
+    try:
+        res = fn(out=args.out, resume=args.resume, workers=args.workers,
+                 scheduler=args.scheduler, progress=progress, **kw)
+    except IncompleteBatch as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"interrupted: finished runs are stored in {args.out}; rerun with --resume",
+              file=sys.stderr)
+        return 130
+    if not args.quiet:
+        _print(res, args.out)
+    return 0
+
+
+def run_sensitivity(args) -> int:
+    from analysis.sensitivity.batch import run_sensitivity as fn
+
+    return _run(fn, args, problem=args.problem, method=args.method, n=args.n)
+
+
+def run_sweep(args) -> int:
+    from analysis.sensitivity.sweep import run_sweep as fn
+
+    metrics = [m.strip() for m in args.metrics.split(",")] if args.metrics else None
+    return _run(lambda **kw: fn(args.scenario, args.vary, **kw), args,
+                replicates=args.replicates, weeks=args.weeks, window=args.window,
+                metrics=metrics)
+
+
+def _print(res, out) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    if hasattr(res, "indices"):
+        from analysis.sensitivity.batch import summary_table
+
+        t = summary_table(res)
+        table = Table(title=f"leading index by parameter ({res.plan.settings['method']})")
+        table.add_column("parameter")
+        for c in t.columns:
+            table.add_column(str(c), justify="right")
+        for p, row in t.iterrows():
+            table.add_row(str(p), *[f"{v:.3f}" for v in row])
+        Console().print(table)
+        print(f"outputs: {out}/indices.csv, samples.parquet, noise.csv, plots/, report.html")
+    else:
+        print(f"outputs: {out}/sweep.csv, plots/ ({len(res.table.point.unique())} points)")
