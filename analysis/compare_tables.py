@@ -1,8 +1,8 @@
 """Tables of a comparison, computed from the stored runs without loading them all at once.
 
 - :func:`run_summaries`: one row per run: the mean of every metric over the last ``window``
-  weeks, and run totals of the flows that cost-effectiveness needs. Streams the dataset batch
-  by batch, so memory grows with the number of runs, not runs x weeks.
+  weeks, and run totals of the flows that cost-effectiveness needs. Reads a chunk of runs at a
+  time, so memory grows with the number of runs (one row each), not runs x weeks.
 - :func:`comparison_table`: per scenario and metric, the mean across replicates with its 95%
   CI, and the difference from the baseline (paired or Welch) with CI, relative change, p.
 - :func:`cost_effectiveness_table`: change in homicides, consumption and criminal wealth per
@@ -42,51 +42,37 @@ def metric_columns(schema_names: Sequence[str], labels: Sequence[str] = LABELS) 
     return [c for c in schema_names if c not in skip]
 
 
-def run_summaries(dataset, weeks: int, window: int, labels: Sequence[str] = LABELS,
-                  batch_size: int = 65_536) -> pd.DataFrame:
+def run_summaries(store, keys: Sequence[str], weeks: int, window: int,
+                  labels: Sequence[str] = LABELS) -> pd.DataFrame:
     """Per run: window means of every metric, ``total_<m>`` for ``TOTALS``, and ``weeks_run``.
 
-    ``dataset`` is a ``pyarrow.dataset`` of runs (see ``RunStore.dataset``).
+    Reads the runs ``keys`` of ``store`` a chunk of files at a time.
     """
-    metrics = metric_columns(dataset.schema.names, labels)
-    keys = [*labels, "seed"]
+    keys = sorted(keys)
+    metrics = metric_columns(store.schema_names(keys[0]), labels) if keys else []
+    by = [*labels, "seed"]
     totals = [m for m in TOTALS if m in metrics]
     start = weeks - window
     sums, counts, tots, rows = [], [], [], []
-    for df in _chunks(dataset, [*keys, "week", *metrics], batch_size):
+    for table in store.read_chunks(keys, [*by, "week", *metrics]):
+        df = table.to_pandas()
         tail = df[df["week"] >= start]
-        g = tail.groupby(keys, sort=False)[metrics]
+        g = tail.groupby(by, sort=False)[metrics]
         sums.append(g.sum())
         counts.append(g.count())
-        g_all = df.groupby(keys, sort=False)
+        g_all = df.groupby(by, sort=False)
         tots.append(g_all[totals].sum())
         rows.append(g_all.size())
+        del df, tail
     if not sums:
-        return pd.DataFrame(columns=[*keys, *metrics, *(f"total_{m}" for m in totals)])
-    s = pd.concat(sums).groupby(level=keys).sum()
-    n = pd.concat(counts).groupby(level=keys).sum()
+        return pd.DataFrame(columns=[*by, *metrics, *(f"total_{m}" for m in totals)])
+    s = pd.concat(sums).groupby(level=by).sum()
+    n = pd.concat(counts).groupby(level=by).sum()
     means = (s / n.where(n > 0)).astype(float)
-    t = pd.concat(tots).groupby(level=keys).sum().add_prefix("total_")
-    size = pd.concat(rows).groupby(level=keys).sum().rename("weeks_run")
+    t = pd.concat(tots).groupby(level=by).sum().add_prefix("total_")
+    size = pd.concat(rows).groupby(level=by).sum().rename("weeks_run")
     out = means.join(t).join(size).reset_index()
     return out.sort_values(list(labels), kind="stable").reset_index(drop=True)
-
-
-def _chunks(dataset, columns: list[str], rows: int):
-    """The dataset as pandas frames of about ``rows`` rows (runs are small files: gather
-    their batches so pandas works on large blocks)."""
-    import pyarrow as pa
-
-    pending, n = [], 0
-    for batch in dataset.to_batches(columns=columns, batch_size=rows):
-        if batch.num_rows:
-            pending.append(batch)
-            n += batch.num_rows
-        if n >= rows:
-            yield pa.Table.from_batches(pending).to_pandas()
-            pending, n = [], 0
-    if pending:
-        yield pa.Table.from_batches(pending).to_pandas()
 
 
 def _aligned(per_run: pd.DataFrame, label: str, baseline: str, col: str, paired: bool):
@@ -158,33 +144,38 @@ def cost_effectiveness_table(per_run: pd.DataFrame, scenarios: Sequence[str], ba
     return pd.DataFrame(rows)
 
 
-def timeseries_bands(store, keys_by_scenario: dict[str, list[str]], metrics: Sequence[str],
-                     weeks: int, memory_budget: float = BANDS_MEMORY) -> pd.DataFrame:
+def timeseries_bands(store, runs_by_scenario: dict[str, list[tuple[str, int]]],
+                     metrics: Sequence[str], weeks: int,
+                     memory_budget: float = BANDS_MEMORY) -> pd.DataFrame:
     """Median and 5-95% band across replicates, per scenario, metric and week.
 
-    Reads one scenario at a time, as many metrics at once as fit in ``memory_budget`` bytes
-    (replicates x weeks x 8 bytes each), so memory does not grow with the number of scenarios
-    or metrics.
+    ``runs_by_scenario`` maps a scenario to its ``(key, replicate)`` runs. One scenario at a
+    time, as many metrics as fit in ``memory_budget`` bytes (weeks x replicates x 8 each) are
+    gathered from chunks of files into week x replicate arrays, so memory does not grow with
+    the number of scenarios, metrics or stored runs.
     """
     out = []
-    for label, keys in keys_by_scenario.items():
-        if not keys:
+    for label, runs in runs_by_scenario.items():
+        if not runs:
             continue
-        per_metric = max(1.0, len(keys) * weeks * 8.0)
-        step = max(1, int(memory_budget // per_metric))
-        ds = store.dataset(keys)
+        reps = np.array(sorted(r for _, r in runs))
+        keys = [k for k, _ in runs]
+        step = max(1, int(memory_budget // max(1.0, weeks * reps.size * 8.0)))
         for i in range(0, len(metrics), step):
             group = list(metrics[i:i + step])
-            df = ds.to_table(columns=["replicate", "week", *group]).to_pandas()
+            wide = {m: np.full((weeks, reps.size), np.nan) for m in group}
+            for table in store.read_chunks(keys, ["replicate", "week", *group]):
+                col = np.searchsorted(reps, table.column("replicate").to_numpy())
+                row = table.column("week").to_numpy()
+                for m in group:
+                    wide[m][row, col] = table.column(m).to_numpy(zero_copy_only=False)
             for m in group:
-                wide = df.pivot(index="week", columns="replicate", values=m)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN weeks
-                    q = np.nanpercentile(wide.to_numpy(float), QUANTILES, axis=1)
-                out.append(pd.DataFrame({"scenario": label, "metric": m, "week": wide.index,
-                                         "p5": q[0], "median": q[1], "p95": q[2]}))
-                del wide
-            del df
+                    q = np.nanpercentile(wide.pop(m), QUANTILES, axis=1)
+                out.append(pd.DataFrame({"scenario": label, "metric": m,
+                                         "week": np.arange(weeks), "p5": q[0],
+                                         "median": q[1], "p95": q[2]}))
     if not out:
         return pd.DataFrame(columns=["scenario", "metric", "week", "p5", "median", "p95"])
     return pd.concat(out, ignore_index=True)

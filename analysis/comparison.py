@@ -319,27 +319,27 @@ def analyse(out: str | Path, window: int | None = None,
     if not 1 <= window <= inp["weeks"]:
         raise ScenarioError(f"--window: {window}: must be between 1 and {inp['weeks']} weeks")
     done = store.done_keys()
-    keys_by: dict[str, list[str]] = {k: [] for k in labels}
+    runs_by: dict[str, list[tuple[str, int]]] = {k: [] for k in labels}
     for r in man["runs"]:
         if r["key"] in done:
-            keys_by[r["labels"]["scenario"]].append(r["key"])
-    if not any(keys_by.values()):
+            runs_by[r["labels"]["scenario"]].append((r["key"], r["labels"]["replicate"]))
+    keys = sorted(k for runs in runs_by.values() for k, _ in runs)
+    if not keys:
         raise ScenarioError(f"{out}: no finished runs to analyse")
-    dataset = store.dataset(sorted(k for ks in keys_by.values() for k in ks))
-    per_run = T.run_summaries(dataset, inp["weeks"], window)
+    per_run = T.run_summaries(store, keys, inp["weeks"], window)
     order = {k: i for i, k in enumerate(labels)}
     per_run = per_run.sort_values(["scenario", "replicate"],
                                   key=lambda s: s.map(order) if s.name == "scenario" else s,
                                   kind="stable").reset_index(drop=True)
-    all_metrics = T.metric_columns(dataset.schema.names)
+    all_metrics = T.metric_columns(store.schema_names(keys[0]))
     metrics = [m for m in (metrics or settings.get("metrics") or HEADLINE) if m in all_metrics]
     table = T.comparison_table(per_run, labels, inp["baseline"], all_metrics, inp["paired"])
     ce = T.cost_effectiveness_table(per_run, labels, inp["baseline"], inp["paired"])
-    bands = T.timeseries_bands(store, keys_by, metrics, inp["weeks"])
+    bands = T.timeseries_bands(store, runs_by, metrics, inp["weeks"])
     described = {s["label"]: s for s in settings.get("scenarios", [])}
     scen = pd.DataFrame([{**{"label": s["label"], "name": s["name"], "hash": s["hash"]},
                           "source": described.get(s["label"], {}).get("source", ""),
                           "description": described.get(s["label"], {}).get("description", ""),
-                          "runs": len(keys_by[s["label"]])} for s in inp["scenarios"]])
+                          "runs": len(runs_by[s["label"]])} for s in inp["scenarios"]])
     return Comparison(Path(out), inp["baseline"], window, inp["paired"], metrics, scen, table,
                       per_run, ce, bands, man)

@@ -281,6 +281,8 @@ def _run(todo, total, bases, store, session, workers, scheduler, client, connect
             info = check_workers(c, where)
             session["workers"] = {a: i["warmup_s"] for a, i in sorted(info.items())}
             session["startup_s"] = round(time.perf_counter() - t0, 3)
+            if progress is not None:
+                progress.update(total - len(todo), 0)  # the workers are ready
             _stream(c, todo, payload, store, session, progress, total - len(todo))
     finally:
         if progress is not None:
@@ -352,16 +354,17 @@ class RichProgress:
             TimeRemainingColumn,
         )
 
-        self.bar = Progress(TextColumn(f"{self.label}"), BarColumn(), MofNCompleteColumn(),
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                             TextColumn("{task.fields[failed]}"), TimeElapsedColumn(),
                             TextColumn("ETA"), TimeRemainingColumn(),
                             console=Console(stderr=True), transient=False)
-        self.task = self.bar.add_task(self.label, total=total, completed=done, failed="")
+        self.task = self.bar.add_task("starting workers", total=total, completed=done,
+                                      failed="")
         self.bar.start()
 
     def update(self, done: int, failed: int) -> None:
         if self.bar is not None:
-            self.bar.update(self.task, completed=done,
+            self.bar.update(self.task, completed=done, description=self.label,
                             failed=f"[red]{failed} failed[/red]" if failed else "")
 
     def stop(self) -> None:

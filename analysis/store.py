@@ -33,6 +33,7 @@ FORMAT = "tocsim-runs/1"
 MANIFEST = "manifest.json"
 PARTS = "runs.parquet"
 MANIFEST_INTERVAL_S = 2.0
+CHUNK_FILES = 32  # runs read at once by the analyses (memory is bounded by a chunk)
 
 # Run states in the manifest.
 PENDING, DONE, FAILED = "pending", "done", "failed"
@@ -248,6 +249,22 @@ class RunStore:
         self._last_flush = t
 
     # ------------------------------------------------------------------ reading
+    def read_chunks(self, keys: Iterable[str], columns: list[str] | None = None,
+                    files: int | None = None):
+        """The runs ``keys`` as ``pyarrow.Table`` chunks of ``files`` runs each, read in
+        parallel within a chunk. Memory holds one chunk (a dataset over thousands of files
+        would keep every file's metadata until it is dropped)."""
+        keys = sorted(keys)
+        files = files or CHUNK_FILES
+        for i in range(0, len(keys), files):
+            yield self.dataset(keys[i:i + files]).to_table(columns=columns)
+
+    def schema_names(self, key: str) -> list[str]:
+        """Column names of a stored run."""
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(self.part_path(key)).names)
+
     def dataset(self, keys: Iterable[str] | None = None):
         """A ``pyarrow.dataset`` over the stored runs (all, or the runs ``keys``)."""
         import pyarrow.dataset as ds

@@ -137,7 +137,8 @@ def _store_with_runs(tmp_path, runs):
     return store
 
 
-def test_run_summaries_window_means_and_totals(tmp_path):
+def test_run_summaries_window_means_and_totals(tmp_path, monkeypatch):
+    monkeypatch.setattr("analysis.store.CHUNK_FILES", 2)  # several chunks of files
     weeks = np.arange(10)
 
     def frame(shift):
@@ -147,13 +148,29 @@ def test_run_summaries_window_means_and_totals(tmp_path):
 
     store = _store_with_runs(tmp_path, {("a", 0): frame(0), ("a", 1): frame(1),
                                         ("b", 0): frame(5)})
-    pr = T.run_summaries(store.dataset(), weeks=10, window=3, batch_size=7)
+    pr = T.run_summaries(store, sorted(store.done_keys()), weeks=10, window=3)
     assert list(pr["scenario"]) == ["a", "a", "b"] and list(pr["replicate"]) == [0, 1, 0]
     assert list(pr["homicides"]) == [8.0, 9.0, 13.0]  # mean of weeks 7, 8, 9 (+ shift)
     assert list(pr["total_homicides"]) == [45.0, 55.0, 95.0]
     assert list(pr["total_consumption"]) == [20.0] * 3
     assert list(pr["total_intervention_cost"]) == [0.0, 1e6, 5e6]
     assert list(pr["weeks_run"]) == [10] * 3 and list(pr["seed"]) == [0, 1, 0]
+
+
+def test_timeseries_bands_known_answer(tmp_path, monkeypatch):
+    monkeypatch.setattr("analysis.store.CHUNK_FILES", 3)
+    weeks = np.arange(6)
+    runs = {("a", r): pd.DataFrame({"week": weeks, "homicides": weeks * 1.0 + r,
+                                    "consumption": np.full(6, 10.0 * r)}) for r in range(5)}
+    store = _store_with_runs(tmp_path, runs)
+    runs_by = {"a": [(f"a-r{r}", r) for r in range(5)]}
+    b = T.timeseries_bands(store, runs_by, ["homicides", "consumption"], 6, memory_budget=1)
+    h = b[b.metric == "homicides"]
+    assert list(h["week"]) == list(range(6)) and list(h["median"]) == list(weeks + 2.0)
+    assert np.allclose(h["p5"], weeks + np.percentile(range(5), 5))
+    assert np.allclose(h["p95"], weeks + np.percentile(range(5), 95))
+    c = b[b.metric == "consumption"]
+    assert (c["median"] == 20.0).all()
 
 
 def test_comparison_and_cost_effectiveness_tables():
