@@ -49,6 +49,7 @@ os.environ.update(ONE_CORE)  # before numpy / numba are imported
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
+sys.path.insert(0, str(ROOT))  # benchmark the tree this script lives in (a checkout or a copy)
 
 # The weekly phases of TocModel.step, in order (for the per-phase profile table).
 PHASES = ("_ship", "_clear_markets", "_corruption", "_finance", "_enforcement", "_conflict",
@@ -85,7 +86,14 @@ def machine_info() -> dict:
         load = os.getloadavg()
     except OSError:
         load = None
+    try:
+        commit = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+                                capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
     return {
+        "commit": commit or "unknown (not a git checkout)",
+        "tree": str(ROOT),
         "cpu": cpu,
         "cores": os.cpu_count(),
         "cores_usable": affinity,
@@ -105,6 +113,7 @@ def print_machine(info: dict) -> None:
     print(f"date      {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
     print(f"machine   {info['cpu']}; {info['cores']} cores ({info['cores_usable']} usable); "
           f"{mem} RAM; load average {load}")
+    print(f"code      {info['tree']} at {info['commit']}")
     print(f"software  {info['os']}; Python {info['python']}, numpy {info['numpy']}, "
           f"numba {info['numba']} (NUMBA_NUM_THREADS={info['numba_threads']})")
 
@@ -140,10 +149,13 @@ def timed_run(scenario, checks: bool) -> dict:
     t0 = time.perf_counter()
     m = TocModel(scenario, checks=checks)
     t1 = time.perf_counter()
+    c1 = time.process_time()
     m.run()
     t2 = time.perf_counter()
+    c2 = time.process_time()
     aw = agent_weeks(m)
-    return {"build_s": t1 - t0, "run_s": t2 - t1, "weeks": m.week, "agent_weeks": aw,
+    return {"build_s": t1 - t0, "run_s": t2 - t1, "cpu_s": c2 - c1, "weeks": m.week,
+            "agent_weeks": aw,
             "initial_members": m.ledger.initial_members, "final_active": m.ledger.active,
             "officials": m.officials.n, "member_slots": m.members.n}
 
@@ -159,8 +171,12 @@ def bench_run(repeats: int, checks_repeats: int) -> dict:
     w.run()
     print(f"warm-up run (includes loading/compiling kernels): {time.perf_counter() - t0:.2f} s")
 
-    off = [timed_run(scn, checks=False) for _ in range(repeats)]
-    on = [timed_run(scn, checks=True) for _ in range(checks_repeats)]
+    off, on = [], []
+    for i in range(max(repeats, checks_repeats)):  # interleaved, so both see the same noise
+        if i < repeats:
+            off.append(timed_run(scn, checks=False))
+        if i < checks_repeats:
+            on.append(timed_run(scn, checks=True))
     r0 = off[0]
     print(f"world: {r0['weeks']} weeks, {r0['initial_members']:,} initial members, "
           f"{r0['officials']:,} officials; {r0['final_active']:,} active at the end, "
@@ -169,17 +185,22 @@ def bench_run(repeats: int, checks_repeats: int) -> dict:
     build = [r["build_s"] for r in off]
     med = statistics.median(run_off)
     print(f"run(), checks off   {spread(run_off)}")
+    print(f"  CPU time          {spread([r['cpu_s'] for r in off])}  (less sensitive to "
+          "other load)")
     print(f"build TocModel      {spread(build)}")
-    print(f"build + run         median {statistics.median([r['build_s'] + r['run_s'] for r in off]):.3f} s")
+    both = statistics.median([r["build_s"] + r["run_s"] for r in off])
+    print(f"build + run         median {both:.3f} s")
     if on:
         run_on = [r["run_s"] for r in on]
         print(f"run(), checks on    {spread(run_on)}")
+        print(f"  CPU time          {spread([r['cpu_s'] for r in on])}")
     aws = r0["agent_weeks"] / med
     print(f"agent-weeks/s       {aws:,.0f}  (checks off, median run)")
     print(f"per week            {1e3 * med / r0['weeks']:.2f} ms")
     print(f"target: 520 weeks < 2 s (checks off) -> {verdict(med < 2.0)}  ({med:.2f} s)")
     return {"off": off, "on": on, "median_run_s": med, "agent_weeks_per_s": aws,
             "median_run_checks_s": statistics.median([r["run_s"] for r in on]) if on else None,
+            "min_run_s": min(run_off), "median_cpu_s": statistics.median(r["cpu_s"] for r in off),
             "target_met": med < 2.0}
 
 
@@ -242,6 +263,40 @@ def bench_startup(repeats: int, cold_repeats: int) -> dict:
 
 
 # ---------------------------------------------------------------------------- profile
+def _wrap_kernels() -> tuple[list[str], callable]:
+    """Wrap the Numba kernels that sim._processes calls in thin Python functions.
+
+    cProfile does not see calls into a Numba dispatcher, so a kernel's time would be charged
+    to the Python method that calls it. Each wrapper is named ``kernel:<name>`` so the kernels
+    appear as their own rows. Returns the wrapped names and a function that undoes it.
+    """
+    from numba.core.registry import CPUDispatcher
+
+    import sim._processes as proc
+
+    saved = {}
+    for name, obj in vars(proc).items():
+        if isinstance(obj, CPUDispatcher):
+            saved[name] = obj
+
+    def make(disp, name):
+        def call(*args, **kwargs):
+            return disp(*args, **kwargs)
+
+        call.__code__ = call.__code__.replace(co_name=f"kernel:{name}",
+                                              co_qualname=f"kernel:{name}")
+        return call
+
+    for name, disp in saved.items():
+        setattr(proc, name, make(disp, name))
+
+    def undo():
+        for name, disp in saved.items():
+            setattr(proc, name, disp)
+
+    return sorted(saved), undo
+
+
 def bench_profile(top: int) -> dict:
     import cProfile
     import io
@@ -253,11 +308,16 @@ def bench_profile(top: int) -> dict:
     print(f"\n== Profile: one baseline run (checks off, after warm-up), top {top} by tottime ==")
     scn = load_scenario(BASELINE)
     TocModel(scn, checks=False).run(5)  # warm-up (kernels already loaded if bench_run ran)
+    kernels, undo = _wrap_kernels()
+    print(f"(Numba kernels shown as kernel:<name>: {', '.join(kernels)})")
     m = TocModel(scn, checks=False)
     prof = cProfile.Profile()
-    prof.enable()
-    m.run()
-    prof.disable()
+    try:
+        prof.enable()
+        m.run()
+        prof.disable()
+    finally:
+        undo()
     buf = io.StringIO()
     st = pstats.Stats(prof, stream=buf)
     st.strip_dirs().sort_stats("tottime").print_stats(top)
@@ -273,25 +333,41 @@ def bench_profile(top: int) -> dict:
     for (fname, _line, func), (_cc, _nc, _tt, ct, _callers) in raw.items():
         if func in PHASES and fname.endswith(("_processes.py", "model.py")):
             phases[func] = phases.get(func, 0.0) + ct
+    kern = {func.split(":", 1)[1]: tt for (_f, _l, func), (_cc, _nc, tt, _ct, _c) in raw.items()
+            if func.startswith("kernel:")}
+    ktot = sum(kern.values())
     print(f"\nweekly phases by cumulative time (profiled run {total:.2f} s; cProfile adds "
           "overhead):")
     for p in PHASES:
         if p in phases:
             print(f"  {p:<16} {phases[p]:7.3f} s  {100 * phases[p] / total:5.1f} %")
+    print(f"inside Numba kernels: {ktot:.3f} s ({100 * ktot / total:.1f} %); the rest is "
+          "Python and numpy in the weekly methods:")
+    for k, v in sorted(kern.items(), key=lambda kv: -kv[1]):
+        print(f"  {k:<24} {v:7.3f} s  {100 * v / total:5.1f} %")
+    # ndarray.sum() is numpy's _methods._sum around ufunc.reduce: thousands of small sums a
+    # week add up. Show which sim methods call it most.
+    sums = [v for k, v in raw.items() if k[2] == "<method 'sum' of 'numpy.ndarray' objects>"]
+    if sums:
+        rows = sorted(sums[0][4].items(), key=lambda kv: -kv[1][3])[:6]
+        print(f"ndarray.sum() calls ({sums[0][1]:,} in all, {sums[0][3]:.3f} s) by caller:")
+        for (fname, line, func), (_cc, nc, _tt, ct) in rows:
+            where = f"{Path(fname).name}:{line}({func})"
+            print(f"  {where:<40} {nc:7d} calls {ct:7.3f} s")
     top_rows = []
-    for (fname, line, func), (cc, nc, tt, ct, _c) in sorted(
+    for (fname, line, func), (_cc, nc, tt, ct, _c) in sorted(
             raw.items(), key=lambda kv: kv[1][2], reverse=True)[:top]:
         top_rows.append({"function": f"{Path(fname).name}:{line}({func})", "ncalls": nc,
                          "tottime": tt, "cumtime": ct})
-    return {"total_s": total, "phases": phases, "top": top_rows}
+    return {"total_s": total, "phases": phases, "kernels": kern, "top": top_rows}
 
 
 # ---------------------------------------------------------------------------- main
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeats", type=int, default=3, help="timed runs, checks off (default 3)")
-    ap.add_argument("--checks-repeats", type=int, default=1,
-                    help="timed runs with checks on (default 1)")
+    ap.add_argument("--checks-repeats", type=int, default=3,
+                    help="timed runs with checks on, interleaved with the others (default 3)")
     ap.add_argument("--startup-repeats", type=int, default=5,
                     help="fresh processes with a warm cache (default 5)")
     ap.add_argument("--cold-repeats", type=int, default=1,
@@ -314,9 +390,13 @@ def main(argv=None) -> int:
         res["profile"] = bench_profile(a.top)
 
     print("\n== Summary ==")
+    load = os.getloadavg()
+    print(f"load average now {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f} on {os.cpu_count()} "
+          "cores" + ("  (busy machine: wall times are noisy, compare CPU times and minima)"
+                     if load[1] > 0.7 * (os.cpu_count() or 1) else ""))
     r = res["run"]
-    print(f"baseline 520 weeks, checks off: {r['median_run_s']:.2f} s (target < 2 s: "
-          f"{verdict(r['target_met'])}); checks on: "
+    print(f"baseline 520 weeks, checks off: {r['median_run_s']:.2f} s (min {r['min_run_s']:.2f}, "
+          f"CPU {r['median_cpu_s']:.2f}; target < 2 s: {verdict(r['target_met'])}); checks on: "
           + (f"{r['median_run_checks_s']:.2f} s" if r["median_run_checks_s"] else "-")
           + f"; {r['agent_weeks_per_s']:,.0f} agent-weeks/s")
     if "startup" in res:
