@@ -247,14 +247,16 @@ class Processes:
             leader = o.leader[org]
             if leader >= 0 and m.status[leader] == Status.ACTIVE:
                 m.status[leader] = Status.INCARCERATED
-                m.sentence[leader] = int(2 * e.sentence_weeks)
+                m.release[leader] = self.week + int(2 * e.sentence_weeks)
+                m.jail_add(np.array([leader]))
                 self.counts[org, m.region[leader], m.role[leader]] -= 1
                 self.leader_lost[org] = 1
                 self.case_arrests += 1
-            self.case_arrests += arrest_members_of_role(
-                rng, m.n, org, Role.LIEUTENANT, int(round(e.case_lieutenants * self.scale)),
-                m.status, m.org,
-                m.role, m.region, m.sentence, e.sentence_weeks, self.counts)
+            n_arrested, m.n_jail = arrest_members_of_role(
+                rng, self.week, m.n, org, Role.LIEUTENANT,
+                int(round(e.case_lieutenants * self.scale)), m.status, m.org, m.role, m.region,
+                m.release, m.jail, m.n_jail, e.sentence_weeks, self.counts)
+            self.case_arrests += n_arrested
             seized = e.case_asset_share * (max(o.cash[org], 0.0) + o.laundered[org])
             o.cash[org] -= e.case_asset_share * max(o.cash[org], 0.0)
             o.laundered[org] -= e.case_asset_share * o.laundered[org]
@@ -297,10 +299,11 @@ class Processes:
     def _members(self) -> None:
         e, o, m = self.pars.enforcement, self.orgs, self.members
         h_exit = e.exit_rate * (1.0 + 2.0 * o.stress)
-        step_members(
-            self.streams["members"], m.n, m.status, m.org, m.role, m.region, m.tenure,
-            m.sentence, self.h_arrest, self.conviction, self.h_death, h_exit,
-            e.sentence_weeks, e.return_prob, o.active, self.counts, self.arrests_or,
+        h_max = min(float((self.h_arrest + self.h_death).max() + h_exit.max()), 1.0)
+        m.n_jail = step_members(
+            self.streams["members"], self.week, m.n, m.status, m.org, m.role, m.region,
+            m.release, m.jail, m.n_jail, self.h_arrest, self.conviction, self.h_death, h_exit,
+            h_max, e.sentence_weeks, e.return_prob, o.active, self.counts, self.arrests_or,
             self.deaths_or, self.member_events, self.leader_lost, o.leader, self.recruiter_pool,
         )
         ev = self.member_events
@@ -332,7 +335,8 @@ class Processes:
             if size >= 20 * self.scale and rng.random() < c.split_prob * (1.0 - o.cohesion[org]):
                 self._split(org, rng)
                 split_any = True
-            o.leader[org] = promote_leader(m.n, m.status, m.org, m.role, m.tenure, org)
+            o.leader[org] = promote_leader(m.n, m.status, m.org, m.role, m.region, m.joined,
+                                           org, self.counts)
         if split_any:
             self._recount()
 
@@ -374,7 +378,9 @@ class Processes:
         o.alliance[new, org] = o.alliance[org, new] = 0.0
         o.intel[:, new] = o.intel[:, org]
         o.threat[new] = o.threat[org] * frac
-        o.leader[new] = promote_leader(m.n, m.status, m.org, m.role, m.tenure, new)
+        self._recount()  # members moved between organizations
+        o.leader[new] = promote_leader(m.n, m.status, m.org, m.role, m.region, m.joined, new,
+                                       self.counts)
         self.n_splits += 1
 
     # ------------------------------------------------------------- 11 recruitment
@@ -406,9 +412,9 @@ class Processes:
         m.ensure(n_new)
         counts_ok = self.counts.sum(axis=1)
         m.n = recruit(
-            self.streams["recruitment"], m.n, new_or, self.role_share, o.kind, counts_ok,
-            self.counts, m.status, m.org, m.role, m.region, m.tenure, m.sentence, m.ties,
-            self.recruiter_pool, int(r.ties_per_recruit),
+            self.streams["recruitment"], self.week, m.n, new_or, self.role_share, o.kind,
+            counts_ok, self.counts, m.status, m.org, m.role, m.region, m.joined, m.release,
+            m.ties, self.recruiter_pool, int(r.ties_per_recruit),
         )
         self.ledger.members_event(recruited=n_new)
 

@@ -52,9 +52,11 @@ class Members:
         self.org = np.zeros(cap, np.int32)
         self.role = np.zeros(cap, np.int8)
         self.region = np.zeros(cap, np.int32)
-        self.tenure = np.zeros(cap, np.int32)
-        self.sentence = np.zeros(cap, np.int32)
+        self.joined = np.zeros(cap, np.int32)  # week of joining (tenure = week - joined)
+        self.release = np.zeros(cap, np.int32)  # week of release while incarcerated
         self.ties = np.full((cap, TIE_SLOTS), -1, np.int32)
+        self.jail = np.zeros(cap, np.int64)  # indices of incarcerated members (first n_jail)
+        self.n_jail = 0
 
     @property
     def capacity(self) -> int:
@@ -68,12 +70,19 @@ class Members:
         cap = self.capacity
         while cap < need:
             cap *= 2
-        for name in ("status", "org", "role", "region", "tenure", "sentence", "ties"):
+        for name in ("status", "org", "role", "region", "joined", "release", "ties", "jail"):
             old = getattr(self, name)
             shape = (cap,) + old.shape[1:]
             new = np.full(shape, -1, old.dtype) if name == "ties" else np.zeros(shape, old.dtype)
-            new[: self.n] = old[: self.n]
+            keep = self.n_jail if name == "jail" else self.n
+            new[:keep] = old[:keep]
             setattr(self, name, new)
+
+    def jail_add(self, idx: np.ndarray) -> None:
+        """List newly incarcerated members (status and release already set)."""
+        k = len(idx)
+        self.jail[self.n_jail:self.n_jail + k] = idx
+        self.n_jail += k
 
     def count_status(self) -> np.ndarray:
         return np.bincount(self.status[: self.n], minlength=len(Status))
@@ -229,7 +238,7 @@ def init_members(world, pars, rng: np.random.Generator, capacity_factor: float =
             mem.org[sl] = o
             mem.role[sl] = roles
             mem.region[sl] = r
-            mem.tenure[sl] = rng.integers(0, 520, size=n)
+            mem.joined[sl] = -rng.integers(0, 520, size=n)  # up to 10 years of tenure
             i += n
             block_start.append(i)
     mem.n = i

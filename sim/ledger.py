@@ -60,8 +60,17 @@ class Ledger:
             problems.append(f"members: status counts {got} != event totals {want}")
         if self.initial_members + self.recruited != sum(got):
             problems.append("members: initial + recruited != active + incarcerated + dead + exited")
-        if int(model.counts.sum()) != got[0]:
-            problems.append(f"members: role counts {int(model.counts.sum())} != active {got[0]}")
+        from .kernels.members import count_active
+
+        m = model.members
+        fresh = np.zeros_like(model.counts)
+        count_active(m.n, m.status, m.org, m.region, m.role, fresh)
+        if not np.array_equal(fresh, model.counts):
+            problems.append(f"members: kept counts (total {int(model.counts.sum())}) differ from a "
+                            f"recount (total {int(fresh.sum())})")
+        jailed = m.jail[: m.n_jail]
+        if m.n_jail != got[1] or not (m.status[jailed] == Status.INCARCERATED).all():
+            problems.append(f"members: jail list holds {m.n_jail}, {got[1]} incarcerated")
         o = model.orgs
         held = float(o.cash.sum() + o.laundered.sum() + o.frozen.sum())
         lhs = held + self.seized + self.abandoned

@@ -287,7 +287,8 @@ class TocModel(Processes, mesa.Model):
             if idx.size == 0:
                 return 0
         m.status[idx] = Status.INCARCERATED
-        m.sentence[idx] = int(sentence_weeks or e.sentence_weeks)
+        m.release[idx] = self.week + int(sentence_weeks or e.sentence_weeks)
+        m.jail_add(idx)
         np.subtract.at(self.counts, (m.org[idx], m.region[idx], m.role[idx]), 1)
         leaders = idx[m.role[idx] == Role.LEADER]
         for i in leaders:

@@ -77,58 +77,81 @@ def test_clear_markets_cap_floor_dealers_and_stock():
     assert price[0, 0] == pytest.approx(100.0 * 400.0 / 150.0)
 
 
-def _members(n, org=0, region=0, role=Role.DEALER):
-    status = np.full(n, Status.ACTIVE, np.int8)
-    return (status, np.full(n, org, np.int32), np.full(n, role, np.int8),
-            np.full(n, region, np.int32), np.zeros(n, np.int32), np.zeros(n, np.int32))
+class Pop:
+    """A hand-built population of one organization in one region (kernel arrays)."""
+
+    def __init__(self, n, role=Role.DEALER):
+        self.status = np.full(n, Status.ACTIVE, np.int8)
+        self.org = np.zeros(n, np.int32)
+        self.role = np.full(n, role, np.int8)
+        self.region = np.zeros(n, np.int32)
+        self.release = np.zeros(n, np.int32)
+        self.jail = np.zeros(n, np.int64)
+        self.n_jail = 0
+        self.counts = np.zeros((1, 1, 6), np.int64)
+        self.counts[0, 0, role] = n
+        self.pool = np.full((1, 8), -1, np.int64)
+
+    def step(self, week=0, ha=0.0, hd=0.0, he=0.0, conv=1.0, sentence_mean=10.0, ret=1.0,
+             leader=-1, seed=0, h_max=None):
+        O, R, K = 1, 1, 6
+        arrests, deaths = np.zeros((O, R), np.int64), np.zeros((O, R), np.int64)
+        events = np.zeros(6, np.int64)
+        lost = np.zeros(O, np.int8)
+        h_max = min(ha + hd + he, 1.0) if h_max is None else h_max
+        self.n_jail = step_members(
+            np.random.default_rng(seed), week, self.status.shape[0], self.status, self.org,
+            self.role, self.region, self.release, self.jail, self.n_jail,
+            np.full((O, R, K), ha), np.full((O, R), conv), np.full((O, R, K), hd),
+            np.full(O, he), h_max, sentence_mean, ret, np.ones(O, np.bool_), self.counts,
+            arrests, deaths, events, lost, np.array([leader], np.int64), self.pool)
+        return events, lost
 
 
-def _step(status, org, role, region, tenure, sentence, ha=0.0, hd=0.0, he=0.0, conv=1.0,
-          sentence_mean=10.0, ret=1.0, leader=-1, seed=0):
-    O, R, K = 1, 1, 6
-    counts = np.zeros((O, R, K), np.int64)
-    arrests, deaths = np.zeros((O, R), np.int64), np.zeros((O, R), np.int64)
-    events = np.zeros(6, np.int64)
-    lost = np.zeros(O, np.int8)
-    pool = np.full((O, 8), -1, np.int64)
-    step_members(np.random.default_rng(seed), status.shape[0], status, org, role, region, tenure,
-                 sentence, np.full((O, R, K), ha), np.full((O, R), conv), np.full((O, R, K), hd),
-                 np.full(O, he), sentence_mean, ret, np.ones(O, np.bool_), counts, arrests, deaths,
-                 events, lost, np.array([leader], np.int64), pool)
-    return counts, events, lost, pool
+def test_step_members_no_hazard_changes_nothing():
+    p = Pop(50)
+    events, _ = p.step()
+    assert p.counts[0, 0, Role.DEALER] == 50 and events.sum() == 0
+    assert (p.status == Status.ACTIVE).all()
 
 
-def test_step_members_no_hazard_ages_everyone():
-    m = _members(50)
-    counts, events, _, pool = _step(*m)
-    assert counts[0, 0, Role.DEALER] == 50 and events.sum() == 0
-    assert (m[4] == 1).all()  # tenure
-    assert set(pool[0][pool[0] >= 0]) <= set(range(50))
-
-
-def test_step_members_certain_arrest_and_release():
-    m = _members(20)
-    counts, events, _, _ = _step(*m, ha=1.0, conv=1.0, sentence_mean=3.0)
-    assert events[0] == 20 and events[1] == 20 and counts.sum() == 0
-    assert (m[0] == Status.INCARCERATED).all() and (m[5] >= 1).all()
-    for _ in range(200):  # serve the sentences (no new arrests of the incarcerated)
-        counts, events, _, _ = _step(*m, ha=1.0, ret=1.0)
-        if (m[0] != Status.INCARCERATED).all():
+def test_step_members_certain_arrest_then_release_on_schedule():
+    p = Pop(20)
+    events, _ = p.step(week=0, ha=1.0, conv=1.0, sentence_mean=3.0)
+    assert events[0] == 20 and events[1] == 20 and p.counts.sum() == 0
+    assert (p.status == Status.INCARCERATED).all() and p.n_jail == 20
+    assert (p.release >= 1).all()
+    for week in range(1, 200):  # serve the sentences: nobody active is exposed (ha = 0)
+        events, _ = p.step(week=week, ret=1.0)
+        if p.n_jail == 0:
             break
-    # released members return (ret = 1) and are immediately exposed again next week only
-    assert (m[0] != Status.INCARCERATED).sum() > 0
+    assert p.n_jail == 0 and (p.status == Status.ACTIVE).all()
+    assert p.counts[0, 0, Role.DEALER] == 20  # counts follow the returns
+    assert set(p.pool[0][p.pool[0] >= 0]) <= set(range(20))
+
+
+def test_step_members_thinned_draws_give_each_member_its_hazard():
+    """Arrests happen with probability h per member whatever the thinning bound h_max."""
+    n, h = 200_000, 0.01
+    for h_max in (h, 0.05):
+        p = Pop(n)
+        events, _ = p.step(ha=h, conv=0.0, seed=3, h_max=h_max)
+        se = np.sqrt(n * h * (1 - h))
+        assert abs(events[0] - n * h) < 4 * se
+        assert events[1] == 0 and (p.status == Status.ACTIVE).all()  # nobody convicted
 
 
 def test_step_members_deaths_exits_and_leader_loss():
-    m = _members(10, role=Role.LEADER)
-    counts, events, lost, _ = _step(*m, hd=1.0, leader=3)
-    assert events[2] == 10 and lost[0] == 1 and (m[0] == Status.DEAD).all()
-    m = _members(10)
-    counts, events, _, _ = _step(*m, he=1.0)
-    assert events[3] == 10 and (m[0] == Status.EXITED).all()
-    m = _members(10, role=Role.LEADER)  # leaders never exit voluntarily
-    counts, events, _, _ = _step(*m, he=1.0)
-    assert events[3] == 0 and counts[0, 0, Role.LEADER] == 10
+    p = Pop(10, role=Role.LEADER)
+    events, lost = p.step(hd=1.0, leader=3)
+    assert events[2] == 10 and lost[0] == 1 and (p.status == Status.DEAD).all()
+    assert p.counts.sum() == 0
+    p = Pop(10)
+    events, _ = p.step(he=1.0)
+    assert events[3] == 10 and (p.status == Status.EXITED).all()
+    p = Pop(10, role=Role.LEADER)  # leaders never exit voluntarily
+    events, _ = p.step(he=1.0)
+    assert events[3] == 0 and p.counts[0, 0, Role.LEADER] == 10
 
 
 def test_recruit_assigns_roles_by_deficit_and_ties_to_recruiter():
@@ -138,7 +161,7 @@ def test_recruit_assigns_roles_by_deficit_and_ties_to_recruiter():
     status[:n0] = Status.ACTIVE
     org, role = np.zeros(cap, np.int32), np.zeros(cap, np.int8)
     role[:n0] = Role.ENFORCER
-    region, tenure, sentence = np.zeros(cap, np.int32), np.zeros(cap, np.int32), np.zeros(cap, np.int32)
+    region, joined, release = np.zeros(cap, np.int32), np.zeros(cap, np.int32), np.zeros(cap, np.int32)
     ties = np.full((cap, 6), -1, np.int32)
     share = np.zeros((2, 6))
     share[0, Role.LOGISTICS] = 0.5
@@ -150,14 +173,17 @@ def test_recruit_assigns_roles_by_deficit_and_ties_to_recruiter():
     pool = np.full((1, 4), -1, np.int64)
     pool[0, :n0] = np.arange(n0)
     new = np.array([[4]], np.int64)
-    n = recruit(np.random.default_rng(0), n0, new, share, np.zeros(1, np.int8), counts_ok, counts,
-                status, org, role, region, tenure, sentence, ties, pool, 1)
+    n = recruit(np.random.default_rng(0), 7, n0, new, share, np.zeros(1, np.int8), counts_ok,
+                counts, status, org, role, region, joined, release, ties, pool, 1)
     assert n == n0 + 4
     assert (role[n0:n] == Role.LOGISTICS).all()  # the logistics deficit is filled first
     assert counts[0, 0, Role.LOGISTICS] == 4 and (status[n0:n] == Status.ACTIVE).all()
-    for i in range(n0, n):  # each recruit is tied to an initial member, both ways
-        t = ties[i][ties[i] >= 0]
-        assert t.size == 1 and t[0] < n0 and i in ties[t[0]]
+    assert (joined[n0:n] == 7).all()
+    for i in range(n0, n):  # each recruit is tied to an earlier member (its recruiter),
+        t = ties[i][ties[i] >= 0]  # both ways; later recruits may pick it as their recruiter
+        assert t.size >= 1 and t[0] < i and i in ties[t[0]]
+        assert all(i in ties[j] for j in t)
+    assert (pool[0] >= n0).any()  # recruits enter the recruiter pool
 
 
 def test_add_tie_overwrites_when_full():
@@ -172,23 +198,26 @@ def test_add_tie_overwrites_when_full():
 
 
 def test_case_arrests_split_promote_and_count():
-    status, org, role, region, tenure, sentence = _members(10, role=Role.LIEUTENANT)
-    role[5:] = Role.DEALER
-    region[7:] = 1
-    tenure[:] = np.arange(10)
+    p = Pop(10, role=Role.LIEUTENANT)
+    p.role[5:] = Role.DEALER
+    p.region[7:] = 1
+    joined = -np.arange(10, dtype=np.int32)  # member 9 joined first
     counts = np.zeros((2, 2, 6), np.int64)
-    count_active(10, status, org, region, role, counts)
+    count_active(10, p.status, p.org, p.region, p.role, counts)
     assert counts[0, 0, Role.LIEUTENANT] == 5 and counts[0, 1, Role.DEALER] == 3
-    got = arrest_members_of_role(np.random.default_rng(0), 10, 0, Role.LIEUTENANT, 3, status,
-                                 org, role, region, sentence, 10.0, counts)
-    assert got == 3 and (status[:5] == Status.INCARCERATED).sum() == 3
-    assert counts[0, 0, Role.LIEUTENANT] == 2
-    moved = split_members(np.random.default_rng(0), 10, status, org, region, 0, 1,
+    got, n_jail = arrest_members_of_role(np.random.default_rng(0), 4, 10, 0, Role.LIEUTENANT, 3,
+                                         p.status, p.org, p.role, p.region, p.release, p.jail,
+                                         0, 10.0, counts)
+    assert got == 3 and n_jail == 3 and (p.status[:5] == Status.INCARCERATED).sum() == 3
+    assert counts[0, 0, Role.LIEUTENANT] == 2 and (p.release[p.jail[:3]] > 4).all()
+    moved = split_members(np.random.default_rng(0), 10, p.status, p.org, p.region, 0, 1,
                           np.array([0.0, 1.0]))
-    assert moved == 3 and (org[7:] == 1).all() and (org[:7] == 0).all()
-    leader = promote_leader(10, status, org, role, tenure, 0)
-    free_lieutenants = [i for i in range(5) if status[i] == Status.ACTIVE]
-    assert leader == max(free_lieutenants) and role[leader] == Role.LEADER
+    assert moved == 3 and (p.org[7:] == 1).all() and (p.org[:7] == 0).all()
+    count_active(10, p.status, p.org, p.region, p.role, counts)
+    leader = promote_leader(10, p.status, p.org, p.role, p.region, joined, 0, counts)
+    free_lieutenants = [i for i in range(5) if p.status[i] == Status.ACTIVE]
+    assert leader == max(free_lieutenants) and p.role[leader] == Role.LEADER  # longest tenure
+    assert counts[0, 0, Role.LEADER] == 1 and counts[0, 0, Role.LIEUTENANT] == 1
 
 
 def test_conflict_hazard_matches_formula():

@@ -72,10 +72,8 @@ def test_leader_removal_starts_a_succession_that_can_split():
     alpha = 0
     leader = m.orgs.leader[alpha]
     assert leader >= 0 and m.members.role[leader] == Role.LEADER
-    m.members.status[leader] = Status.INCARCERATED  # arrested by hand: record it as a case
-    m.counts[alpha, m.members.region[leader], Role.LEADER] -= 1
-    m.ledger.members_event(incarcerated=1)
-    m.leader_lost[alpha] = 1
+    assert m.arrest_members([leader]) == 1  # arrested (and convicted) directly
+    assert m.leader_lost[alpha] == 1
     n_orgs = m.orgs.n
     m.run(1)
     assert m.orgs.leader[alpha] == -1 and m.orgs.succession[alpha] > 0

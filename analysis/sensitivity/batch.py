@@ -168,12 +168,12 @@ def analyse_plan(p: Plan, store: RunStore) -> Sensitivity:
     problem = p.problem
     outputs = problem.output_names()
     rows = []
-    table = store.dataset().to_table().to_pandas()
-    for (i, r), frame in table.groupby([SAMPLE_INDEX, "replicate"], sort=True):
-        frame = frame.sort_values("week")
-        vals = problem.summarise(frame)
-        rows.append({SAMPLE_INDEX: int(i), "replicate": int(r), **vals})
-    per_run = pd.DataFrame(rows)
+    columns = [SAMPLE_INDEX, "replicate", "week"] + sorted({o.metric for o in problem.spec.outputs})
+    for chunk in store.read_chunks([t.key for t in p.tasks], columns=columns):  # bounded memory
+        for (i, r), frame in chunk.to_pandas().groupby([SAMPLE_INDEX, "replicate"], sort=True):
+            vals = problem.summarise(frame.sort_values("week"))
+            rows.append({SAMPLE_INDEX: int(i), "replicate": int(r), **vals})
+    per_run = pd.DataFrame(rows).sort_values([SAMPLE_INDEX, "replicate"], ignore_index=True)
     inputs = pd.DataFrame(p.X, columns=problem.names)
     inputs.insert(0, SAMPLE_INDEX, np.arange(len(p.X)))
     samples = per_run.merge(inputs, on=SAMPLE_INDEX, how="left")

@@ -117,11 +117,12 @@ def run_sweep(scenario: str | Path, varies: list[str], *, replicates: int = 3,
     counts = store.counts()
     if counts[FAILED] or counts[PENDING]:
         raise IncompleteBatch(Path(out), counts)
-    data = store.dataset().to_table(columns=["point", "replicate", "week"] + metrics).to_pandas()
     rows = []
-    for (pt, _r), g in data.groupby(["point", "replicate"], sort=True):
-        g = g.sort_values("week")
-        rows.append({"point": int(pt), **{m: float(g[m].iloc[-window:].mean()) for m in metrics}})
+    for chunk in store.read_chunks([t.key for t in tasks],
+                                   columns=["point", "replicate", "week"] + metrics):
+        for (pt, _r), g in chunk.to_pandas().groupby(["point", "replicate"], sort=True):
+            g = g.sort_values("week")
+            rows.append({"point": int(pt), **{m: float(g[m].iloc[-window:].mean()) for m in metrics}})
     per_run = pd.DataFrame(rows)
     out_rows = []
     for i, point in enumerate(points):

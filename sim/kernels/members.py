@@ -13,86 +13,111 @@ LIEUTENANT = 1
 
 
 @njit(cache=True, nogil=True)
+def _next_candidate(rng, i, h_max, log_miss):
+    """The next slot after ``i`` that gets a draw: a geometric gap with success ``h_max``."""
+    if h_max <= 0.0:
+        return -2  # never
+    if h_max >= 1.0:
+        return i + 1
+    gap = np.log(1.0 - rng.random()) / log_miss
+    if gap > 4e18:
+        return -2
+    return i + 1 + int(gap)
+
+
+@njit(cache=True, nogil=True)
+def jail_member(i, week, sentence_weeks, status, release, jail, n_jail):
+    """Incarcerate member ``i`` until ``week + sentence_weeks``; return the new jail size."""
+    status[i] = INCARCERATED
+    release[i] = week + sentence_weeks
+    jail[n_jail] = i
+    return n_jail + 1
+
+
+@njit(cache=True, nogil=True)
 def step_members(
-    rng, n_used, status, org, role, region, tenure, sentence,
-    h_arrest, conviction, h_death, h_exit_o, sentence_mean, return_prob, org_active,
+    rng, week, n_used, status, org, role, region, release, jail, n_jail,
+    h_arrest, conviction, h_death, h_exit_o, h_max, sentence_mean, return_prob, org_active,
     counts, arrests_or, deaths_or, events, leader_lost, org_leader, pool,
 ):
-    """One week of member life: competing risks for active members, prison terms for the rest.
+    """One week of member life: competing risks for active members, then releases from prison.
 
     Active member i of org o in region r with role k: arrested with hazard ``h_arrest[o,r,k]``
     (convicted with probability ``conviction[o,r]``, else released at once), killed with
     ``h_death[o,r,k]``, exits with ``h_exit_o[o]`` (leaders never exit voluntarily); one
     uniform draw u decides: arrest if u < h_a, death if u < h_a + h_d, exit if
-    u < h_a + h_d + h_e (hazards are small weekly probabilities; a sum above 1 means the
-    first events in that order take precedence). Incarcerated members serve their sentence and
-    on release return to their organization with ``return_prob`` if it is still active, else
-    exit. Fills ``counts[o,r,k]`` of active members after the week, ``events``:
-    [arrests, incarcerations, deaths, exits, releases, returns], and ``pool[o, :]``, a
-    scattered sample of each organization's active members (slot chosen by hashing the member
-    index) from which recruiters are drawn.
+    u < h_a + h_d + h_e (weekly probabilities; a sum above 1 gives precedence in that order).
+    Draws are thinned: ``h_max`` bounds every member's total hazard, the gaps between candidate
+    slots are geometric with success probability ``h_max`` and a candidate's u is uniform on
+    [0, h_max): each member gets exactly the probabilities above while only ~h_max of the slots
+    are visited. The convicted serve exponential sentences (mean ``sentence_mean``) and are
+    listed in ``jail``; at ``release[i]`` they return to their organization with
+    ``return_prob`` if it is still active, else exit. ``counts[o,r,k]`` (active members) is
+    kept current event by event, and returning members enter the recruiter ``pool``. Fills
+    ``events`` = [arrests, incarcerations, deaths, exits, releases, returns]; returns the new
+    jail size.
     """
     mask = pool.shape[1] - 1  # pool width is a power of two
-    counts[:] = 0
-    pool[:] = -1
     arrests_or[:] = 0
     deaths_or[:] = 0
     events[:] = 0
-    for i in range(n_used):
-        s = status[i]
-        if s == ACTIVE:
+    log_miss = np.log1p(-h_max) if h_max < 1.0 else -np.inf
+    i = _next_candidate(rng, -1, h_max, log_miss)
+    while 0 <= i < n_used:
+        if status[i] == ACTIVE:
             o = org[i]
             r = region[i]
             k = role[i]
             ha = h_arrest[o, r, k]
             hd = h_death[o, r, k]
             he = h_exit_o[o] if k != LEADER else 0.0  # leaders leave only by force
-            u = rng.random()
-            if u >= ha + hd + he:  # the common case: nothing happens
-                tenure[i] += 1
-                counts[o, r, k] += 1
-                pool[o, (i * 2654435761) & mask] = i
-                continue
+            u = rng.random() * h_max
             if u < ha:
                 events[0] += 1
                 arrests_or[o, r] += 1
                 if rng.random() < conviction[o, r]:
-                    status[i] = INCARCERATED
-                    sentence[i] = 1 + int(-sentence_mean * np.log(1.0 - rng.random()))
+                    sentence = 1 + int(-sentence_mean * np.log(1.0 - rng.random()))
+                    n_jail = jail_member(i, week, sentence, status, release, jail, n_jail)
+                    counts[o, r, k] -= 1
                     events[1] += 1
                     if k == LEADER and org_leader[o] == i:
                         leader_lost[o] = 1
-                    continue
             elif u < ha + hd:
                 status[i] = DEAD
+                counts[o, r, k] -= 1
                 events[2] += 1
                 deaths_or[o, r] += 1
                 if k == LEADER and org_leader[o] == i:
                     leader_lost[o] = 1
-                continue
             elif u < ha + hd + he:
                 status[i] = EXITED
+                counts[o, r, k] -= 1
                 events[3] += 1
-                if k == LEADER and org_leader[o] == i:
-                    leader_lost[o] = 1
-                continue
-            tenure[i] += 1
-            counts[o, r, k] += 1
+        i = _next_candidate(rng, i, h_max, log_miss)
+    j = 0
+    while j < n_jail:
+        i = jail[j]
+        if status[i] != INCARCERATED:  # left prison some other way: drop from the list
+            n_jail -= 1
+            jail[j] = jail[n_jail]
+            continue
+        if release[i] > week:
+            j += 1
+            continue
+        events[4] += 1
+        o = org[i]
+        if org_active[o] and rng.random() < return_prob:
+            status[i] = ACTIVE
+            events[5] += 1
+            if role[i] == LEADER:
+                role[i] = LIEUTENANT  # a released leader comes back as a lieutenant
+            counts[o, region[i], role[i]] += 1
             pool[o, (i * 2654435761) & mask] = i
-        elif s == INCARCERATED:
-            sentence[i] -= 1
-            if sentence[i] <= 0:
-                events[4] += 1
-                o = org[i]
-                if org_active[o] and rng.random() < return_prob:
-                    status[i] = ACTIVE
-                    events[5] += 1
-                    if role[i] == LEADER:
-                        role[i] = LIEUTENANT  # a released leader comes back as a lieutenant
-                    counts[o, region[i], role[i]] += 1
-                    pool[o, (i * 2654435761) & mask] = i
-                else:
-                    status[i] = EXITED
+        else:
+            status[i] = EXITED
+        n_jail -= 1
+        jail[j] = jail[n_jail]
+    return n_jail
 
 
 @njit(cache=True, nogil=True)
@@ -116,15 +141,16 @@ def add_tie(ties, a, b, rng):
 
 @njit(cache=True, nogil=True)
 def recruit(
-    rng, n_used, new_or, role_share, org_kind, counts_ok, counts, status, org, role, region,
-    tenure, sentence, ties, pool, ties_per_recruit,
+    rng, week, n_used, new_or, role_share, org_kind, counts_ok, counts, status, org, role,
+    region, joined, release, ties, pool, ties_per_recruit,
 ):
     """Append the week's recruits (``new_or[o, r]`` people) at slot ``n_used`` onward.
 
     Each recruit takes the role whose share in the organization is furthest below its target
     (``role_share[kind, role]``: role-based recovery, D14), ties to a recruiter drawn from the
     organization's sample ``pool`` (same region if one is found in a few draws) and to the
-    recruiter's contacts (PROTON-OC: recruitment through ties). Returns the new ``n_used``.
+    recruiter's contacts (PROTON-OC: recruitment through ties), and enters the pool itself
+    (slot chosen by hashing its index). Returns the new ``n_used``.
     """
     O, R = new_or.shape
     n_roles = role_share.shape[1]
@@ -155,8 +181,8 @@ def recruit(
                 org[i] = o
                 role[i] = best
                 region[i] = r
-                tenure[i] = 0
-                sentence[i] = 0
+                joined[i] = week
+                release[i] = 0
                 for s in range(K):
                     ties[i, s] = -1
                 if n_pool > 0 and ties_per_recruit > 0:
@@ -178,21 +204,23 @@ def recruit(
                             if f >= 0 and f != i and status[f] == ACTIVE:
                                 add_tie(ties, i, f, rng)
                                 extra -= 1
+                pool[o, (i * 2654435761) & (S - 1)] = i
                 i += 1
     return i
 
 
 @njit(cache=True, nogil=True)
-def arrest_members_of_role(rng, n_used, o, k, n_wanted, status, org, role, region, sentence,
-                           sentence_mean, counts):
+def arrest_members_of_role(rng, week, n_used, o, k, n_wanted, status, org, role, region,
+                           release, jail, n_jail, sentence_mean, counts):
     """A matured case: arrest and incarcerate up to ``n_wanted`` active members of org ``o``
-    with role ``k``, chosen at random; ``counts`` is kept current. Returns how many."""
+    with role ``k``, chosen at random; ``counts`` and ``jail`` are kept current. Returns
+    (how many, new jail size)."""
     m = 0
     for i in range(n_used):
         if status[i] == ACTIVE and org[i] == o and role[i] == k:
             m += 1
     if m == 0 or n_wanted <= 0:
-        return 0
+        return 0, n_jail
     pool = np.empty(m, np.int64)
     m = 0
     for i in range(n_used):
@@ -205,11 +233,11 @@ def arrest_members_of_role(rng, n_used, o, k, n_wanted, status, org, role, regio
         i = pool[j]
         pool[j] = pool[m - 1]
         m -= 1
-        status[i] = INCARCERATED
-        sentence[i] = 1 + int(-sentence_mean * np.log(1.0 - rng.random()))
+        sentence = 1 + int(-sentence_mean * np.log(1.0 - rng.random()))
+        n_jail = jail_member(i, week, sentence, status, release, jail, n_jail)
         counts[o, region[i], k] -= 1
         done += 1
-    return done
+    return done, n_jail
 
 
 @njit(cache=True, nogil=True)
@@ -235,19 +263,22 @@ def split_members(rng, n_used, status, org, region, old, new, share_r):
 
 
 @njit(cache=True, nogil=True)
-def promote_leader(n_used, status, org, role, tenure, o):
-    """Make the longest-serving active lieutenant of ``o`` (else any active member) its leader.
-    Returns the new leader's index or -1 if the organization has no active member."""
+def promote_leader(n_used, status, org, role, region, joined, o, counts):
+    """Make the longest-serving active lieutenant of ``o`` (else any active member) its leader,
+    keeping ``counts`` current. Returns the new leader's index, or -1 if the organization has
+    no active member."""
     best = -1
-    best_key = -1
+    best_key = np.int64(-(2 ** 62))
     for i in range(n_used):
         if org[i] == o and status[i] == ACTIVE:
-            key = tenure[i] + (1_000_000 if role[i] == LIEUTENANT else 0)
+            key = -np.int64(joined[i]) + (np.int64(1) << 40 if role[i] == LIEUTENANT else 0)
             if key > best_key:
                 best_key = key
                 best = i
     if best >= 0:
+        counts[o, region[best], role[best]] -= 1
         role[best] = LEADER
+        counts[o, region[best], LEADER] += 1
     return best
 
 
