@@ -141,3 +141,10 @@ def test_sweep_dose_response(client, tmp_path):
     with pytest.raises(ScenarioError, match="--vary params.enforcement.arrest_rate: value 9"):
         run_sweep(DATA / "tiny_base.yaml", ["params.enforcement.arrest_rate=0:9:2"], out=out / "x",
                   client=client)
+
+
+def test_committed_baseline_problem_is_valid():
+    p = load_problem("sensitivity/baseline_problem.yaml")
+    assert len(p.spec.parameters) == 10 and p.names[-1] == "dummy"
+    assert "interventions.designation.evasion_rate" in p.paths
+    assert len(plan(p).tasks) == 16 * (11 + 1) * 2
