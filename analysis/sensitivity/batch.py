@@ -4,8 +4,9 @@ analyse with SALib.
 
 Every sample is run ``replicates`` times with the same replicate seeds for every sample
 (common random numbers), so differences between samples are not blurred by independent
-noise; the replicate mean is analysed. The spread of the replicates around their mean, and
-the index of the ``dummy`` parameter (which changes nothing), show the noise floor.
+noise; the replicate mean is analysed. The ``dummy`` parameter changes no parameter but
+reseeds the runs (``dummy_seed``): its index is what pure stochastic noise looks like, the
+noise floor. The spread of the replicates around their mean is reported too.
 """
 
 from __future__ import annotations
@@ -82,16 +83,31 @@ def plan(problem: Problem, method: str | None = None, n: int | None = None) -> P
         bases = {"base": scn}
         int_paths = {p for p in problem.paths if p and _is_int_field(scn, p)}
     tasks = []
+    dummy_col = problem.names.index(DUMMY) if DUMMY in problem.names else None
     for i, x in enumerate(X):
         overrides = {}
         for path, v in zip(problem.paths, x, strict=True):
-            if path is None:  # the dummy changes nothing
+            if path is None:  # the dummy changes no parameter
                 continue
             overrides[path] = int(round(float(v))) if path in int_paths else float(v)
         for r, seed in enumerate(seeds):
+            if dummy_col is not None:
+                seed = dummy_seed(seed, float(x[dummy_col]))
             tasks.append(Task(key=f"s{i:06d}-r{r:03d}", base="base", seed=seed, weeks=weeks,
                               labels={SAMPLE_INDEX: i, "replicate": r}, overrides=overrides))
     return Plan(problem, settings, X, tasks, bases, weeks, seeds)
+
+
+def dummy_seed(replicate_seed: int, dummy_value: float) -> int:
+    """The run seed: the replicate's seed mixed with the dummy's value.
+
+    The dummy changes no parameter, only the random draws: two samples that differ in the
+    dummy alone differ by pure stochastic noise, so the dummy's index is the noise floor.
+    Samples that share the dummy value share the seed (common random numbers), as in Morris
+    steps and Sobol's A/AB_i pairs that move another parameter."""
+    key = int(round(dummy_value * 2**32))
+    state = np.random.SeedSequence([replicate_seed, key]).generate_state(1, dtype=np.uint64)
+    return int(state[0] >> np.uint64(1))
 
 
 def _is_int_field(scn, path: str) -> bool:
