@@ -210,6 +210,7 @@ def tables(runs, weeks):
     transit = sorted(set(r0["region_names"]) & {
         "Colombia", "Ecuador", "Venezuela", "Brazil", "Panama", "Costa Rica", "Nicaragua",
         "Honduras", "El Salvador", "Guatemala", "Mexico", "Caribbean"})
+    others = sorted(set(r0["region_names"]) - set(transit))
     surge = (312, 364)  # last year of the border surge (funded weeks 104-364)
     cb_on = (260, 312)  # last funded year of capacity building (weeks 104-312)
     print("\n### Direct effects (paired differences, 95% CI; * = CI excludes 0)\n")
@@ -241,6 +242,8 @@ def tables(runs, weeks):
         ("mid_level", "homicides per week", weekly("homicides"), first2),
         ("network", "arrests per week", weekly("arrests"), run_on),
         ("network", "criminal_members", weekly("criminal_members"), last),
+        ("network", "incarcerated", weekly("incarcerated"), last),
+        ("mid_level", "incarcerated", weekly("incarcerated"), last),
         ("sanctions", "frozen_assets, USD", weekly("frozen_assets"), last),
         ("sanctions", "laundered assets of the designated, USD", designated_laundered, first2),
         ("sanctions", "laundered assets of the designated, USD", designated_laundered, last),
@@ -253,8 +256,11 @@ def tables(runs, weeks):
         ("sanctions_cut98_no_evasion", "laundered assets of the designated, USD",
          designated_laundered, last),
         ("anti_money_laundering", "laundered_assets, USD", weekly("laundered_assets"), last),
+        ("anti_money_laundering", "laundered_assets, USD", weekly("laundered_assets"), run_on),
         ("capacity_building", "corruption rate in targets", regional("corruption_rate", ca, "mean"),
          cb_on),
+        ("capacity_building", "corruption rate in targets (1-2 years after withdrawal)",
+         regional("corruption_rate", ca, "mean"), (364, 416)),
         ("capacity_building", "corruption rate in targets (after withdrawal)",
          regional("corruption_rate", ca, "mean"), last),
         ("capacity_building", "seizures in targets, kg/week", regional("seizures", ca), cb_on),
@@ -264,6 +270,10 @@ def tables(runs, weeks):
         ("anti_corruption", "corruption rate in transit regions",
          regional("corruption_rate", transit, "mean"), last),
         ("anti_corruption", "officials_caught per week", weekly("officials_caught"), run_on),
+        ("anti_corruption", "corruption rate in transit regions",
+         regional("corruption_rate", transit, "mean"), run_on),
+        ("anti_corruption", "corruption rate outside transit regions",
+         regional("corruption_rate", others, "mean"), last),
         ("demand_reduction", "consumption, kg/week", weekly("consumption"), run_on),
         ("demand_reduction", "consumption, kg/week", weekly("consumption"), last),
         ("demand_reduction", "retail_price, USD/kg", weekly("retail_price"), run_on),
@@ -284,6 +294,8 @@ def tables(runs, weeks):
         ("prevention", "homicides per week", weekly("homicides"), run_on),
         ("incapacitation", "criminal_members", weekly("criminal_members"), last),
         ("incapacitation", "homicides per week", weekly("homicides"), run_on),
+        ("incapacitation", "incarcerated", weekly("incarcerated"), last),
+        ("incapacitation", "recruits per week", weekly("recruits"), run_on),
         ("incapacitation_stop", "criminal_members (week 259)", weekly("criminal_members"),
          (259, 260)),
         ("incapacitation_stop", "criminal_members", weekly("criminal_members"), last),
@@ -305,10 +317,15 @@ def tables(runs, weeks):
         ("mid_level", "kingpin", "homicides", first2),
         ("sanctions_renewed", "sanctions", "laundered_assets", last),
         ("sanctions", "sanctions_no_evasion", "laundered_assets", last),
+        ("sanctions", "sanctions_no_evasion",
+         ("laundered assets of the designated", designated_laundered), first2),
+        ("sanctions", "sanctions_no_evasion",
+         ("laundered assets of the designated", designated_laundered), last),
         ("incapacitation_stop", "incapacitation", "criminal_members", last),
     ]
     for arm, base, col, win in versus:
-        print(row(f"{arm} vs {base}: {col}", runs, arm, weekly(col), win, base=base))
+        label, f = col if isinstance(col, tuple) else (col, weekly(col))
+        print(row(f"{arm} vs {base}: {label}", runs, arm, f, win, base=base))
 
     cols = [("consumption", "kg/wk"), ("retail_price", "USD/kg"), ("seizure_rate", ""),
             ("criminal_members", ""), ("homicides", "/wk"), ("corruption_rate", ""),
