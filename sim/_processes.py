@@ -165,6 +165,11 @@ class Processes:
         costs = (self.purchase_oc.sum(axis=1) + self.transport_oc.sum(axis=1) + wages
                  + self.bribes_o + overhead)
         o.cash += self.income_o + returns - costs
+        # short of cash: bring laundered assets back (no fee: the organization's own money)
+        shortfall = np.maximum(f.reserve_weeks * wages - o.cash, 0.0) * o.active
+        drawn = np.minimum(shortfall, o.laundered)
+        o.cash += drawn
+        o.laundered -= drawn
         o.stress[:] = (o.cash < 0) & o.active
         # laundering: cash above a reserve, limited by launderers, against AML detection
         excess = np.maximum(o.cash - f.reserve_weeks * wages, 0.0)
@@ -391,7 +396,10 @@ class Processes:
         sat = np.clip(1.0 - total_r / (r.saturation * w.population), 0.0, 1.0)
         attract = (r.reference_wage / self.legit_wage) ** r.wage_elasticity
         with np.errstate(invalid="ignore", divide="ignore"):
-            health = np.where(self.wages_o > 0, np.clip(o.cash / (4.0 * self.wages_o), 0.0, 1.0), 1.0)
+            # an organization hires while it can pay: cash for four weeks of wages, and an
+            # income (moving average) that covers the wage bill it already has
+            health = np.where(self.wages_o > 0, np.clip(np.minimum(
+                o.cash / (4.0 * self.wages_o), o.revenue / self.wages_o), 0.0, 1.0), 1.0)
             flow = self.org_region_flow
             fsum = flow.sum(axis=1, keepdims=True)
             route = np.where(fsum > 0, flow / fsum, o.base_presence)
@@ -509,6 +517,8 @@ class Processes:
             "splits": self.n_splits,
             "cases_matured": self.cases,
             "criminal_costs": self.criminal_costs,
+            "aml_seized": self.aml_seized,
+            "case_assets_seized": self.case_seized,
         }
         vals = list(row.values())
         for c in range(1, self.C):

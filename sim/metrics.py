@@ -34,7 +34,9 @@ METRICS: dict[str, tuple[str, str]] = {
     "leader_removals": ("count/week", "leaders arrested or killed"),
     "splits": ("count/week", "organizations that split after a succession"),
     "cases_matured": ("count/week", "investigations that ended in arrests"),
-    "criminal_costs": ("USD/week", "purchases, transport, wages, bribes and laundering fees"),
+    "criminal_costs": ("USD/week", "purchases, transport, wages, bribes, overhead and laundering fees"),
+    "aml_seized": ("USD/week", "laundered funds detected and seized by anti-money-laundering"),
+    "case_assets_seized": ("USD/week", "cash and laundered assets seized when cases mature"),
 }
 
 COMMODITY_FIELDS = ("shipped", "seized", "sold", "price")

@@ -104,6 +104,10 @@ class TocModel(Processes, mesa.Model):
         self.stock[:] = np.where(w.retail_by_dealers[:, None], w.demand_ref * (1 - sf) / sf, 0.0)
         self._init_shipping()
         self._init_corruption()
+        # organizations start solvent: their income average starts at their wage bill
+        from ._processes import _role_vector
+
+        self.orgs.revenue[:] = self.counts.sum(axis=1) @ _role_vector(pars.finance, "wage_")
         self.ledger = Ledger(self)
         n_cols = len(self.metric_names)
         self.metrics = np.full((scenario.weeks, n_cols), np.nan)
