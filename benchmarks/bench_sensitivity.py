@@ -34,7 +34,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from analysis.sensitivity.batch import plan, run_sensitivity
-    from analysis.sensitivity.problem import load_problem, problem_from_dict
+    from analysis.sensitivity.problem import problem_from_dict
     from sim.yamlio import load
 
     src = ROOT / "sensitivity" / "baseline_problem.yaml"

@@ -226,7 +226,7 @@ def _mark_noise_floor(indices: pd.DataFrame, problem: Problem) -> pd.DataFrame:
     indices["above_noise"] = pd.Series([None] * len(indices), dtype="object")
     if DUMMY not in problem.names:
         return indices
-    for (out, idx), grp in indices.groupby(["output", "index"]):
+    for _key, grp in indices.groupby(["output", "index"]):
         d = grp[grp.parameter == DUMMY]
         if d.empty:
             continue
