@@ -238,6 +238,7 @@ def tables(runs, weeks):
         ("kingpin", "homicides per week", weekly("homicides"), first2),
         ("kingpin", "homicides per week", weekly("homicides"), run_on),
         ("kingpin", "active_cartels", weekly("active_cartels"), last),
+        ("kingpin", "case_assets_seized, USD/week", weekly("case_assets_seized"), run_on),
         ("mid_level", "arrests per week", weekly("arrests"), run_on),
         ("mid_level", "homicides per week", weekly("homicides"), first2),
         ("network", "arrests per week", weekly("arrests"), run_on),
@@ -255,6 +256,8 @@ def tables(runs, weeks):
         ("sanctions_cut98", "laundered assets of the designated, USD", designated_laundered, last),
         ("sanctions_cut98_no_evasion", "laundered assets of the designated, USD",
          designated_laundered, last),
+        ("anti_money_laundering", "aml_seized, USD/week", weekly("aml_seized"), run_on),
+        ("anti_money_laundering", "aml_seized, USD/week", weekly("aml_seized"), last),
         ("anti_money_laundering", "laundered_assets, USD", weekly("laundered_assets"), last),
         ("anti_money_laundering", "laundered_assets, USD", weekly("laundered_assets"), run_on),
         ("capacity_building", "corruption rate in targets", regional("corruption_rate", ca, "mean"),
@@ -375,6 +378,30 @@ def tables(runs, weeks):
         hist = runs[arm][0]["history"]
         print(f"- {arm} (seed 0) reviews: first {hist[:2]}, last {hist[-1:]}")
 
+    print("\n### Anti-money-laundering: seizures and divergence from the baseline\n")
+    own = {"laundered_assets", "aml_seized", "intervention_cost", "week"}
+    for s, (a, b) in enumerate(zip(runs["anti_money_laundering"], runs["baseline"],
+                                   strict=True)):
+        cols_ = [c for c in a["metrics"].columns if c not in own]
+        x, y = a["metrics"][cols_].to_numpy(), b["metrics"][cols_].to_numpy()
+        diff = ~((x == y) | (np.isnan(x) & np.isnan(y))).all(axis=1)
+        first = int(np.argmax(diff)) if diff.any() else None
+        seized = a["metrics"]["aml_seized"].iloc[104:].sum()
+        spent = a["metrics"]["intervention_cost"].iloc[104:].sum()
+        print(f"- seed {s}: seized {seized / 1e6:.1f}M USD over weeks 104-{weeks - 1} for "
+              f"{spent / 1e9:.2f} bn spent (baseline "
+              f"{b['metrics']['aml_seized'].iloc[104:].sum() / 1e6:.1f}M); other metrics first "
+              f"differ from the baseline in week {first}")
+
+    print("\n### Baseline corruption in Guatemala, Honduras and El Salvador, by seed\n")
+    cor = regional("corruption_rate", ca, "mean")
+    for s, r in enumerate(runs["baseline"]):
+        y = cor(r)
+        wins = [(260, 312), (364, 416), (416, 468), (last[0], last[1])]
+        cells = ", ".join(f"{w0}-{w1 - 1}: {y[w0:w1].mean():.3f}" for w0, w1 in wins)
+        print(f"- seed {s}: {cells}; minimum after week 104 {y[104:].min():.3f} "
+              f"(week {104 + int(np.argmin(y[104:]))})")
+
 
 # ----------------------------------------------------------------------------- figures
 def smooth(x, k=13):
@@ -437,8 +464,8 @@ def figures(runs, weeks):
         ("mid_level", "Mid-level: arrests (/wk)", weekly("arrests"), (104,), False),
         ("network", "Network: arrests (/wk)", weekly("arrests"), (104,), False),
         ("sanctions", "Sanctions: laundered of designated (%)", designated_laundered, (104,), True),
-        ("anti_money_laundering", "AML: laundered assets (%)", weekly("laundered_assets"),
-         (104,), True),
+        ("anti_money_laundering", "AML: seized (M USD/wk)",
+         lambda r, q=None: r["metrics"]["aml_seized"].to_numpy() / 1e6, (104,), False),
         ("capacity_building", "Capacity bldg: corruption in targets",
          regional("corruption_rate", ca, "mean"), (104, 312), False),
         ("anti_corruption", "Anti-corruption: corruption in transit",
