@@ -20,3 +20,14 @@ class LaggedEffect:
     def update(self, target: np.ndarray) -> np.ndarray:
         self.value += (target - self.value) / self.lag
         return self.value
+
+
+class LaggedLever:
+    """Mixin for levers whose effect builds with a lag (``self.effect``) and keeps evolving
+    after funding stops: ``_push(model, target)`` applies the effect moving toward ``target``."""
+
+    def apply(self, model, t):
+        cost = super().apply(model, t)
+        if self.last_level <= 0.0 and self.effect.value.any():
+            self._push(model, np.zeros_like(self.effect.value))  # fade after the funding ends
+        return cost

@@ -47,12 +47,21 @@ class Intervention:
     default_after_end: ClassVar[str] = "stop"
     needs_targets: ClassVar[tuple[str, ...]] = ()  # target keys of which one is required
     params: ClassVar[dict[str, Param]] = {}
+    choices: ClassVar[dict[str, tuple[str, ...]]] = {}  # text fields; the first is the default
+    max_intensity: ClassVar[float | None] = None  # for intensities that are shares (0-1)
 
     # ------------------------------------------------------------------ validation
     @classmethod
     def check(cls, entry: dict[str, Any], world, where: str, weeks: int) -> list[str]:
         errs: list[str] = []
-        valid = list(COMMON_FIELDS) + list(cls.params)
+        valid = list(COMMON_FIELDS) + list(cls.choices) + list(cls.params)
+        for key, values in cls.choices.items():
+            if key in entry and entry[key] not in values:
+                errs.append(f"{where}.{key}: unknown {key} {entry[key]!r}; valid: {', '.join(values)}")
+        cap = cls.max_intensity
+        if cap is not None and isinstance(entry.get("intensity"), int | float) \
+                and not isinstance(entry.get("intensity"), bool) and entry["intensity"] > cap:
+            errs.append(f"{where}.intensity: must be between 0 and {cap:g}, got {entry['intensity']}")
         for key in entry:
             if key not in valid:
                 errs.append(f"{where}.{key}: unknown field for type {cls.type!r}; valid: "
@@ -101,6 +110,8 @@ class Intervention:
         self.after_end = entry.get("after_end", self.default_after_end)
         self.decay_rate = float(entry.get("decay_rate", 0.02))
         self.p = {k: entry.get(k, p.kind(p.default)) for k, p in self.params.items()}
+        for key, values in self.choices.items():
+            setattr(self, key, entry.get(key, values[0]))
         self.targets = entry.get("targets") or {}
         self.cumulative_cost = 0.0
         self.last_level = 0.0

@@ -3,11 +3,11 @@
 import numpy as np
 
 from ..params import Param
-from ._common import LaggedEffect, saturating
+from ._common import LaggedEffect, LaggedLever, saturating
 from .base import Intervention
 
 
-class DemandReduction(Intervention):
+class DemandReduction(LaggedLever, Intervention):
     """Prevention and treatment programmes in consumer regions.
 
     Intensity is million USD/week, spread over the target regions by population. In a region
@@ -39,13 +39,6 @@ class DemandReduction(Intervention):
         self.pop_share = pop / pop.sum() if pop.sum() > 0 else pop
         self.effect = LaggedEffect(w.n_regions, self.p["lag_weeks"])
         self.retail = w.retail_by_dealers
-
-    def apply(self, model, t):
-        # the lagged effect keeps evolving after funding stops, so update it every week
-        cost = super().apply(model, t)
-        if self.last_level <= 0.0 and self.effect.value.any():
-            self._push(model, np.zeros_like(self.effect.value))
-        return cost
 
     def act(self, model, t, level):
         w = model.world

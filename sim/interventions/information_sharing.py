@@ -15,6 +15,7 @@ class InformationSharing(Intervention):
     """
 
     type = "information_sharing"
+    max_intensity = 1.0
     unit = "share of full integration (0-1)"
     unit_cost = 5e5
     unit_cost_source = "assumption (liaison network of ~150 officers)"
@@ -23,12 +24,6 @@ class InformationSharing(Intervention):
                             "rise in the weekly intelligence share at full integration"),
     }
 
-    @classmethod
-    def check(cls, entry, world, where, weeks):
-        errs = super().check(entry, world, where, weeks)
-        if isinstance(entry.get("intensity"), int | float) and entry["intensity"] > 1:
-            errs.append(f"{where}.intensity: must be between 0 and 1, got {entry['intensity']}")
-        return errs
 
     def act(self, model, t, level):
         model.agency_partners[:] = True

@@ -3,11 +3,11 @@
 import numpy as np
 
 from ..params import Param
-from ._common import LaggedEffect, saturating
+from ._common import LaggedEffect, LaggedLever, saturating
 from .base import Intervention
 
 
-class RecruitmentPrevention(Intervention):
+class RecruitmentPrevention(LaggedLever, Intervention):
     """Programmes (jobs, schooling, violence interruption) that raise the legitimate
     opportunity of young people in target regions (PC23: reducing recruitment is the lever
     that lowers violence; PROTON-OC: prevention lowers membership).
@@ -35,12 +35,6 @@ class RecruitmentPrevention(Intervention):
         pop = np.where(self.region_mask, w.population, 0.0)
         self.pop_share = pop / pop.sum() if pop.sum() > 0 else pop
         self.effect = LaggedEffect(w.n_regions, self.p["lag_weeks"])
-
-    def apply(self, model, t):
-        cost = super().apply(model, t)
-        if self.last_level <= 0.0 and self.effect.value.any():
-            self._push(model, np.zeros_like(self.effect.value))
-        return cost
 
     def act(self, model, t, level):
         w = model.world

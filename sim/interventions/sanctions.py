@@ -22,6 +22,7 @@ class Sanctions(Intervention):
     """
 
     type = "sanctions"
+    max_intensity = 1.0
     unit = "share of the full programme (0-1)"
     unit_cost = 2e5
     unit_cost_source = "assumption (designation, investigation and compliance staff)"
@@ -41,12 +42,6 @@ class Sanctions(Intervention):
         "renew_weeks": Param(0, "weeks", 0, 5200, "definition", "re-designation period (0: never)", int),
     }
 
-    @classmethod
-    def check(cls, entry, world, where, weeks):
-        errs = super().check(entry, world, where, weeks)
-        if isinstance(entry.get("intensity"), int | float) and entry["intensity"] > 1:
-            errs.append(f"{where}.intensity: must be between 0 and 1, got {entry['intensity']}")
-        return errs
 
     def setup(self, model) -> None:
         if not self.targets:

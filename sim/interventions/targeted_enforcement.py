@@ -39,19 +39,7 @@ class TargetedEnforcement(Intervention):
                             "kingpin: faster maturing of cases against the leadership"),
     }
 
-    @classmethod
-    def check(cls, entry, world, where, weeks):
-        entry = dict(entry)
-        strategy = entry.pop("strategy", "kingpin")
-        errs = super().check(entry, world, where, weeks)
-        if strategy not in STRATEGIES:
-            errs.append(f"{where}.strategy: unknown strategy {strategy!r}; valid: {', '.join(STRATEGIES)}")
-        return errs
-
-    def __init__(self, entry, index, model):
-        entry = dict(entry)
-        self.strategy = entry.pop("strategy", "kingpin")
-        super().__init__(entry, index, model)
+    def setup(self, model) -> None:
         if not self.targets:
             self.targets = {"top_n": 3}
 

@@ -45,20 +45,11 @@ class ThreatMitigation(Intervention):
 
     @classmethod
     def check(cls, entry, world, where, weeks):
-        entry = dict(entry)
-        strategy = entry.pop("strategy", "kingpin")
         errs = super().check(entry, world, where, weeks)
-        if strategy not in STRATEGIES:
-            errs.append(f"{where}.strategy: unknown strategy {strategy!r}; valid: {', '.join(STRATEGIES)}")
         shares = [entry.get(k, cls.params[k].default) for k in cls.params if k.startswith("share_")]
         if all(isinstance(s, int | float) for s in shares) and abs(sum(shares) - 1.0) > 1e-9:
             errs.append(f"{where}: share_* must sum to 1, got {sum(shares):g}")
         return errs
-
-    def __init__(self, entry, index, model):
-        entry = dict(entry)
-        self.strategy = entry.pop("strategy", "kingpin")
-        super().__init__(entry, index, model)
 
     def setup(self, model) -> None:
         base = {"start_week": self.start, "intensity": 1.0}
