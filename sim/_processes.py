@@ -127,7 +127,7 @@ class Processes:
             detect_r, np.minimum(integrity_mean(self.state_capacity) + self.integrity_boost, 0.98),
             INTEGRITY_CONCENTRATION,
             c.offer_rate, c.bribe_multiple, c.integrity_weight, c.penalty_weeks, c.peer_weight,
-            c.threat_weight, c.noise, self.detect_type_mult, self.detect_patron_mult,
+            c.threat_weight, c.noise, c.unpaid_quit, self.detect_type_mult, self.detect_patron_mult,
             self.penalty_mult, self.pay_mult, self.corrupt_otr, self.bribes_o,
             self.official_events,
         )
@@ -303,7 +303,7 @@ class Processes:
     # ------------------------------------------------------------- 9 members
     def _members(self) -> None:
         e, o, m = self.pars.enforcement, self.orgs, self.members
-        h_exit = e.exit_rate * (1.0 + 2.0 * o.stress)
+        h_exit = e.exit_rate * (1.0 + e.unpaid_exit_multiplier * o.stress)
         h_max = min(float((self.h_arrest + self.h_death).max() + h_exit.max()), 1.0)
         m.n_jail = step_members(
             self.streams["members"], self.week, m.n, m.status, m.org, m.role, m.region,

@@ -96,6 +96,7 @@ PARAMS: dict[str, dict[str, Param]] = {
         "sentence_weeks":     P(156.0,  "weeks",    1.0, 2600.0, "assumption", "mean prison sentence"),
         "return_prob":        P(0.5,    "prob.",    0.0, 1.0,   "assumption", "probability a released member returns to an active organization"),
         "exit_rate":          P(4e-4,   "1/week",   0.0, 0.05,  "assumption (~2%/yr)", "voluntary exit hazard"),
+        "unpaid_exit_multiplier": P(25.0, "ratio",  0.0, 1000.0, "assumption", "exit hazard multiplier while the organization cannot pay (1 + m): ~1%/week leave"),
         "investigator_cost":  P(3000.0, "USD/week", 1.0, 1e6,   "assumption", "cost of one investigator"),
         "intel_rate":         P(2e-4,   "1/investigator/week", 0.0, 0.1, "assumption", "intelligence gained per investigator-week on an organization"),
         "intel_decay":        P(0.01,   "1/week",   0.0, 1.0,   "assumption", "weekly decay of intelligence"),
@@ -135,6 +136,7 @@ PARAMS: dict[str, dict[str, Param]] = {
         "peer_weight":        P(3.0,    "x salary", 0.0, 100.0, "H00 (tipping)", "acceptance pull of the share of corrupt peers in the region"),
         "threat_weight":      P(0.02,    "x salary per homicide/100k/yr", 0.0, 100.0, "REFERENCES (plata o plomo)", "acceptance pull of local violence"),
         "noise":              P(1.0,    "x salary", 0.01, 100.0, "assumption", "scale of the logistic acceptance noise"),
+        "unpaid_quit":        P(0.25,   "1/week",   0.0, 1.0,   "assumption", "weekly probability a corrupt official stops serving a patron that cannot pay"),
         "official_pay_ratio": P(2.0,    "x legit wage", 0.1, 20.0, "assumption", "official salary as a multiple of the region's legitimate wage"),
     },
     "threat": {

@@ -255,7 +255,7 @@ def _run_officials(off, offer, detect, bribe=2.0, can_pay=True, seed=0):
     step_officials(np.random.default_rng(seed), region, otype, integrity, salary, patron,
                    np.ones(1, np.bool_), np.array([can_pay]), np.array([[10.0]]), np.zeros(1),
                    np.zeros(1), np.array([detect]), np.array([0.6]), 4.0, offer, bribe, 4.0,
-                   104.0, 3.0, 0.0, 1.0, np.ones((4, 1)), np.ones(1), np.ones(1), np.ones(1),
+                   104.0, 3.0, 0.0, 1.0, 1.0, np.ones((4, 1)), np.ones(1), np.ones(1), np.ones(1),
                    corrupt, bribes, events)
     return corrupt, bribes, events
 

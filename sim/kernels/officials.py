@@ -9,14 +9,15 @@ def step_officials(
     rng, region, otype, integrity, salary, patron, org_active, org_can_pay, presence_or,
     corrupt_share_r, violence_r, detect_r, integrity_mean_r, integrity_conc,
     offer_rate, bribe_multiple, integrity_weight, penalty_weeks, peer_weight, threat_weight,
-    noise, detect_type_mult, detect_patron_mult, penalty_mult_r, pay_mult_r,
+    noise, unpaid_quit, detect_type_mult, detect_patron_mult, penalty_mult_r, pay_mult_r,
     corrupt_otr, bribes_o, events,
 ):
     """One week for every official.
 
     Corrupt officials are caught with probability ``detect_r`` and replaced by a new honest
     official (fresh integrity draw), or stay and are paid ``bribe_multiple * salary`` by their
-    patron; they fall back to honesty when the patron is gone or cannot pay. An honest official
+    patron; they fall back to honesty when the patron is gone, and with probability
+    ``unpaid_quit`` in each week it cannot pay them (they serve unpaid meanwhile). An honest official
     receives an offer with probability ``offer_rate`` if organizations are present, from an
     organization drawn in proportion to its members there, and accepts with the logistic
     probability of (bribe - integrity cost - expected penalty + peer pull + threat pull) in
@@ -39,7 +40,11 @@ def step_officials(
         r = region[j]
         p = patron[j]
         if p >= 0:
-            if not org_active[p] or not org_can_pay[p]:
+            if not org_active[p]:
+                patron[j] = -1
+                continue
+            unpaid = not org_can_pay[p]
+            if unpaid and rng.random() < unpaid_quit:
                 patron[j] = -1
                 continue
             d = detect_r[r] * detect_type_mult[otype[j], r] * detect_patron_mult[p]
@@ -51,7 +56,8 @@ def step_officials(
                 mu = integrity_mean_r[r]
                 integrity[j] = rng.beta(mu * integrity_conc, (1.0 - mu) * integrity_conc)
                 continue
-            bribes_o[p] += bribe_multiple * salary[j]
+            if not unpaid:
+                bribes_o[p] += bribe_multiple * salary[j]
             corrupt_otr[p, otype[j], r] += 1
             continue
         if tot[r] <= 0.0 or rng.random() >= offer_rate:
