@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .agents import INTEGRITY_CONCENTRATION, integrity_mean
 from .enums import ROLE_TRANSIT, OfficialType, OrgKind, Role, Status
 from .kernels.conflict import conflict_hazards
 from .kernels.markets import clear_markets
@@ -119,8 +120,6 @@ class Processes:
         c, off, o = self.pars.corruption, self.officials, self.orgs
         presence_or = self.counts.sum(axis=2).astype(np.float64)
         detect_r = np.minimum(c.detection_rate * self.judicial_capacity * self.detection_multiplier, 1.0)
-        from .agents import INTEGRITY_CONCENTRATION, integrity_mean
-
         step_officials(
             self.streams["officials"], off.region, off.otype, off.integrity, off.salary,
             off.patron, o.active, o.cash > 0, presence_or, self.corrupt_share_r, self.violence_r,

@@ -10,6 +10,22 @@ def saturating(x: float) -> float:
     return 1.0 - math.exp(-x)
 
 
+def population_dose(level: float, mask: np.ndarray, population: np.ndarray,
+                    per: float) -> np.ndarray:
+    """Million USD/week reaching each target region, spread by population, per ``per``
+    residents (0 outside ``mask``)."""
+    pop = np.where(mask, population, 0.0)
+    total = pop.sum()
+    if total <= 0:
+        return np.zeros_like(pop)
+    return np.where(mask, level * (pop / total) / np.maximum(population / per, 1e-9), 0.0)
+
+
+def saturating_array(x: np.ndarray) -> np.ndarray:
+    """Element-wise 1 - exp(-x)."""
+    return 1.0 - np.exp(-x)
+
+
 class LaggedEffect:
     """An effect that moves toward its target by 1/lag_weeks each week (programmes take time)."""
 

@@ -1,9 +1,8 @@
 """Demand reduction: prevention and treatment lower demand in consumer regions over time."""
 
-import numpy as np
 
 from ..params import Param
-from ._common import LaggedEffect, LaggedLever, saturating
+from ._common import LaggedEffect, LaggedLever, population_dose, saturating_array
 from .base import Intervention
 
 
@@ -35,18 +34,12 @@ class DemandReduction(LaggedLever, Intervention):
         w = model.world
         consumer = (w.demand_ref[w.retail_by_dealers].sum(axis=0) > 0)
         self.regions = self.region_mask & consumer
-        pop = np.where(self.regions, w.population, 0.0)
-        self.pop_share = pop / pop.sum() if pop.sum() > 0 else pop
         self.effect = LaggedEffect(w.n_regions, self.p["lag_weeks"])
         self.retail = w.retail_by_dealers
 
     def act(self, model, t, level):
-        w = model.world
-        money = level * self.pop_share
-        per_pop = np.where(self.regions, money / np.maximum(w.population / 1e8, 1e-9), 0.0)
-        target = np.array([self.p["max_reduction"] * saturating(self.p["efficiency"] * x)
-                           for x in per_pop])
-        self._push(model, target)
+        dose = population_dose(level, self.regions, model.world.population, 1e8)
+        self._push(model, self.p["max_reduction"] * saturating_array(self.p["efficiency"] * dose))
 
     def _push(self, model, target):
         cut = self.effect.update(target)

@@ -1,9 +1,8 @@
 """Recruitment prevention: raise legitimate opportunity for the recruitable population."""
 
-import numpy as np
 
 from ..params import Param
-from ._common import LaggedEffect, LaggedLever, saturating
+from ._common import LaggedEffect, LaggedLever, population_dose, saturating_array
 from .base import Intervention
 
 
@@ -31,18 +30,11 @@ class RecruitmentPrevention(LaggedLever, Intervention):
     }
 
     def setup(self, model) -> None:
-        w = model.world
-        pop = np.where(self.region_mask, w.population, 0.0)
-        self.pop_share = pop / pop.sum() if pop.sum() > 0 else pop
-        self.effect = LaggedEffect(w.n_regions, self.p["lag_weeks"])
+        self.effect = LaggedEffect(model.world.n_regions, self.p["lag_weeks"])
 
     def act(self, model, t, level):
-        w = model.world
-        per_pop = np.where(self.region_mask,
-                           level * self.pop_share / np.maximum(w.population / 1e7, 1e-9), 0.0)
-        target = np.array([self.p["max_uplift"] * saturating(self.p["efficiency"] * x)
-                           for x in per_pop])
-        self._push(model, target)
+        dose = population_dose(level, self.region_mask, model.world.population, 1e7)
+        self._push(model, self.p["max_uplift"] * saturating_array(self.p["efficiency"] * dose))
 
     def _push(self, model, target):
         model.legit_wage *= 1.0 + self.effect.update(target)
