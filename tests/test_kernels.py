@@ -290,7 +290,8 @@ def _ship(hazard_rate, enforcement=1.0, protect=0.0, seed=0, volume=1000.0):
     O, C, R, E = 1, 1, 3, 6
     out = dict(shipped=np.zeros(C), seized=np.zeros((C, R)), arrivals=np.zeros((O, C, R)),
                transit=np.zeros((C, R)), orf=np.zeros((O, R)), flow=np.zeros(E),
-               purchase=np.zeros((O, C)), transport=np.zeros((O, C)), rrisk=np.zeros((O, C, R)))
+               purchase=np.zeros((O, C)), transport=np.zeros((O, C)), rrisk=np.zeros((O, C, R)),
+               sent=np.zeros((O, C, R)), landed=np.zeros((O, C, R)))
     demand = np.array([[0.0, 0.0, 100.0]])
     ev, tr = np.zeros((O, E)), np.zeros((O, E))
     ship_commodities(
@@ -302,7 +303,7 @@ def _ship(hazard_rate, enforcement=1.0, protect=0.0, seed=0, volume=1000.0):
         np.array([[0.0, 0.0, 30000.0]]), np.array([30000.0]), 1.0, 0.0,
         np.full(R, enforcement), np.zeros((O, R)), 0.0, np.full((O, R), protect),
         out["shipped"], out["seized"], out["arrivals"], out["transit"], out["orf"], out["flow"],
-        out["purchase"], out["transport"], out["rrisk"],
+        out["purchase"], out["transport"], out["rrisk"], out["sent"], out["landed"],
     )
     return out, ev, tr
 
