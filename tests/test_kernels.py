@@ -319,6 +319,17 @@ def test_shipping_without_hazard_delivers_everything():
     assert per_kg == pytest.approx(100.0) or per_kg == pytest.approx(200.0)
 
 
+def test_shipping_landed_cost_compensates_perceived_seizure_risk():
+    """RK86: the landed unit cost is purchase plus transport over the perceived survival of
+    the path; with no seizures yet, perceived risk per edge is the prior 0.1 / 2.0."""
+    out, ev, tr = _ship(0.0)
+    n_edges = round(out["transport"][0, 0] / 1000.0 / 100.0)  # 100 km at 1 USD/kg/km each
+    assert out["sent"][0, 0, 2] == pytest.approx(1000.0)
+    want = (2000.0 + 100.0 * n_edges) / (1.0 - 0.1 / 2.0) ** n_edges
+    assert out["landed"][0, 0, 2] == pytest.approx(want, rel=1e-12)
+    assert out["landed"][0, 0, :2].sum() == 0.0  # no market there
+
+
 def test_shipping_seizure_share_matches_hazard_and_conserves_mass():
     rate = 0.3
     out, ev, tr = _ship(rate, volume=100000.0)  # 10,000 lots
