@@ -53,7 +53,8 @@ def baseline() -> None:
 def _ci(x):
     x = np.asarray(x)
     se = x.std(ddof=1) / np.sqrt(x.size)
-    return f"{100 * x.mean():+.1f}% [{100 * (x.mean() - 1.96 * se):+.1f}, {100 * (x.mean() + 1.96 * se):+.1f}]"
+    lo, hi = 100 * (x.mean() - 1.96 * se), 100 * (x.mean() + 1.96 * se)
+    return f"{100 * x.mean():+.1f}% [{lo:+.1f}, {hi:+.1f}]"
 
 
 def interdiction(seeds) -> None:
@@ -74,7 +75,8 @@ def interdiction(seeds) -> None:
 def sanctions(seeds) -> None:
     runs = {}
     for name in ("baseline", "sanctions", "sanctions_no_evasion", "sanctions_renewed"):
-        runs[name] = [_frame(load_scenario(ROOT / f"scenarios/{name}.yaml", seed=s)).laundered_assets.to_numpy()
+        path = ROOT / f"scenarios/{name}.yaml"
+        runs[name] = [_frame(load_scenario(path, seed=s)).laundered_assets.to_numpy()
                       for s in seeds]
     b = np.array(runs["baseline"])
     print("laundered-asset gap to baseline by year after designation (week 104), mean over seeds:")

@@ -125,7 +125,8 @@ class Processes:
         va_wholesale = np.where(dealers, m.wholesale_value_added * ref, 0.0)
         sent = self.sent_ocr.sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            landed = np.where(sent > 0, (self.sent_ocr * self.landed_ocr).sum(axis=0) / sent, np.nan)
+            landed = np.where(sent > 0, (self.sent_ocr * self.landed_ocr).sum(axis=0) / sent,
+                              np.nan)
         chain = landed * (1.0 + self.pars.transport.hurdle_rate)
         self.chain_import[:] = np.where(np.isfinite(chain), chain, self.chain_import)
         # prices stay positive and ordered: a glut squeezes margins to price_floor, not below

@@ -199,7 +199,7 @@ class TocModel(Processes, mesa.Model):
             self.recruiter_pool[org, : take.size] = take
 
     def _init_shipping(self) -> None:
-        """Start shipping at capacity; seed wholesale and import prices from the retail reference."""
+        """Start shipping at capacity; wholesale and import prices from the retail reference."""
         self._update_wholesale_prices(np.zeros(self.R))
         logistics = self.counts[:, :, Role.LOGISTICS].sum(axis=1)
         self.orgs.ship_target[:] = self._shipping_capacity(logistics)
