@@ -9,7 +9,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 PANELS = [
-    ("Drug prices (USD/kg)", [("retail_price", "retail"), ("wholesale_price", "wholesale")], True),
+    ("Drug prices (USD/kg)", [("retail_price", "retail"), ("wholesale_price", "wholesale"),
+                              ("import_price", "import"), ("export_price", "export")], True),
     ("Drug flows (kg/week)", [("supply_shipped", "shipped"), ("consumption", "consumed"),
                               ("seizures", "seized")], False),
     ("Members (persons)", [("criminal_members", "active"), ("incarcerated", "incarcerated")], False),
