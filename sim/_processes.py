@@ -129,6 +129,7 @@ class Processes:
                               np.nan)
         chain = landed * (1.0 + self.pars.transport.hurdle_rate)
         self.chain_import[:] = np.where(np.isfinite(chain), chain, self.chain_import)
+        self.chain_retail = self.chain_import + va_wholesale + va_retail  # the chain's retail price
         # prices stay positive and ordered: a glut squeezes margins to price_floor, not below
         self.wholesale_price[:] = np.maximum(self.retail_price - va_retail,
                                              m.price_floor * self.retail_price)

@@ -61,6 +61,23 @@ def test_value_added_downstream_is_additive():
     assert (va_r <= m.pars.market.retail_value_added + m.pars.market.dealer_risk_premium).all()
 
 
+def test_retail_rests_on_the_chain_in_the_steady_state():
+    """Short run: retail clears every week. Long run: shipments follow the import price
+    against landed cost, so the typical (median) retail price sits on the chain's retail
+    price (landed cost x (1 + hurdle_rate) + value added downstream)."""
+    ratios = []
+    for s in SEEDS[:3]:
+        m = TocModel(tiny_scenario(weeks=200, seed=s), checks=False)
+        retail, chain = [], []
+        for t in range(200):
+            m.step()
+            if t >= 100:
+                retail.append(m.retail_price[0, 2])  # the main market
+                chain.append(m.chain_retail[0, 2])
+        ratios.append(np.median(retail) / np.mean(chain))
+    assert abs(np.mean(ratios) - 1.0) < 0.1, ratios
+
+
 def test_interdiction_raises_import_prices_by_a_larger_share_than_retail():
     """Reuter & Kleiman (1986): interdiction is an additive cost at the import stage, so it
     raises the import price by a larger percentage than the retail price. Paired seeds:
