@@ -9,7 +9,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 PANELS = [
-    ("Drug prices (USD/kg)", [("retail_price", "retail"), ("wholesale_price", "wholesale")], True),
+    ("Drug prices (USD/kg, 4-wk mean)",
+     [("retail_price", "retail"), ("wholesale_price", "wholesale"), ("import_price", "import"),
+      ("export_price", "export")], True),
     ("Drug flows (kg/week)", [("supply_shipped", "shipped"), ("consumption", "consumed"),
                               ("seizures", "seized")], False),
     ("Members (persons)", [("criminal_members", "active"), ("incarcerated", "incarcerated")], False),
@@ -34,7 +36,10 @@ def overview(ts, title: str = "tocsim run") -> plt.Figure:
             if "USD bn" in name:
                 y = y / 1e9
             if "4-wk" in name:
-                y = np.convolve(y, np.ones(4) / 4, mode="same")
+                # trailing mean over up to 4 weeks (no zero padding at the ends)
+                c = np.concatenate([[0.0], np.cumsum(y)])
+                n = np.minimum(np.arange(1, y.size + 1), 4)
+                y = (c[1:] - c[np.arange(y.size) + 1 - n]) / n
             ax.plot(years, y, label=label, lw=1.3)
         ax.set_title(name, fontsize=10)
         ax.set_xlabel("year")

@@ -48,12 +48,12 @@ class Processes:
             self.adj_start, self.adj_edge, w.edge_from, w.edge_to, w.edge_mode, w.edge_dist,
             w.edge_capacity, self.edge_flow_prev, self.edge_extra_hazard, self._cost_per_km,
             self._mode_rate, w.transport_weight, w.seizure_factor, w.lot_size, w.origin_price,
-            self.demand_ref, self.wholesale_price, self.value_at_risk, t.risk_aversion,
+            self.demand_ref, self.expected_import, self.value_at_risk, t.risk_aversion,
             t.congestion_cost, self.enforcement_capacity, self.intel_or, i.intel_gain,
             self.protect_seize,
             self.shipped, self.seized_cr, self.arrivals_ocr, self.transit_flow_cr,
             self.org_region_flow, self.edge_flow, self.purchase_oc, self.transport_oc,
-            self.route_risk,
+            self.route_risk, self.sent_ocr, self.landed_ocr,
         )
         self.edge_flow_prev[:] = self.edge_flow
 
@@ -71,17 +71,18 @@ class Processes:
         )
         self.ledger.goods(self.shipped, self.seized_cr.sum(axis=1), self.sold.sum(axis=1),
                           self.stock.sum(axis=1) - stock_before)
-        # dealers' annual arrest probability by region (last week's hazards)
+        # dealers' annual arrest probability by region (last week's weekly hazards, as rates)
         h = self.h_arrest[:, :, Role.DEALER]
         with np.errstate(invalid="ignore", divide="ignore"):
             h_r = np.where(dealers_r > 0, (h * dealers_or).sum(axis=0) / dealers_r, 0.0)
-        self._update_wholesale_prices(1.0 - (1.0 - h_r) ** 52)
+        self._update_wholesale_prices(-np.expm1(-52.0 * h_r))
 
         # revenue: consumer spending reaches dealers' organizations (retail chain) or the
         # delivering traffickers (direct sale); dealers pay traffickers the wholesale price.
         O = self.orgs.capacity
         income = np.zeros(O)
         self.revenue_oc = rev_oc = np.zeros((O, self.C))
+        self.import_rev_oc = imp_oc = np.zeros((O, self.C))  # the same sales at the import price
         has_dealers = dealers_r > 0
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.where(has_dealers, dealers_or / dealers_r, 0.0)
@@ -99,6 +100,7 @@ class Processes:
             else:
                 rev_oc[:, c] = (frac * spend).sum(axis=1)
                 income += rev_oc[:, c]
+            imp_oc[:, c] = (frac * self.import_price[c] * self.sold[c]).sum(axis=1)
             if w.is_firearm[c]:
                 self.guns += self.sold[c]
         self.guns *= 1.0 - self.pars.conflict.firearm_decay
@@ -106,13 +108,40 @@ class Processes:
         self.consumer_spend = float((self.retail_price * self.sold).sum())
 
     def _update_wholesale_prices(self, dealer_annual_arrest_r: np.ndarray) -> None:
+        """Stage prices (ODD 7.4). Downstream of the border the value added at each stage is
+        an additive amount (in units of the market's reference retail price): dealers' margin
+        plus their risk premium at retail, domestic distribution at wholesale. The wholesale
+        and import prices are what this week's clearing retail price leaves after them (so a
+        stock-out raises every stage by the same amount). The chain's supply price at the
+        border, ``chain_import``, is the landed cost (purchase and transport, grossed up for
+        the perceived seizure risk of the route) plus the importers' margin
+        ``transport.hurdle_rate``: shipments grow while the import price beats it and shrink
+        otherwise (``_adjust_shipments``), so in the steady state retail rests on the chain."""
         w, m = self.world, self.pars.market
-        markup = 1.0 + m.retail_markup + m.dealer_risk_markup * dealer_annual_arrest_r
-        retail = w.retail_by_dealers[:, None]
-        self.wholesale_price[:] = np.where(retail, self.retail_price / markup[None, :],
-                                           self.retail_price)
+        dealers = w.retail_by_dealers[:, None]
+        ref = w.price_ref
+        va_retail = np.where(dealers, (m.retail_value_added + m.dealer_risk_premium
+                                       * dealer_annual_arrest_r[None, :]) * ref, 0.0)
+        va_wholesale = np.where(dealers, m.wholesale_value_added * ref, 0.0)
+        sent = self.sent_ocr.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            landed = np.where(sent > 0, (self.sent_ocr * self.landed_ocr).sum(axis=0) / sent,
+                              np.nan)
+        chain = landed * (1.0 + self.pars.transport.hurdle_rate)
+        self.chain_import[:] = np.where(np.isfinite(chain), chain, self.chain_import)
+        self.chain_retail = self.chain_import + va_wholesale + va_retail  # the chain's retail price
+        # prices stay positive and ordered: a glut squeezes margins to price_floor, not below
+        self.wholesale_price[:] = np.maximum(self.retail_price - va_retail,
+                                             m.price_floor * self.retail_price)
+        self.import_price[:] = np.maximum(self.wholesale_price - va_wholesale,
+                                          m.price_floor * self.wholesale_price)
+        # traffickers choose destinations on the import price they expect (a moving average)
+        if not hasattr(self, "expected_import"):
+            self.expected_import = self.import_price.copy()
+        a = self.pars.transport.price_memory
+        self.expected_import[:] = (1.0 - a) * self.expected_import + a * self.import_price
         weights = self.demand_ref
-        self.value_at_risk[:] = (self.wholesale_price * weights).sum(axis=1) / np.maximum(
+        self.value_at_risk[:] = (self.expected_import * weights).sum(axis=1) / np.maximum(
             weights.sum(axis=1), 1e-12)
 
     # ------------------------------------------------------------- 5 corruption
@@ -154,6 +183,9 @@ class Processes:
 
     # ------------------------------------------------------------- 6 finance
     def _finance(self) -> None:
+        """Income in; costs paid out of cash, pro rata when cash and savings run short (the
+        unpaid rest is a default, never a debt: cash does not go below zero); payouts from the
+        wealth above the reserve; laundering of the cash above it (ODD 7.6)."""
         f, o = self.pars.finance, self.orgs
         if not hasattr(self, "_wage"):
             self._wage = _role_vector(f, "wage_")
@@ -163,15 +195,28 @@ class Processes:
         overhead = f.overhead_share * np.maximum(self.income_o, 0.0)
         costs = (self.purchase_oc.sum(axis=1) + self.transport_oc.sum(axis=1) + wages
                  + self.bribes_o + overhead)
-        o.cash += self.income_o + returns - costs
-        # short of cash: bring laundered assets back (no fee: the organization's own money)
-        shortfall = np.maximum(f.reserve_weeks * wages - o.cash, 0.0) * o.active
+        o.cash += self.income_o + returns
+        # short of cash for this week's costs and the reserve: bring laundered assets back
+        # (no fee: the organization's own money)
+        reserve = f.reserve_weeks * wages
+        shortfall = np.maximum(costs + reserve - o.cash, 0.0) * o.active
         drawn = np.minimum(shortfall, o.laundered)
         o.cash += drawn
         o.laundered -= drawn
-        o.stress[:] = (o.cash < 0) & o.active
+        # pay what cash allows; members, officials and suppliers share the shortfall pro rata
+        paid = np.minimum(costs, np.maximum(o.cash, 0.0))
+        o.cash -= paid
+        self.defaulted = float((costs - paid).sum())
+        o.stress[:] = (paid < costs) & o.active
+        # payouts: leaders' and members' takings beyond wages, fronts' losses, money lost
+        excess = np.maximum(o.cash - reserve, 0.0)
+        pay_cash = f.payout_rate * excess
+        pay_laundered = f.payout_rate * o.laundered * o.active
+        o.cash -= pay_cash
+        o.laundered -= pay_laundered
+        payouts = pay_cash + pay_laundered
         # laundering: cash above a reserve, limited by launderers, against AML detection
-        excess = np.maximum(o.cash - f.reserve_weeks * wages, 0.0)
+        excess = np.maximum(o.cash - reserve, 0.0)
         capacity = by_role[:, Role.LAUNDERER] * f.launder_capacity * self.launder_access
         placed = np.minimum(f.launder_share * excess, capacity)
         fee = placed * np.minimum(f.launder_fee + self.launder_fee_add, 1.0)
@@ -181,20 +226,23 @@ class Processes:
         o.cash -= placed
         o.laundered += placed - fee - detected
         self.aml_seized = float(detected.sum())
-        self.criminal_costs = float(costs.sum() + fee.sum())
+        self.criminal_costs = float(paid.sum() + fee.sum())
+        self.criminal_payouts = float(payouts.sum())
         self.criminal_income = float(self.income_o.sum() + returns.sum())
         self.ledger.income += self.criminal_income
-        self.ledger.outflow += self.criminal_costs
+        self.ledger.outflow += self.criminal_costs + self.criminal_payouts
         self.ledger.seized += self.aml_seized
         self._adjust_shipments()
 
     def _adjust_shipments(self) -> None:
-        """Shipments follow profitability: targets grow while the profit rate of a commodity
-        beats the hurdle rate and shrink otherwise, within the logistics capacity."""
+        """Shipments follow the gap between the import price and the chain's supply price:
+        targets grow while the return on purchase and transport, valued at the import price,
+        beats the importers' margin ``transport.hurdle_rate`` and shrink otherwise, within
+        the logistics capacity."""
         t, o = self.pars.transport, self.orgs
         cost = self.purchase_oc + self.transport_oc
         with np.errstate(invalid="ignore", divide="ignore"):
-            rate = np.where(cost > 0, (self.revenue_oc - cost) / cost, 0.0)
+            rate = np.where(cost > 0, (self.import_rev_oc - cost) / cost, 0.0)
         capacity = self._shipping_capacity(self.counts[:, :, Role.LOGISTICS].sum(axis=1))
         step = np.exp(t.supply_adjustment * np.clip(rate - t.hurdle_rate, -1.0, 1.0))
         target = np.where(cost > 0, o.ship_target * step, o.ship_target)
@@ -478,6 +526,10 @@ class Processes:
         wts = sold0[mk] if sold0[mk].sum() > 0 else w.demand_ref[0][mk]
         retail = float((self.retail_price[0][mk] * wts).sum() / wts.sum())
         wholesale = float((self.wholesale_price[0][mk] * wts).sum() / wts.sum())
+        import_p = float((self.import_price[0][mk] * wts).sum() / wts.sum())
+        src = w.origin_price[0] > 0
+        export_p = (float(self.purchase_oc[:, 0].sum() / self.shipped[0]) if self.shipped[0] > 0
+                    else float(w.origin_price[0][src].mean()))
         deliveries = arrivals0.sum(axis=1)
         tot = deliveries.sum()
         hhi = float(((deliveries / tot) ** 2).sum()) if tot > 0 else 0.0
@@ -488,6 +540,9 @@ class Processes:
         row = {
             "retail_price": retail,
             "wholesale_price": wholesale,
+            "import_price": import_p,
+            "export_price": export_p,
+            "source_price": self.pars.market.source_share * export_p,
             "consumption": float(sold0.sum()),
             "supply_shipped": float(self.shipped[0]),
             "seizures": float(self.seized_cr[0].sum()),
@@ -516,6 +571,7 @@ class Processes:
             "splits": self.n_splits,
             "cases_matured": self.cases,
             "criminal_costs": self.criminal_costs,
+            "criminal_payouts": self.criminal_payouts,
             "aml_seized": self.aml_seized,
             "case_assets_seized": self.case_seized,
         }

@@ -87,8 +87,12 @@ class TocModel(Processes, mesa.Model):
 
         # Markets.
         self.stock = np.zeros((C, R))
+        # stage prices [C, R] (ODD 7.4): retail clears; wholesale and import are what the
+        # retail price leaves upstream; chain_import is the supply price at the border
         self.retail_price = w.price_ref.copy()
         self.wholesale_price = self.retail_price.copy()
+        self.import_price = self.retail_price.copy()
+        self.chain_import = np.full((C, R), np.nan)  # set from the first shipments
         self.guns = w.guns_per_1000 * w.population / 1000.0
         self.value_at_risk = np.array(
             [w.price_ref[c][w.demand_ref[c] > 0].mean() for c in range(C)]
@@ -143,6 +147,8 @@ class TocModel(Processes, mesa.Model):
         self.purchase_oc = np.zeros((O, C))
         self.transport_oc = np.zeros((O, C))
         self.route_risk = np.zeros((O, C, R))
+        self.sent_ocr = np.zeros((O, C, R))
+        self.landed_ocr = np.zeros((O, C, R))
         self.sold = np.zeros((C, R))
         self.corrupt_otr = np.zeros((O, N_OFFICIAL_TYPES, self.R), np.int64)
         self.bribes_o = np.zeros(O)
@@ -193,7 +199,7 @@ class TocModel(Processes, mesa.Model):
             self.recruiter_pool[org, : take.size] = take
 
     def _init_shipping(self) -> None:
-        """Start shipping at capacity; seed wholesale prices from the retail reference."""
+        """Start shipping at capacity; wholesale and import prices from the retail reference."""
         self._update_wholesale_prices(np.zeros(self.R))
         logistics = self.counts[:, :, Role.LOGISTICS].sum(axis=1)
         self.orgs.ship_target[:] = self._shipping_capacity(logistics)
@@ -229,10 +235,14 @@ class TocModel(Processes, mesa.Model):
         2. Sourcing and route choice: each organization buys at its origin, picks least
            risk-adjusted-cost paths over the corridors and splits volume over markets.
         3. Interdiction: lots cross corridors and are seized; organizations learn risk.
-        4. Markets: retail prices clear supply against demand; wholesale prices follow from
-           the retail markup and dealers' risk; firearms add to regional gun stocks.
+        4. Markets: retail prices clear supply against demand; wholesale and import prices are
+           what retail leaves after the value added downstream (dealers' risk and margins);
+           the chain's supply price at the border is updated from landed costs; firearms add
+           to regional gun stocks.
         5. Corruption: offers, acceptance, bribes, detection; protection is updated.
-        6. Finance: revenue, purchases, transport, wages, bribes; laundering against AML.
+        6. Finance: revenue, purchases, transport, wages, bribes (paid pro rata when cash runs
+           short); payouts from wealth; laundering against AML; shipments follow the gap
+           between the import price and the chain's supply price.
         7. Enforcement: agencies assign investigators by threat, build and share
            intelligence, and cases mature into arrests of leaders and lieutenants and
            asset seizures.

@@ -290,7 +290,8 @@ def _ship(hazard_rate, enforcement=1.0, protect=0.0, seed=0, volume=1000.0):
     O, C, R, E = 1, 1, 3, 6
     out = dict(shipped=np.zeros(C), seized=np.zeros((C, R)), arrivals=np.zeros((O, C, R)),
                transit=np.zeros((C, R)), orf=np.zeros((O, R)), flow=np.zeros(E),
-               purchase=np.zeros((O, C)), transport=np.zeros((O, C)), rrisk=np.zeros((O, C, R)))
+               purchase=np.zeros((O, C)), transport=np.zeros((O, C)), rrisk=np.zeros((O, C, R)),
+               sent=np.zeros((O, C, R)), landed=np.zeros((O, C, R)))
     demand = np.array([[0.0, 0.0, 100.0]])
     ev, tr = np.zeros((O, E)), np.zeros((O, E))
     ship_commodities(
@@ -302,7 +303,7 @@ def _ship(hazard_rate, enforcement=1.0, protect=0.0, seed=0, volume=1000.0):
         np.array([[0.0, 0.0, 30000.0]]), np.array([30000.0]), 1.0, 0.0,
         np.full(R, enforcement), np.zeros((O, R)), 0.0, np.full((O, R), protect),
         out["shipped"], out["seized"], out["arrivals"], out["transit"], out["orf"], out["flow"],
-        out["purchase"], out["transport"], out["rrisk"],
+        out["purchase"], out["transport"], out["rrisk"], out["sent"], out["landed"],
     )
     return out, ev, tr
 
@@ -316,6 +317,17 @@ def test_shipping_without_hazard_delivers_everything():
     # but the two-hop route ties; either way 100 or 200 USD/kg)
     per_kg = out["transport"][0, 0] / 1000.0
     assert per_kg == pytest.approx(100.0) or per_kg == pytest.approx(200.0)
+
+
+def test_shipping_landed_cost_compensates_perceived_seizure_risk():
+    """RK86: the landed unit cost is purchase plus transport over the perceived survival of
+    the path; with no seizures yet, perceived risk per edge is the prior 0.1 / 2.0."""
+    out, ev, tr = _ship(0.0)
+    n_edges = round(out["transport"][0, 0] / 1000.0 / 100.0)  # 100 km at 1 USD/kg/km each
+    assert out["sent"][0, 0, 2] == pytest.approx(1000.0)
+    want = (2000.0 + 100.0 * n_edges) / (1.0 - 0.1 / 2.0) ** n_edges
+    assert out["landed"][0, 0, 2] == pytest.approx(want, rel=1e-12)
+    assert out["landed"][0, 0, :2].sum() == 0.0  # no market there
 
 
 def test_shipping_seizure_share_matches_hazard_and_conserves_mass():

@@ -87,7 +87,8 @@ def test_leader_removal_starts_a_succession_that_can_split():
 
 
 def test_dealer_arrests_raise_the_retail_markup():
-    """Reuter-Kleiman: dealers are paid for risk; more street enforcement, wider margins."""
+    """Reuter-Kleiman: dealers are paid for risk (market.dealer_risk_premium); more street
+    enforcement, wider margins between wholesale and retail."""
     def ratio(rate):
         m = TocModel(tiny_scenario(weeks=30, params={"enforcement": {"arrest_rate": rate}}))
         df = m.run().metrics_frame().iloc[10:]

@@ -154,9 +154,9 @@ def _progress(total: int, enabled: bool):
     return (lambda done, _t: bar.update(task, completed=done)), bar.stop
 
 
-HEADLINE = ["retail_price", "wholesale_price", "markup", "consumption", "supply_shipped",
-            "seizure_rate", "criminal_members", "homicides", "corruption_rate", "arrests",
-            "active_cartels", "criminal_wealth"]
+HEADLINE = ["retail_price", "wholesale_price", "import_price", "markup", "consumption",
+            "supply_shipped", "seizure_rate", "criminal_members", "homicides", "corruption_rate",
+            "arrests", "active_cartels", "criminal_wealth"]
 
 
 def _print_summary(summary: dict, out: Path) -> None:

@@ -14,7 +14,7 @@ A problem file (YAML)::
     parameters:
       - {path: params.recruitment.rate, bounds: [0.0015, 0.0035]}
       - {path: interventions.kingpin.budget, bounds: [0, 2.0e7]}
-      - {path: params.market.retail_markup, dist: norm, bounds: [2.5, 0.3]}   # mean, sd
+      - {path: params.market.retail_value_added, dist: norm, bounds: [0.55, 0.05]}   # mean, sd
     outputs:
       - {metric: homicides, aggregate: mean_last, window: 52}
       - {metric: consumption, aggregate: total}

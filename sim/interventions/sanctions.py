@@ -16,9 +16,13 @@ class Sanctions(Intervention):
     access is cut: the usable share of laundering capacity drops to ``1 - access_cut``, the
     laundering fee rises by ``fee_increase``, and officials on their payroll are caught
     ``1 + official_penalty`` times as often (penalties for dealing with them). Organizations
-    adapt: access recovers at ``evasion_rate`` per week (cash, other channels, new fronts),
-    so effects fade unless the designations are renewed. Fragments of a designated
-    organization inherit its designation.
+    adapt (Pol20: evasion and substitution): every effect of the designation, the lost
+    access, the fee and the officials' penalty, fades at ``evasion_rate`` per week as they
+    open new channels and fronts, and their laundered stock rebuilds toward its steady state
+    (wealth is paid out at ``finance.payout_rate``, ODD 7.6), so the gap to the baseline
+    narrows over two to three years at the default rate. Without evasion, or with renewed
+    designations (which restore the full effect and freeze again), it persists. Fragments of
+    a designated organization inherit its designation.
     """
 
     type = "sanctions"
@@ -37,8 +41,8 @@ class Sanctions(Intervention):
                               "rise of the laundering fee for designated organizations"),
         "official_penalty": Param(0.5, "x detection", 0.0, 100.0, "assumption",
                                   "extra detection of officials paid by designated organizations"),
-        "evasion_rate": Param(0.03, "1/week", 0.0, 1.0, "assumption; Pol20 (substitution)",
-                              "weekly recovery of bank access by evasion"),
+        "evasion_rate": Param(0.02, "1/week", 0.0, 1.0, "assumption; Pol20 (substitution)",
+                              "weekly fading of a designation's effects by evasion (half-life ~35 weeks)"),
         "renew_weeks": Param(0, "weeks", 0, 5200, "definition", "re-designation period (0: never)", int),
     }
 
@@ -47,7 +51,7 @@ class Sanctions(Intervention):
         if not self.targets:
             self.targets = {"top_n": 3}
         self.designated = np.zeros(model.orgs.capacity, np.bool_)
-        self.cut = np.zeros(model.orgs.capacity)  # current loss of access (0 = none)
+        self.cut = np.zeros(model.orgs.capacity)  # strength of the designation left (0 = none)
         self.frozen_total = 0.0
         self.refreeze = True  # renewals freeze again (new fronts found); off inside bundles
 
@@ -72,14 +76,15 @@ class Sanctions(Intervention):
             o.laundered[new] -= frozen
             o.frozen[new] += frozen
             self.frozen_total += float(frozen.sum())
-            self.cut[new] = self.p["access_cut"] * min(level, 1.0)
+            self.cut[new] = min(level, 1.0)
         else:
             self.cut *= 1.0 - self.p["evasion_rate"]
         d = self.designated
         n = model.launder_access.size
-        model.launder_access[d[:n]] *= 1.0 - self.cut[:n][d[:n]]
-        model.launder_fee_add[d[:n]] += self.p["fee_increase"] * min(level, 1.0)
-        model.detect_patron_mult[d[:n]] *= 1.0 + self.p["official_penalty"] * min(level, 1.0)
+        k = self.cut[:n][d[:n]]
+        model.launder_access[d[:n]] *= 1.0 - self.p["access_cut"] * k
+        model.launder_fee_add[d[:n]] += self.p["fee_increase"] * k
+        model.detect_patron_mult[d[:n]] *= 1.0 + self.p["official_penalty"] * k
 
 
 LEVER = Sanctions

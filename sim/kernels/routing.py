@@ -60,21 +60,25 @@ def ship_commodities(
     risk_ev, risk_tr, risk_memory, prior_events, prior_trials,
     adj_start, adj_edge, edge_from, edge_to, edge_mode, edge_dist, edge_capacity,
     edge_flow_prev, edge_extra_hazard, cost_per_km, mode_rate,
-    transport_weight, seizure_factor, lot_size, origin_price, demand_ref, wholesale_price,
+    transport_weight, seizure_factor, lot_size, origin_price, demand_ref, import_price,
     value_at_risk, risk_aversion, congestion_cost,
     enforcement_capacity, intel_or, intel_gain, protect_seize,
     # outputs (zeroed here)
     shipped, seized_cr, arrivals_ocr, transit_flow_cr, org_region_flow, edge_flow,
-    purchase_cost_oc, transport_cost_oc, route_risk_ocr,
+    purchase_cost_oc, transport_cost_oc, route_risk_ocr, sent_ocr, landed_ocr,
 ):
     """Weekly shipping for every active organization and commodity it trades.
 
     For each (org, commodity): edge weights = transport cost + risk_aversion * perceived risk *
     value at risk + congestion; least-cost paths from the org's origin; volume ``ship_target``
-    split over destinations by expected margin times market size; lots cross each corridor and
+    split over destinations by expected margin (import price times perceived survival, less
+    purchase and transport) times market size; lots cross each corridor and
     are seized with probability 1 - exp(-hazard), hazard rising with enforcement capacity,
     intelligence on the org and interventions, and cut by corrupt protection. Perceived risk is
-    learned from the org's own seizures (discounted counts, M19).
+    learned from the org's own seizures (discounted counts, M19). ``sent_ocr`` is the volume
+    sent to each destination and ``landed_ocr`` its expected landed unit cost: purchase plus
+    transport per unit, divided by the perceived survival of the path (the compensation for
+    expected seizure losses, RK86).
     """
     O = org_active.shape[0]
     C = transport_weight.shape[0]
@@ -89,6 +93,8 @@ def ship_commodities(
     purchase_cost_oc[:] = 0.0
     transport_cost_oc[:] = 0.0
     route_risk_ocr[:] = 0.0
+    sent_ocr[:] = 0.0
+    landed_ocr[:] = 0.0
     weight = np.empty(E)
     risk = np.empty(E)
     dist = np.empty(R)
@@ -131,7 +137,9 @@ def ship_commodities(
                     survive *= 1.0 - risk[e]
                     tcost += tw * cost_per_km[edge_mode[e]] * edge_dist[e]
                 route_risk_ocr[o, c, d] = 1.0 - survive
-                margin = wholesale_price[c, d] * survive - origin_price[c, src] - tcost
+                if survive > 0.0:
+                    landed_ocr[o, c, d] = (origin_price[c, src] + tcost) / survive
+                margin = import_price[c, d] * survive - origin_price[c, src] - tcost
                 if margin > 0.0:
                     alloc[d] = margin * demand_ref[c, d]
                     total_w += alloc[d]
@@ -147,6 +155,7 @@ def ship_commodities(
                     n_lots = 1
                 mass = vol / n_lots
                 shipped[c] += vol
+                sent_ocr[o, c, d] += vol
                 purchase_cost_oc[o, c] += vol * origin_price[c, src]
                 org_region_flow[o, src] += vol * tw
                 n = path_edges(pred, edge_from, src, d, path)
