@@ -239,13 +239,13 @@ class Processes:
         self.case_arrests = 0
         self.cases = 0
         self.case_seized = 0.0
-        ripe = (intel > e.case_threshold) & o.active[None, :O]
+        ripe = (intel[:, : o.n] > e.case_threshold) & o.active[None, : o.n]
         if not ripe.any():
             return
         rng = self.streams["enforcement"]
-        draws = rng.random(ripe.shape)
+        draws = rng.random(ripe.shape)  # one per agency and organization in use (not per slot)
         m = self.members
-        for a, org in zip(*np.nonzero(ripe & (draws < e.case_rate * self.case_rate_mult[None, :])),
+        for a, org in zip(*np.nonzero(ripe & (draws < e.case_rate * self.case_rate_mult[None, : o.n])),
                           strict=True):
             self.cases += 1
             leader = o.leader[org]
@@ -381,6 +381,9 @@ class Processes:
         o.rivalry[new, org] = o.rivalry[org, new] = c.split_rivalry
         o.alliance[new, org] = o.alliance[org, new] = 0.0
         o.intel[:, new] = o.intel[:, org]
+        for name in ("h_arrest", "h_death", "conviction", "intel_or"):  # this week's exposure
+            a = getattr(self, name)
+            a[new] = a[org]
         o.threat[new] = o.threat[org] * frac
         self._recount()  # members moved between organizations
         o.leader[new] = promote_leader(m.n, m.status, m.org, m.role, m.region, m.joined, new,
