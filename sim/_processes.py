@@ -288,8 +288,11 @@ class Processes:
             prev_share = np.where(ptot > 0, self.prev_members_or / ptot, 0.0)
             shift = np.where(m_o > 0, (np.abs(share - prev_share) * members_or).sum(axis=1) / m_o, 0.0)
         mlc = c.mid_level_coordination
-        intensity = (1.0 + c.succession_boost * (o.succession > 0)) \
+        # the struggle is fiercest right after the leader falls and fades over the succession
+        struggle = np.clip(o.succession / c.succession_weeks, 0.0, 1.0)
+        intensity = (1.0 + c.succession_boost * struggle) \
             * (1.0 - mlc + mlc * coord) * (1.0 + c.power_shift_boost * shift)
+        self.intensity_o = intensity
         if not hasattr(self, "_death_exposure"):
             self._death_exposure = _role_vector(c, "exposure_")
         lethality = 1.0 + c.arms_lethality * self.guns / self.world.population * 1000.0
@@ -320,33 +323,46 @@ class Processes:
 
     # ------------------------------------------------------------- 10 leadership
     def _leadership(self) -> None:
+        """Successions start when leaders fall. The struggle starts with the fall (C15, P15,
+        LP18): while a succession runs, the organization splits with a weekly hazard
+        proportional to its lost cohesion, which is lowest right after the removal and then
+        recovers, so splits cluster in the first months; at most one split per succession.
+        The succession ends after succession_weeks with the promotion of a new leader."""
         c, o, m = self.pars.conflict, self.orgs, self.members
         rng = self.streams["leadership"]
         self.removals = int(self.leader_lost.sum())
         for org in np.nonzero(self.leader_lost)[0]:
             o.leader[org] = -1
             o.succession[org] = int(c.succession_weeks)
+            o.split_done[org] = False
             o.cohesion[org] *= 1.0 - c.cohesion_shock
         self.leader_lost[:] = 0
         o.cohesion += c.cohesion_recovery * (1.0 - o.cohesion)
         self.n_splits = 0
         split_any = False
+        # weekly split probability: over a whole succession at zero cohesion it adds up to
+        # split_prob; (1 - cohesion) scales the weekly hazard
+        log_keep = np.log1p(-min(c.split_prob, 1.0 - 1e-12)) / c.succession_weeks
         for org in np.nonzero((o.succession > 0) & o.active)[0]:
+            size = self.counts[org].sum()
+            if not o.split_done[org] and size >= 20 * self.scale:
+                p = -np.expm1(log_keep * (1.0 - o.cohesion[org]))
+                if rng.random() < p:
+                    self._split(org, rng)
+                    o.split_done[org] = True
+                    split_any = True
             o.succession[org] -= 1
             if o.succession[org] > 0:
                 continue
-            size = self.counts[org].sum()
-            if size >= 20 * self.scale and rng.random() < c.split_prob * (1.0 - o.cohesion[org]):
-                self._split(org, rng)
-                split_any = True
             o.leader[org] = promote_leader(m.n, m.status, m.org, m.role, m.region, m.joined,
                                            org, self.counts)
         if split_any:
             self._recount()
 
     def _split(self, org: int, rng) -> None:
-        """The organization splits: a rival fragment takes half of the home region's members
-        and, with probability one half each, the members of its other regions."""
+        """The organization splits: a rival fragment takes each active member with
+        probability split_share, in every region where the organization operates, so the
+        fragment fights its parent wherever both are present. Jailed members stay."""
         o, m, c = self.orgs, self.members, self.pars.conflict
         if o.n == o.capacity:
             self._grow_orgs()
@@ -355,8 +371,7 @@ class Processes:
         n_frag = sum(1 for p in o.parent[:new] if p == org) + 1
         o.names.append(f"{o.names[org]} faction {n_frag}")
         regions = self.counts[org].sum(axis=1) > 0
-        share_r = np.where(regions & (rng.random(self.R) < 0.5), 1.0, 0.0)
-        share_r[o.home[org]] = 0.5
+        share_r = np.where(regions, c.split_share, 0.0)
         before = self.counts[org].sum() + 0.0
         moved = split_members(rng, m.n, m.status, m.org, m.region, org, new, share_r)
         frac = moved / max(before, 1.0)

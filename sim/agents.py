@@ -111,7 +111,7 @@ class Officials:
 
 ORG_ARRAYS_1D = (
     "kind", "home", "active", "leader", "succession", "cohesion", "cash", "laundered", "frozen",
-    "threat", "kills", "revenue", "arms_people", "parent", "stress", "size_memory",
+    "threat", "kills", "revenue", "arms_people", "parent", "stress", "size_memory", "split_done",
 )
 
 
@@ -139,6 +139,7 @@ class Organizations:
         self.parent = np.full(cap, -1, np.int32)
         self.stress = np.zeros(cap)  # 1 when the org cannot pay its wage bill
         self.size_memory = np.zeros(cap)  # slowly forgotten recent size (replacement target)
+        self.split_done = np.zeros(cap, np.bool_)  # this succession already produced a split
         self.trades = np.zeros((cap, C), np.bool_)
         self.origin = np.full((cap, C), -1, np.int32)
         self.ship_target = np.zeros((cap, C))

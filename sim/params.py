@@ -109,9 +109,10 @@ PARAMS: dict[str, dict[str, Param]] = {
     "conflict": {
         "theta":              P(2.3e-8, "1/member pair/week", 0.0, 1e-4, "calibrated from PC23 theta=1.549e-8 (national pairs) to ~3.7%/yr of members killed with regional pairs", "killing rate between members of rival organizations sharing a region"),
         "rivalry_base":       P(1.0,    "ratio",    0.0, 10.0,  "PC23 (K=(rivalry+1)/(alliance+1))", "rivalry between organizations with no recorded tie"),
-        "succession_boost":   P(2.0,    "ratio",    0.0, 20.0,  "C15, P15, LP18", "extra violence multiplier while an organization's succession is under way"),
+        "succession_boost":   P(2.0,    "ratio",    0.0, 20.0,  "C15, P15, LP18", "extra violence multiplier right after an organization's leader falls; it fades linearly to 0 over the succession"),
         "succession_weeks":   P(26.0,   "weeks",    1.0, 260.0, "C15 (violence concentrated in ~6 months)", "length of a succession"),
-        "split_prob":         P(0.6,    "prob.",    0.0, 1.0,   "C15, P15 (fragmentation)", "probability a succession ends in a split, times (1 - cohesion)"),
+        "split_prob":         P(0.6,    "prob.",    0.0, 1.0,   "C15, P15 (fragmentation)", "probability of a split over a whole succession at zero cohesion; the weekly hazard scales with 1 - cohesion, so splits cluster right after the fall"),
+        "split_share":        P(0.5,    "share",    0.05, 0.95, "assumption; C15, P15 (fragments take regional cells)", "share of the organization's active members, in every region where it operates, that a fragment takes"),
         "cohesion_shock":     P(0.6,    "share",    0.0, 1.0,   "assumption", "cohesion lost when the leader is removed"),
         "cohesion_recovery":  P(0.02,   "1/week",   0.0, 1.0,   "assumption", "weekly recovery of cohesion toward 1"),
         "mid_level_coordination": P(0.5, "share",   0.0, 1.0,   "REFERENCES (mid-level arrests: short-run dip)", "share of an organization's violence that needs lieutenants to organize"),

@@ -27,8 +27,8 @@ def test_growing_the_organization_arrays_changes_no_result():
         grown.step()
         if grown.orgs.capacity > cap:
             weeks_grown.append(grown.week - 1)
-    roomy = TocModel(sc).run()
-    assert roomy.orgs.capacity == 35 and grown.orgs.n == roomy.orgs.n
+    roomy = TocModel(sc, org_capacity=512).run()
+    assert roomy.orgs.capacity == 512 and grown.orgs.n == roomy.orgs.n
     assert len(weeks_grown) >= 3, "the world must force several growths"
     a, b = grown.metrics_frame(), roomy.metrics_frame()
     assert (a.splits.sum() >= 10) and a.splits.sum() == b.splits.sum()
@@ -43,3 +43,94 @@ def test_growing_the_organization_arrays_changes_no_result():
     n = grown.orgs.n
     np.testing.assert_array_equal(grown.counts[:n], roomy.counts[:n])
     np.testing.assert_array_equal(grown.orgs.cash[:n], roomy.orgs.cash[:n])
+
+
+def _remove_leader(m, org=0):
+    leader = m.orgs.leader[org]
+    assert leader >= 0 and m.arrest_members([leader]) == 1
+
+
+def test_a_split_moves_active_members_in_every_region_and_keeps_the_jailed():
+    params = {"conflict": {"split_prob": 1.0, "cohesion_shock": 1.0, "cohesion_recovery": 0.0},
+              "enforcement": {"arrest_rate": 0.02}}  # many jailed members before the split
+    m = TocModel(tiny_scenario(weeks=30, seed=5, params=params))
+    m.run(20)
+    alpha, n0 = 0, m.orgs.n
+    mem = m.members
+    jailed_before = ((mem.org[: mem.n] == alpha) & (mem.status[: mem.n] == 2)).sum()
+    assert jailed_before > 0
+    regions = np.nonzero(m.counts[alpha].sum(axis=1) > 0)[0]
+    assert regions.size >= 3
+    _remove_leader(m, alpha)
+    m.run(1)  # the removal starts the succession; with cohesion 0 the split is certain
+    assert m.orgs.n == n0 + 1
+    frag = n0
+    jailed_after = ((mem.org[: mem.n] == alpha) & (mem.status[: mem.n] == 2)).sum()
+    assert ((mem.org[: mem.n] == frag) & (mem.status[: mem.n] == 2)).sum() == 0
+    assert jailed_after >= jailed_before  # the jailed stay with the parent (plus new arrests)
+    frag_r = m.counts[frag].sum(axis=1)
+    assert (frag_r[regions] > 0).all(), "the fragment takes members in every region"
+    # about split_share of the parent's active members in each region (binomial, 4 s.e.)
+    both = m.counts[frag].sum(axis=1) + m.counts[alpha].sum(axis=1)
+    for r in regions:
+        se = np.sqrt(both[r] * 0.25)
+        assert abs(frag_r[r] - 0.5 * both[r]) < 4 * se + 2
+    o = m.orgs
+    assert o.cash[alpha] >= 0 and o.cash[frag] >= 0
+    assert (o.ship_target[alpha] >= 0).all() and (o.ship_target[frag] >= 0).all()
+
+
+def test_the_succession_boost_is_highest_when_the_leader_falls():
+    """Exact: the conflict intensity of an organization in succession is
+    1 + succession_boost * (weeks left / succession_weeks) times that of the same state
+    without a succession."""
+    m = TocModel(tiny_scenario(weeks=5, seed=2))
+    m.run(2)
+    c = m.pars.conflict
+    S = int(c.succession_weeks)
+    m.orgs.succession[:] = 0
+    m._conflict()
+    calm, calm_h = m.intensity_o.copy(), m.h_death[0].sum()
+    ratios = []
+    for left in (S, S // 2, 1):
+        m.orgs.succession[0] = left
+        m._conflict()
+        ratio = m.intensity_o[0] / calm[0]
+        np.testing.assert_allclose(ratio, 1 + c.succession_boost * left / S, rtol=1e-12)
+        np.testing.assert_array_equal(m.intensity_o[1:], calm[1:])
+        assert m.h_death[0].sum() > calm_h
+        ratios.append(ratio)
+    assert ratios[0] > ratios[1] > ratios[2] > 1
+
+
+def _split_week(seed, params, weeks):
+    m = TocModel(tiny_scenario(weeks=weeks + 3, seed=seed, params=params))
+    m.run(1)
+    n0 = m.orgs.n
+    _remove_leader(m, 0)
+    for k in range(weeks):
+        m.step()
+        if m.orgs.n > n0:
+            return k
+    return None
+
+
+def test_splits_cluster_in_the_first_months_of_a_succession():
+    """Known answer: with cohesion c_k = 1 - shock * (1 - recovery)^(k+1) in week k after the
+    fall, the weekly split probability is 1 - (1 - split_prob)^((1 - c_k) / S). The simulated
+    share of splits in the first half of the succession matches it (binomial, 4 s.e.) and
+    exceeds one half."""
+    S, shock, rec, sp = 26, 0.6, 0.02, 0.9
+    params = {"conflict": {"split_prob": sp, "cohesion_shock": shock, "cohesion_recovery": rec,
+                           "succession_weeks": S}}
+    weeks = [_split_week(seed, params, S) for seed in range(40)]
+    k = np.arange(S)
+    p = 1 - (1 - sp) ** ((shock * (1 - rec) ** (k + 1)) / S)
+    alive = np.concatenate([[1.0], np.cumprod(1 - p)[:-1]])
+    first = alive * p  # probability that the split happens in week k
+    p_total, p_early = first.sum(), first[: S // 2].sum() / first.sum()
+    got = [w for w in weeks if w is not None]
+    assert abs(len(got) / len(weeks) - p_total) < 4 * np.sqrt(p_total * (1 - p_total) / 40)
+    early = np.mean([w < S // 2 for w in got])
+    assert p_early > 0.5
+    assert abs(early - p_early) < 4 * np.sqrt(p_early * (1 - p_early) / len(got))

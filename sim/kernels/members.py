@@ -251,11 +251,11 @@ def count_active(n_used, status, org, region, role, counts):
 
 @njit(cache=True, nogil=True)
 def split_members(rng, n_used, status, org, region, old, new, share_r):
-    """Split: each active or incarcerated member of ``old`` in region r joins ``new`` with
-    probability ``share_r[r]``. Returns how many moved."""
+    """Split: each active member of ``old`` in region r joins ``new`` with probability
+    ``share_r[r]`` (jailed members stay with ``old``). Returns how many moved."""
     moved = 0
     for i in range(n_used):
-        if org[i] == old and (status[i] == ACTIVE or status[i] == INCARCERATED):
+        if org[i] == old and status[i] == ACTIVE:
             if share_r[region[i]] > 0.0 and rng.random() < share_r[region[i]]:
                 org[i] = new
                 moved += 1
