@@ -203,7 +203,6 @@ class Processes:
     # ------------------------------------------------------------- 7 enforcement
     def _enforcement(self) -> None:
         e, w, o = self.pars.enforcement, self.world, self.orgs
-        O = o.capacity
         members_or = self.counts.sum(axis=2).astype(np.float64)
         regions = w.agency_regions.astype(np.float64)
         present = (regions @ members_or.T) > 0  # [A, O]
@@ -245,8 +244,8 @@ class Processes:
         rng = self.streams["enforcement"]
         draws = rng.random(ripe.shape)  # one per agency and organization in use (not per slot)
         m = self.members
-        for a, org in zip(*np.nonzero(ripe & (draws < e.case_rate * self.case_rate_mult[None, : o.n])),
-                          strict=True):
+        hit = ripe & (draws < e.case_rate * self.case_rate_mult[None, : o.n])
+        for a, org in zip(*np.nonzero(hit), strict=True):
             self.cases += 1
             leader = o.leader[org]
             if leader >= 0 and m.status[leader] == Status.ACTIVE:
@@ -382,8 +381,8 @@ class Processes:
         o.cohesion[new] = 0.5
         o.cash[new] = frac * max(o.cash[org], 0.0)
         o.cash[org] -= o.cash[new]
-        o.size_memory[new] = moved
-        o.size_memory[org] = max(o.size_memory[org] - moved, 0.0)
+        o.role_memory[new] = frac * o.role_memory[org]  # the fragment remembers its share
+        o.role_memory[org] *= 1.0 - frac
         o.ship_target[new] = frac * o.ship_target[org]
         o.ship_target[org] *= 1.0 - frac
         o.base_presence[new] = o.base_presence[org] * share_r
@@ -423,10 +422,23 @@ class Processes:
         target = np.where((o.kind == OrgKind.CARTEL)[:, None], 0.5 * o.base_presence + 0.5 * route,
                           o.base_presence)
         m_o = members_or.sum(axis=1)
-        # replacement: organizations refill the gap below the size they remember (recent
-        # peak, forgotten over replacement_memory weeks), on top of the proportional rate
-        o.size_memory[:] = np.maximum(m_o, o.size_memory * (1.0 - 1.0 / r.replacement_memory))
-        gap = np.maximum(o.size_memory - m_o, 0.0)
+        # replacement (D14): organizations refill each role up to the headcount they remember
+        # (recent peak, forgotten over replacement_memory weeks), on top of the proportional
+        # rate; a scarce role (skills, trust: launderers, traffickers) is refilled slower,
+        # at replacement_rate times its fill share. Recruits take the role furthest below
+        # its share, so refilled roles are the missing ones.
+        by_role = self.counts.sum(axis=1)
+        # the remembered headcount tracks growth at once and forgets a loss over
+        # replacement_memory weeks (the gap, not the level, decays)
+        o.role_memory[:] = np.maximum(
+            by_role, o.role_memory - (o.role_memory - by_role) / r.replacement_memory)
+        if not hasattr(self, "_role_fill"):
+            self._role_fill = np.ones(by_role.shape[1])
+            self._role_fill[Role.LAUNDERER] = r.fill_launderer
+            self._role_fill[Role.LOGISTICS] = r.fill_logistics
+            self._role_fill[Role.LEADER] = 0.0  # leaders are promoted, not recruited
+        gap = np.maximum(o.role_memory - by_role, 0.0) @ np.minimum(self._role_fill, 1.0)
+        self.replacement_gap = gap
         drive = (r.rate * m_o + r.replacement_rate * gap) * health * o.active
         lam = drive[:, None] * target * (attract * sat)[None, :]
         new_or = self.streams["recruitment"].poisson(lam)
@@ -439,7 +451,8 @@ class Processes:
         m.n = recruit(
             self.streams["recruitment"], self.week, m.n, new_or, self.role_share, o.kind,
             counts_ok, self.counts, m.status, m.org, m.role, m.region, m.joined, m.release,
-            m.ties, self.recruiter_pool, int(r.ties_per_recruit),
+            m.ties, self.recruiter_pool, int(r.ties_per_recruit), o.role_memory,
+            self._role_fill,
         )
         self.ledger.members_event(recruited=n_new)
 

@@ -101,6 +101,7 @@ class TocModel(Processes, mesa.Model):
         self._alloc_work()
         self._init_agencies()
         self.prev_members_or[:] = self.counts.sum(axis=2)
+        self.orgs.role_memory[:] = self.counts.sum(axis=1)
         sf = pars.market.sell_fraction
         self.stock[:] = np.where(w.retail_by_dealers[:, None], w.demand_ref * (1 - sf) / sf, 0.0)
         self._init_shipping()

@@ -82,8 +82,10 @@ PARAMS: dict[str, dict[str, Param]] = {
         "saturation":         P(0.01,   "share",    1e-5, 0.5,  "assumption; PC23 (saturation term)", "largest share of a region's population that crime can enlist"),
         "wage_elasticity":    P(1.0,    "ratio",    0.0, 5.0,   "assumption; PROTON-OC", "elasticity of recruitment to criminal over legitimate pay"),
         "reference_wage":     P(150.0,  "USD/week", 1.0, 1e4,   "assumption", "legitimate wage at which the rate applies unchanged"),
-        "replacement_rate":   P(0.02,   "1/week",   0.0, 1.0,   "assumption; REFERENCES (arrests are offset by recruitment), D14", "share of the gap below an organization's recent size filled by extra recruitment each week"),
-        "replacement_memory": P(104.0,  "weeks",    1.0, 1040.0, "assumption", "how long an organization remembers its size when it replaces lost members"),
+        "replacement_rate":   P(0.02,   "1/week",   0.0, 1.0,   "assumption; REFERENCES (arrests are offset by recruitment), D14", "share of the gap below an organization's remembered headcount, role by role, filled by extra recruitment each week"),
+        "replacement_memory": P(104.0,  "weeks",    1.0, 1040.0, "assumption; D14 (role-based recovery over months to years)", "how long an organization remembers the headcount of each role when it replaces lost members"),
+        "fill_launderer":     P(0.3,    "share",    0.01, 1.0,  "assumption; D14 (scarce roles slow recovery most)", "speed of replacing lost money launderers relative to common roles (skills and trust are scarce)"),
+        "fill_logistics":     P(0.6,    "share",    0.01, 1.0,  "assumption; D14 (scarce roles slow recovery most)", "speed of replacing lost traffickers relative to common roles"),
         "ties_per_recruit":   P(2.0,    "ties",     0.0, 8.0,   "assumption; PROTON-OC (recruitment through ties)", "network ties a new member forms"),
     },
     "enforcement": {

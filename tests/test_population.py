@@ -3,7 +3,6 @@ after losses, recruitment prevention and the spin-up. Paired replicates share se
 
 import numpy as np
 import pandas as pd
-import pytest
 from conftest import tiny_scenario
 
 from sim.model import TocModel
@@ -134,3 +133,63 @@ def test_splits_cluster_in_the_first_months_of_a_succession():
     early = np.mean([w < S // 2 for w in got])
     assert p_early > 0.5
     assert abs(early - p_early) < 4 * np.sqrt(p_early * (1 - p_early) / len(got))
+
+
+QUIET = {"enforcement": {"arrest_rate": 0.0, "exit_rate": 0.0, "case_rate": 0.0},
+         "conflict": {"theta": 0.0}}  # only recruitment changes headcounts
+
+
+def _lose(seed, role, n, weeks, params=None):
+    """Tiny world, seed ``seed``: at week 10 arrest ``n`` active members of Alpha in ``role``;
+    return the role's headcount right after and then weekly, and the recruits of all
+    organizations over the ``weeks``."""
+    from sim.enums import Status
+
+    m = TocModel(tiny_scenario(weeks=weeks + 10, seed=seed, params=params))
+    m.run(10)
+    mem = m.members
+    idx = np.nonzero((mem.org[: mem.n] == 0) & (mem.status[: mem.n] == Status.ACTIVE)
+                     & (mem.role[: mem.n] == role))[0][:n]
+    assert m.arrest_members(idx) == n
+    heads, recruits = [int(m.counts[0, :, role].sum())], 0
+    for _ in range(weeks):
+        m.step()
+        recruits += m.recruits
+        heads.append(int(m.counts[0, :, role].sum()))
+    return np.array(heads), recruits
+
+
+def test_losses_raise_recruitment_until_the_roles_are_refilled():
+    """Paired seeds: an organization that lost three quarters of its dealers recruits more over the
+    next half year than without the loss, and refills the role faster than it would
+    without replacement (replacement_rate 0)."""
+    from sim.enums import Role
+
+    extra, faster = [], []
+    no_repl = dict(QUIET, recruitment={"replacement_rate": 0.0})
+    for seed in range(6):
+        heads, lost = _lose(seed, Role.DEALER, 300, 26, QUIET)
+        _, none = _lose(seed, Role.DEALER, 0, 26, QUIET)
+        heads0, _ = _lose(seed, Role.DEALER, 300, 26, no_repl)
+        extra.append(lost - none)
+        faster.append(heads[-4:].mean() - heads0[-4:].mean())
+    extra, faster = np.array(extra), np.array(faster)
+    assert extra.mean() - 3 * extra.std(ddof=1) / np.sqrt(6) > 0, extra
+    assert faster.mean() - 3 * faster.std(ddof=1) / np.sqrt(6) > 0, faster
+
+
+def test_scarce_roles_slow_recovery_most():
+    """Paired seeds, no other losses: a quarter after losing 30 members of a role, the share
+    refilled is smaller for launderers (fill_launderer 0.3: few recruits can take the role)
+    than for dealers, and smaller for traffickers (fill_logistics 0.6) than for dealers."""
+    from sim.enums import Role
+
+    refilled = {}
+    for role in (Role.LAUNDERER, Role.LOGISTICS, Role.DEALER):
+        heads = [_lose(seed, role, 30, 13, QUIET)[0] for seed in range(10)]
+        refilled[role] = np.array([(h[-1] - h[0]) / 30 for h in heads])
+    for scarce in (Role.LAUNDERER, Role.LOGISTICS):
+        d = refilled[Role.DEALER] - refilled[scarce]
+        assert d.mean() - 3 * d.std(ddof=1) / np.sqrt(d.size) > 0, refilled
+    assert refilled[Role.DEALER].mean() > 0.8  # a common role is refilled within a quarter
+    assert refilled[Role.LAUNDERER].mean() < refilled[Role.LOGISTICS].mean()
