@@ -409,7 +409,14 @@ class Processes:
         r, o, m, w = self.pars.recruitment, self.orgs, self.members, self.world
         members_or = self.counts.sum(axis=2).astype(np.float64)
         total_r = members_or.sum(axis=0)
-        sat = np.clip(1.0 - total_r / (r.saturation * w.population), 0.0, 1.0)
+        # the recruitable pool: at-risk people (saturation x residents) not reached by
+        # prevention programmes. Recruiters meet at-risk people at random: a share
+        # recruitable_share of those contacts can still be recruited, and recruitment
+        # saturates against the smaller pool
+        share = self.recruitable_share
+        pool = r.saturation * w.population * share
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sat = share * np.where(pool > 0, np.clip(1.0 - total_r / pool, 0.0, 1.0), 0.0)
         attract = (r.reference_wage / self.legit_wage) ** r.wage_elasticity
         with np.errstate(invalid="ignore", divide="ignore"):
             # an organization hires while it can pay: cash for four weeks of wages, and an

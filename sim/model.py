@@ -79,6 +79,8 @@ class TocModel(Processes, mesa.Model):
             "integrity_boost": np.zeros(R),
             "detect_type_mult": np.ones((N_OFFICIAL_TYPES, R)),
             "agency_partners": w.agency_partners.copy(),
+            # share of each region's at-risk people still recruitable (prevention reach)
+            "recruitable_share": np.ones(R),
         }
         for name, base in self._lever_base.items():
             setattr(self, name, base.copy())

@@ -3,6 +3,7 @@ after losses, recruitment prevention and the spin-up. Paired replicates share se
 
 import numpy as np
 import pandas as pd
+import pytest
 from conftest import tiny_scenario
 
 from sim.model import TocModel
@@ -193,3 +194,51 @@ def test_scarce_roles_slow_recovery_most():
         assert d.mean() - 3 * d.std(ddof=1) / np.sqrt(d.size) > 0, refilled
     assert refilled[Role.DEALER].mean() > 0.8  # a common role is refilled within a quarter
     assert refilled[Role.LAUNDERER].mean() < refilled[Role.LOGISTICS].mean()
+
+
+def _prevention(budget, **extra):
+    return [dict({"type": "recruitment_prevention", "name": "rp", "start_week": 2,
+                  "budget": budget, "targets": {"regions": ["Market"]}}, **extra)]
+
+
+def test_prevention_reach_removes_people_from_the_recruitable_pool():
+    """Known answer: a budget B reaches B / cost_per_person at-risk people a week, spread by
+    at-risk population over the targets and capped at max_reach; with lag_weeks 1 the
+    share reached is in place the first funded week, and only the targets change."""
+    m = TocModel(tiny_scenario(weeks=6, seed=1, interventions=_prevention(
+        2.5e6, lag_weeks=1.0, max_uplift=0.0)))
+    m.run(3)
+    w, iv = m.world, m.interventions[0]
+    market = w.region_names.index("Market")
+    at_risk = m.pars.recruitment.saturation * w.population[market]
+    want = min(2.5e6 / iv.p["cost_per_person"] / at_risk, iv.p["max_reach"])
+    assert 0 < want < iv.p["max_reach"]
+    expect = np.ones(w.n_regions)
+    expect[market] = 1 - want
+    np.testing.assert_allclose(m.recruitable_share, expect, rtol=1e-12)
+    np.testing.assert_array_equal(m.legit_wage, w.legit_wage)  # wage channel off
+    assert m.metrics_frame().intervention_cost.iloc[2] == 2.5e6
+    assert iv.reached_people == pytest.approx(2.5e6 / iv.p["cost_per_person"])
+    # a budget beyond the pool is capped at max_reach
+    m = TocModel(tiny_scenario(weeks=6, seed=1, interventions=_prevention(
+        1e9, lag_weeks=1.0, max_uplift=0.0)))
+    m.run(3)
+    assert m.recruitable_share[market] == pytest.approx(1 - iv.p["max_reach"])
+
+
+def test_prevention_reach_lowers_recruitment_in_the_targets():
+    """Paired seeds, the wage channel switched off: reaching ~40% of the Market's at-risk
+    people cuts recruits there, by about that share once enrolment has built."""
+    def recruits_in_market(interventions, seed):
+        m = TocModel(tiny_scenario(weeks=40, seed=seed, interventions=interventions))
+        m.run(14)
+        n0 = m.members.n
+        m.run(26)
+        market = m.world.region_names.index("Market")
+        return (m.members.region[n0: m.members.n] == market).sum()
+
+    arm = _prevention(5e6, lag_weeks=4.0, max_uplift=0.0)
+    d = np.array([recruits_in_market(arm, s) / max(recruits_in_market([], s), 1)
+                  for s in range(6)])
+    assert d.mean() + 3 * d.std(ddof=1) / np.sqrt(d.size) < 1.0, d
+    assert 0.4 < d.mean() < 0.8, d
