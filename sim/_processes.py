@@ -475,7 +475,8 @@ class Processes:
             o.laundered[gone] = 0.0
             o.active[gone] = False
         self._threat_scores(members_or, m_o)
-        self._record(members_or, m_o)
+        if t >= 0:  # spin-up weeks (t < 0) are not reported
+            self._record(members_or, m_o)
         self.prev_members_or[:] = members_or
         if self.checks:
             problems = self.ledger.check(self)

@@ -21,7 +21,7 @@ from .enums import N_OFFICIAL_TYPES, N_ROLES, Role, Status
 from .ledger import Ledger
 from .metrics import METRICS, commodity_columns
 from .params import as_namespace
-from .rng import streams
+from .rng import spinup_streams, streams
 
 
 class ConservationError(RuntimeError):
@@ -116,9 +116,11 @@ class TocModel(Processes, mesa.Model):
         n_cols = len(self.metric_names)
         self.metrics = np.full((scenario.weeks, n_cols), np.nan)
         self.region_metrics = np.full((scenario.weeks, R, 7), np.nan)
+        self.interventions = []
+        self.spinup_seconds = self._spin_up(int(pars.run.spinup_weeks))
         from .interventions import build_interventions
 
-        self.interventions = build_interventions(self)
+        self.interventions = build_interventions(self)  # set up on the spun-up state
 
     # ------------------------------------------------------------------ set-up helpers
     @property
@@ -237,6 +239,28 @@ class TocModel(Processes, mesa.Model):
             if rng.random() < 1.0 / (1.0 + math.exp(-u)):
                 off.patron[j] = rng.choice(members_or.shape[0], p=members_or[:, r] / tot[r])
         self._update_corruption_state()
+
+    def _spin_up(self, weeks: int) -> float:
+        """Run ``weeks`` unreported weeks before week 0 (weeks -weeks..-1), with no
+        interventions and the weekly processes drawing from their ``spinup/`` streams, so
+        that week 0 starts from the model's own (near-)stationary state rather than from the
+        built initial state (ODD 5). Returns the seconds it took."""
+        if weeks <= 0:
+            return 0.0
+        import time
+
+        t0 = time.perf_counter()
+        main = self.streams
+        self.streams = dict(main, **spinup_streams(self.config.seed))
+        self.week = -weeks
+        m = self.members  # the initial members joined before the spin-up started
+        m.joined[: m.n] -= weeks
+        m.release[: m.n] = np.where(m.status[: m.n] == Status.INCARCERATED,
+                                    m.release[: m.n] - weeks, m.release[: m.n])
+        while self.week < 0:
+            self.step()
+        self.streams = main
+        return time.perf_counter() - t0
 
     # ------------------------------------------------------------------ the week
     def step(self) -> None:

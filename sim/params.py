@@ -166,6 +166,7 @@ PARAMS: dict[str, dict[str, Param]] = {
     },
     "run": {
         "conservation_checks": P(1, "flag", 0, 1, "engineering", "check drug mass, members and money every week", int),
+        "spinup_weeks":       P(260, "weeks",   0, 1040, "engineering; measured in ODD 5 (prices settle in months; intelligence, corruption and the jail population in about five years)", "unreported weeks run before week 0, without interventions and on their own random streams, so that scenarios start at the model's own state", int),
     },
 }
 # fmt: on

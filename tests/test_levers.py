@@ -39,7 +39,10 @@ MEXICO_NT = ["Mexico", "Guatemala", "Honduras", "El Salvador"]
 
 
 def scenario(interventions, seed, weeks=WEEKS):
+    # paired arms share their start: the built initial state (no spin-up keeps the suite
+    # fast; the spin-up and its zero-budget equivalence are tested in test_population.py)
     return from_dict({"name": "lever-test", "seed": seed, "weeks": weeks, "world": "default",
+                      "params": {"run": {"spinup_weeks": 0}},
                       "interventions": interventions}, "<test_levers>")
 
 

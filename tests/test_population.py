@@ -242,3 +242,59 @@ def test_prevention_reach_lowers_recruitment_in_the_targets():
                   for s in range(6)])
     assert d.mean() + 3 * d.std(ddof=1) / np.sqrt(d.size) < 1.0, d
     assert 0.4 < d.mean() < 0.8, d
+
+
+# ----------------------------------------------------------------------------- spin-up
+def test_the_spin_up_is_deterministic_unreported_and_on_its_own_streams():
+    from sim.rng import stream
+
+    a = TocModel(tiny_scenario(weeks=10, seed=4, spinup=30))
+    assert a.week == 0 and a.spinup_seconds > 0
+    # the reported weeks' generators have not drawn yet: the spin-up used spinup/<name>
+    for name in ("members", "recruitment", "conflict", "shipping"):
+        assert a.streams[name].bit_generator.state == stream(4, name).bit_generator.state
+    assert a.members.n > 0 and (a.members.joined[: a.members.n] < 0).all()  # joined before 0
+    a.run()
+    b = TocModel(tiny_scenario(weeks=10, seed=4, spinup=30)).run()
+    fa = a.metrics_frame()
+    assert len(fa) == 10 and not fa.isna().any().any()
+    assert fa.to_csv() == b.metrics_frame().to_csv()
+    cold = TocModel(tiny_scenario(weeks=10, seed=4)).run().metrics_frame()
+    assert fa.to_csv() != cold.to_csv()  # week 0 starts from the spun-up state
+
+
+def test_a_zero_budget_intervention_equals_the_baseline_after_the_spin_up():
+    zero = [{"type": "targeted_enforcement", "strategy": "kingpin", "budget": 0.0},
+            {"type": "recruitment_prevention", "budget": 0.0, "targets": {"regions": ["Market"]}}]
+    base = TocModel(tiny_scenario(weeks=20, seed=9, spinup=40)).run().metrics_frame()
+    got = TocModel(tiny_scenario(weeks=20, seed=9, spinup=40, interventions=zero)).run()
+    assert got.metrics_frame().to_csv() == base.to_csv()
+
+
+def test_interventions_do_not_act_during_the_spin_up():
+    arm = [{"type": "targeted_enforcement", "strategy": "mid_level", "budget": 5e6}]
+    a = TocModel(tiny_scenario(weeks=1, seed=2, spinup=20, interventions=arm))
+    b = TocModel(tiny_scenario(weeks=1, seed=2, spinup=20))
+    np.testing.assert_array_equal(a.counts, b.counts)  # identical state at week 0
+    assert a.interventions[0].cumulative_cost == 0.0
+
+
+def test_the_spin_up_removes_the_first_year_drift():
+    """Paired seeds on the tiny world: without a spin-up the jail population and the
+    corruption rate drift over the first year (they start at zero and at the single
+    initial offer); after the default spin-up the change over the year is smaller."""
+    from sim.params import PARAMS
+
+    spin = PARAMS["run"]["spinup_weeks"].default
+
+    def drift(seed, weeks):
+        df = TocModel(tiny_scenario(weeks=52, seed=seed, spinup=weeks)).run().metrics_frame()
+        q1, q4 = df.iloc[:13].mean(), df.iloc[39:].mean()
+        return np.array([abs(q4.incarcerated - q1.incarcerated) / max(q4.incarcerated, 1),
+                         abs(q4.corruption_rate - q1.corruption_rate)])
+
+    cold = np.array([drift(s, 0) for s in range(3)])
+    warm = np.array([drift(s, spin) for s in range(3)])
+    assert (cold[:, 0] > 0.5).all(), cold  # the jail fills from zero
+    assert (warm[:, 0] < 0.25).all(), warm
+    assert warm[:, 1].mean() < cold[:, 1].mean(), (cold, warm)
