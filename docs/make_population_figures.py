@@ -52,8 +52,10 @@ def _ci(x, y) -> str:
 def quarters_after(arms, base, starts, n_q):
     rows = []
     for q in range(n_q):
-        x = [a.homicides.iloc[s + 13 * q: s + 13 * (q + 1)].sum() for a, s in zip(arms, starts)]
-        y = [b.homicides.iloc[s + 13 * q: s + 13 * (q + 1)].sum() for b, s in zip(base, starts)]
+        x = [a.homicides.iloc[s + 13 * q: s + 13 * (q + 1)].sum()
+             for a, s in zip(arms, starts, strict=True)]
+        y = [b.homicides.iloc[s + 13 * q: s + 13 * (q + 1)].sum()
+             for b, s in zip(base, starts, strict=True)]
         rows.append(f"| {q + 1} | {np.mean(y):.0f} | {np.mean(x):.0f} | {_ci(x, y)} |")
     return rows
 
@@ -112,8 +114,9 @@ def main() -> None:
     after = [w for _, _, sp in runs["kingpin"] for w in sp]
     if after:
         a = np.array(after)
-        print(f"\nSplits in kingpin runs: {a.size}; weeks after the fall: median {np.median(a):.0f},"
-              f" {np.mean(a < 13):.0%} in the first 13 weeks, {np.mean(a < 26):.0%} in 26.")
+        print(f"\nSplits in kingpin runs: {a.size}; weeks after the fall: median "
+              f"{np.median(a):.0f}, {np.mean(a < 13):.0%} in the first 13 weeks, "
+              f"{np.mean(a < 26):.0%} in 26.")
     print(f"Removals per run: kingpin {np.mean([d.leader_removals.sum() for d in kp]):.1f}, "
           f"baseline {np.mean([d.leader_removals.sum() for d in base]):.1f}; splits per run: "
           f"kingpin {np.mean([d.splits.sum() for d in kp]):.1f}, baseline "

@@ -298,3 +298,39 @@ def test_the_spin_up_removes_the_first_year_drift():
     assert (cold[:, 0] > 0.5).all(), cold  # the jail fills from zero
     assert (warm[:, 0] < 0.25).all(), warm
     assert warm[:, 1].mean() < cold[:, 1].mean(), (cold, warm)
+
+
+def test_mid_level_arrests_dip_violence_in_the_short_run():
+    """Paired seeds: arresting the lieutenants of the two rival cartels starts no succession
+    and lowers the expected killings of the following month (fewer lieutenants to organize
+    violence, conflict.mid_level_coordination), unlike removing their leaders."""
+    from sim.enums import Role, Status
+
+    def expected_deaths(seed, what):
+        m = TocModel(tiny_scenario(weeks=20, seed=seed))
+        m.run(6)
+        mem = m.members
+        live = mem.status[: mem.n] == Status.ACTIVE
+        if what == "lieutenants":
+            idx = np.nonzero(live & (mem.org[: mem.n] < 2)
+                             & (mem.role[: mem.n] == Role.LIEUTENANT))[0]
+            m.arrest_members(idx)
+        elif what == "leaders":
+            m.arrest_members(m.orgs.leader[:2])
+        total = 0.0
+        for _ in range(4):
+            m.step()
+            total += m.expected_deaths_r.sum()
+        return total, m.orgs.succession[:2].copy()
+
+    dips, rises = [], []
+    for seed in range(6):
+        none, _ = expected_deaths(seed, "none")
+        mid, succ = expected_deaths(seed, "lieutenants")
+        top, succ_top = expected_deaths(seed, "leaders")
+        assert (succ == 0).all() and (succ_top > 0).all()
+        dips.append(mid / none - 1)
+        rises.append(top / none - 1)
+    dips, rises = np.array(dips), np.array(rises)
+    assert dips.mean() + 3 * dips.std(ddof=1) / np.sqrt(6) < 0, dips
+    assert rises.mean() - 3 * rises.std(ddof=1) / np.sqrt(6) > 0, rises
