@@ -251,7 +251,6 @@ class Processes:
     # ------------------------------------------------------------- 7 enforcement
     def _enforcement(self) -> None:
         e, w, o = self.pars.enforcement, self.world, self.orgs
-        O = o.capacity
         members_or = self.counts.sum(axis=2).astype(np.float64)
         regions = w.agency_regions.astype(np.float64)
         present = (regions @ members_or.T) > 0  # [A, O]
@@ -287,14 +286,14 @@ class Processes:
         self.case_arrests = 0
         self.cases = 0
         self.case_seized = 0.0
-        ripe = (intel > e.case_threshold) & o.active[None, :O]
+        ripe = (intel[:, : o.n] > e.case_threshold) & o.active[None, : o.n]
         if not ripe.any():
             return
         rng = self.streams["enforcement"]
-        draws = rng.random(ripe.shape)
+        draws = rng.random(ripe.shape)  # one per agency and organization in use (not per slot)
         m = self.members
-        for a, org in zip(*np.nonzero(ripe & (draws < e.case_rate * self.case_rate_mult[None, :])),
-                          strict=True):
+        hit = ripe & (draws < e.case_rate * self.case_rate_mult[None, : o.n])
+        for a, org in zip(*np.nonzero(hit), strict=True):
             self.cases += 1
             leader = o.leader[org]
             if leader >= 0 and m.status[leader] == Status.ACTIVE:
@@ -336,8 +335,11 @@ class Processes:
             prev_share = np.where(ptot > 0, self.prev_members_or / ptot, 0.0)
             shift = np.where(m_o > 0, (np.abs(share - prev_share) * members_or).sum(axis=1) / m_o, 0.0)
         mlc = c.mid_level_coordination
-        intensity = (1.0 + c.succession_boost * (o.succession > 0)) \
+        # the struggle is fiercest right after the leader falls and fades over the succession
+        struggle = np.clip(o.succession / c.succession_weeks, 0.0, 1.0)
+        intensity = (1.0 + c.succession_boost * struggle) \
             * (1.0 - mlc + mlc * coord) * (1.0 + c.power_shift_boost * shift)
+        self.intensity_o = intensity
         if not hasattr(self, "_death_exposure"):
             self._death_exposure = _role_vector(c, "exposure_")
         lethality = 1.0 + c.arms_lethality * self.guns / self.world.population * 1000.0
@@ -368,33 +370,46 @@ class Processes:
 
     # ------------------------------------------------------------- 10 leadership
     def _leadership(self) -> None:
+        """Successions start when leaders fall. The struggle starts with the fall (C15, P15,
+        LP18): while a succession runs, the organization splits with a weekly hazard
+        proportional to its lost cohesion, which is lowest right after the removal and then
+        recovers, so splits cluster in the first months; at most one split per succession.
+        The succession ends after succession_weeks with the promotion of a new leader."""
         c, o, m = self.pars.conflict, self.orgs, self.members
         rng = self.streams["leadership"]
         self.removals = int(self.leader_lost.sum())
         for org in np.nonzero(self.leader_lost)[0]:
             o.leader[org] = -1
             o.succession[org] = int(c.succession_weeks)
+            o.split_done[org] = False
             o.cohesion[org] *= 1.0 - c.cohesion_shock
         self.leader_lost[:] = 0
         o.cohesion += c.cohesion_recovery * (1.0 - o.cohesion)
         self.n_splits = 0
         split_any = False
+        # weekly split probability: over a whole succession at zero cohesion it adds up to
+        # split_prob; (1 - cohesion) scales the weekly hazard
+        log_keep = np.log1p(-min(c.split_prob, 1.0 - 1e-12)) / c.succession_weeks
         for org in np.nonzero((o.succession > 0) & o.active)[0]:
+            size = self.counts[org].sum()
+            if not o.split_done[org] and size >= 20 * self.scale:
+                p = -np.expm1(log_keep * (1.0 - o.cohesion[org]))
+                if rng.random() < p:
+                    self._split(org, rng)
+                    o.split_done[org] = True
+                    split_any = True
             o.succession[org] -= 1
             if o.succession[org] > 0:
                 continue
-            size = self.counts[org].sum()
-            if size >= 20 * self.scale and rng.random() < c.split_prob * (1.0 - o.cohesion[org]):
-                self._split(org, rng)
-                split_any = True
             o.leader[org] = promote_leader(m.n, m.status, m.org, m.role, m.region, m.joined,
                                            org, self.counts)
         if split_any:
             self._recount()
 
     def _split(self, org: int, rng) -> None:
-        """The organization splits: a rival fragment takes half of the home region's members
-        and, with probability one half each, the members of its other regions."""
+        """The organization splits: a rival fragment takes each active member with
+        probability split_share, in every region where the organization operates, so the
+        fragment fights its parent wherever both are present. Jailed members stay."""
         o, m, c = self.orgs, self.members, self.pars.conflict
         if o.n == o.capacity:
             self._grow_orgs()
@@ -403,8 +418,7 @@ class Processes:
         n_frag = sum(1 for p in o.parent[:new] if p == org) + 1
         o.names.append(f"{o.names[org]} faction {n_frag}")
         regions = self.counts[org].sum(axis=1) > 0
-        share_r = np.where(regions & (rng.random(self.R) < 0.5), 1.0, 0.0)
-        share_r[o.home[org]] = 0.5
+        share_r = np.where(regions, c.split_share, 0.0)
         before = self.counts[org].sum() + 0.0
         moved = split_members(rng, m.n, m.status, m.org, m.region, org, new, share_r)
         frac = moved / max(before, 1.0)
@@ -415,8 +429,8 @@ class Processes:
         o.cohesion[new] = 0.5
         o.cash[new] = frac * max(o.cash[org], 0.0)
         o.cash[org] -= o.cash[new]
-        o.size_memory[new] = moved
-        o.size_memory[org] = max(o.size_memory[org] - moved, 0.0)
+        o.role_memory[new] = frac * o.role_memory[org]  # the fragment remembers its share
+        o.role_memory[org] *= 1.0 - frac
         o.ship_target[new] = frac * o.ship_target[org]
         o.ship_target[org] *= 1.0 - frac
         o.base_presence[new] = o.base_presence[org] * share_r
@@ -429,6 +443,9 @@ class Processes:
         o.rivalry[new, org] = o.rivalry[org, new] = c.split_rivalry
         o.alliance[new, org] = o.alliance[org, new] = 0.0
         o.intel[:, new] = o.intel[:, org]
+        for name in ("h_arrest", "h_death", "conviction", "intel_or"):  # this week's exposure
+            a = getattr(self, name)
+            a[new] = a[org]
         o.threat[new] = o.threat[org] * frac
         self._recount()  # members moved between organizations
         o.leader[new] = promote_leader(m.n, m.status, m.org, m.role, m.region, m.joined, new,
@@ -440,7 +457,14 @@ class Processes:
         r, o, m, w = self.pars.recruitment, self.orgs, self.members, self.world
         members_or = self.counts.sum(axis=2).astype(np.float64)
         total_r = members_or.sum(axis=0)
-        sat = np.clip(1.0 - total_r / (r.saturation * w.population), 0.0, 1.0)
+        # the recruitable pool: at-risk people (saturation x residents) not reached by
+        # prevention programmes. Recruiters meet at-risk people at random: a share
+        # recruitable_share of those contacts can still be recruited, and recruitment
+        # saturates against the smaller pool
+        share = self.recruitable_share
+        pool = r.saturation * w.population * share
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sat = share * np.where(pool > 0, np.clip(1.0 - total_r / pool, 0.0, 1.0), 0.0)
         attract = (r.reference_wage / self.legit_wage) ** r.wage_elasticity
         with np.errstate(invalid="ignore", divide="ignore"):
             # an organization hires while it can pay: cash for four weeks of wages, and an
@@ -453,10 +477,23 @@ class Processes:
         target = np.where((o.kind == OrgKind.CARTEL)[:, None], 0.5 * o.base_presence + 0.5 * route,
                           o.base_presence)
         m_o = members_or.sum(axis=1)
-        # replacement: organizations refill the gap below the size they remember (recent
-        # peak, forgotten over replacement_memory weeks), on top of the proportional rate
-        o.size_memory[:] = np.maximum(m_o, o.size_memory * (1.0 - 1.0 / r.replacement_memory))
-        gap = np.maximum(o.size_memory - m_o, 0.0)
+        # replacement (D14): organizations refill each role up to the headcount they remember
+        # (recent peak, forgotten over replacement_memory weeks), on top of the proportional
+        # rate; a scarce role (skills, trust: launderers, traffickers) is refilled slower,
+        # at replacement_rate times its fill share. Recruits take the role furthest below
+        # its share, so refilled roles are the missing ones.
+        by_role = self.counts.sum(axis=1)
+        # the remembered headcount tracks growth at once and forgets a loss over
+        # replacement_memory weeks (the gap, not the level, decays)
+        o.role_memory[:] = np.maximum(
+            by_role, o.role_memory - (o.role_memory - by_role) / r.replacement_memory)
+        if not hasattr(self, "_role_fill"):
+            self._role_fill = np.ones(by_role.shape[1])
+            self._role_fill[Role.LAUNDERER] = r.fill_launderer
+            self._role_fill[Role.LOGISTICS] = r.fill_logistics
+            self._role_fill[Role.LEADER] = 0.0  # leaders are promoted, not recruited
+        gap = np.maximum(o.role_memory - by_role, 0.0) @ np.minimum(self._role_fill, 1.0)
+        self.replacement_gap = gap
         drive = (r.rate * m_o + r.replacement_rate * gap) * health * o.active
         lam = drive[:, None] * target * (attract * sat)[None, :]
         new_or = self.streams["recruitment"].poisson(lam)
@@ -469,7 +506,8 @@ class Processes:
         m.n = recruit(
             self.streams["recruitment"], self.week, m.n, new_or, self.role_share, o.kind,
             counts_ok, self.counts, m.status, m.org, m.role, m.region, m.joined, m.release,
-            m.ties, self.recruiter_pool, int(r.ties_per_recruit),
+            m.ties, self.recruiter_pool, int(r.ties_per_recruit), o.role_memory,
+            self._role_fill,
         )
         self.ledger.members_event(recruited=n_new)
 
@@ -485,7 +523,8 @@ class Processes:
             o.laundered[gone] = 0.0
             o.active[gone] = False
         self._threat_scores(members_or, m_o)
-        self._record(members_or, m_o)
+        if t >= 0:  # spin-up weeks (t < 0) are not reported
+            self._record(members_or, m_o)
         self.prev_members_or[:] = members_or
         if self.checks:
             problems = self.ledger.check(self)

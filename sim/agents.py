@@ -111,7 +111,7 @@ class Officials:
 
 ORG_ARRAYS_1D = (
     "kind", "home", "active", "leader", "succession", "cohesion", "cash", "laundered", "frozen",
-    "threat", "kills", "revenue", "arms_people", "parent", "stress", "size_memory",
+    "threat", "kills", "revenue", "arms_people", "parent", "stress", "split_done",
 )
 
 
@@ -138,7 +138,10 @@ class Organizations:
         self.arms_people = np.zeros(cap)  # EMA of firearms and persons trafficked (USD)
         self.parent = np.full(cap, -1, np.int32)
         self.stress = np.zeros(cap)  # 1 when the org cannot pay its wage bill
-        self.size_memory = np.zeros(cap)  # slowly forgotten recent size (replacement target)
+        # slowly forgotten recent headcount by role (replacement target; set from the
+        # initial members by the model)
+        self.role_memory = np.zeros((cap, N_ROLES))
+        self.split_done = np.zeros(cap, np.bool_)  # this succession already produced a split
         self.trades = np.zeros((cap, C), np.bool_)
         self.origin = np.full((cap, C), -1, np.int32)
         self.ship_target = np.zeros((cap, C))
@@ -153,7 +156,6 @@ class Organizations:
         self.active[:O] = True
         self.cash[:O] = world.org_cash
         self.laundered[:O] = world.org_laundered
-        self.size_memory[:O] = world.org_members
         self.trades[:O] = world.org_trades
         self.base_presence[:O] = world.org_presence
         self.rivalry[:O, :O] = world.rivalry
@@ -167,7 +169,7 @@ class Organizations:
         """Double the organization capacity (all org-indexed arrays, including [O, O])."""
         old, cap = self.capacity, self.capacity * 2
         for name in ORG_ARRAYS_1D + ("trades", "origin", "ship_target", "base_presence",
-                                      "risk_ev", "risk_tr"):
+                                      "risk_ev", "risk_tr", "role_memory"):
             a = getattr(self, name)
             fill = -1 if name in ("leader", "parent", "origin") else (1.0 if name == "cohesion" else 0)
             b = np.full((cap,) + a.shape[1:], fill, a.dtype)

@@ -21,7 +21,7 @@ from .enums import N_OFFICIAL_TYPES, N_ROLES, Role, Status
 from .ledger import Ledger
 from .metrics import METRICS, commodity_columns
 from .params import as_namespace
-from .rng import streams
+from .rng import spinup_streams, streams
 
 
 class ConservationError(RuntimeError):
@@ -35,7 +35,7 @@ class TocModel(Processes, mesa.Model):
     ``metrics_frame()`` returns the weekly metrics. See ``step`` for the weekly order.
     """
 
-    def __init__(self, scenario, *, checks: bool | None = None):
+    def __init__(self, scenario, *, checks: bool | None = None, org_capacity: int | None = None):
         super().__init__(rng=scenario.seed)
         self.config = scenario
         self.world = w = scenario.world
@@ -53,7 +53,8 @@ class TocModel(Processes, mesa.Model):
         self.adj_start = np.searchsorted(w.edge_from[order], np.arange(R + 1)).astype(np.int64)
 
         init = self.streams["init"]
-        self.orgs = Organizations(w, E, A, capacity=max(2 * O0, O0 + 32))
+        # org_capacity: initial organization slots (engineering; results do not depend on it)
+        self.orgs = Organizations(w, E, A, capacity=org_capacity or max(2 * O0, O0 + 32))
         nearest_origins(w, self.orgs)
         self.members: Members = init_members(w, pars, init)
         self.orgs.leader[:O0] = self.members.initial_leaders
@@ -78,6 +79,8 @@ class TocModel(Processes, mesa.Model):
             "integrity_boost": np.zeros(R),
             "detect_type_mult": np.ones((N_OFFICIAL_TYPES, R)),
             "agency_partners": w.agency_partners.copy(),
+            # share of each region's at-risk people still recruitable (prevention reach)
+            "recruitable_share": np.ones(R),
         }
         for name, base in self._lever_base.items():
             setattr(self, name, base.copy())
@@ -104,6 +107,7 @@ class TocModel(Processes, mesa.Model):
         self._alloc_work()
         self._init_agencies()
         self.prev_members_or[:] = self.counts.sum(axis=2)
+        self.orgs.role_memory[:] = self.counts.sum(axis=1)
         sf = pars.market.sell_fraction
         self.stock[:] = np.where(w.retail_by_dealers[:, None], w.demand_ref * (1 - sf) / sf, 0.0)
         self._init_shipping()
@@ -116,9 +120,11 @@ class TocModel(Processes, mesa.Model):
         n_cols = len(self.metric_names)
         self.metrics = np.full((scenario.weeks, n_cols), np.nan)
         self.region_metrics = np.full((scenario.weeks, R, 7), np.nan)
+        self.interventions = []
+        self.spinup_seconds = self._spin_up(int(pars.run.spinup_weeks))
         from .interventions import build_interventions
 
-        self.interventions = build_interventions(self)
+        self.interventions = build_interventions(self)  # set up on the spun-up state
 
     # ------------------------------------------------------------------ set-up helpers
     @property
@@ -167,22 +173,35 @@ class TocModel(Processes, mesa.Model):
         self.protect_political = np.zeros(O)
         self.intel_or = np.zeros((O, R))
 
+    # per-organization arrays set during the week outside _alloc_work: kept when orgs grow
+    _WEEK_ORG_ARRAYS = ("prev_members_or", "income_o", "revenue_oc", "wages_o", "conviction",
+                        "investigators_ao")
+
     def _grow_orgs(self) -> None:
+        """Double the organization capacity mid-week (a split needs a slot). Every work array
+        keeps what this week has already recorded (shipments, seizures, arrests, deaths,
+        leaders lost, ...): the old values go to the leading slots of the larger array and
+        the new slots start as _alloc_work starts them."""
         old = self.orgs.capacity
         self.orgs.grow()
-        prev = self.prev_members_or
-        keep = {n: getattr(self, n) for n in ("counts", "route_share", "edge_flow_prev")}
+        work = {n: v for n, v in vars(self).items() if isinstance(v, np.ndarray)}
         self._alloc_work()
-        self.counts[:old] = keep["counts"]
-        self.route_share[:old] = keep["route_share"]
-        self.edge_flow_prev[:] = keep["edge_flow_prev"]
-        self.prev_members_or = np.zeros((self.orgs.capacity, self.R))
-        self.prev_members_or[:old] = prev
-        for name in ("income_o", "revenue_oc", "wages_o"):  # this week's per-org results
-            a = getattr(self, name)
-            b = np.zeros((self.orgs.capacity,) + a.shape[1:])
-            b[:old] = a
-            setattr(self, name, b)
+        for name, fresh in list(vars(self).items()):
+            prev = work.get(name)
+            if prev is not None and fresh is not prev and isinstance(fresh, np.ndarray):
+                fresh[tuple(slice(0, k) for k in prev.shape)] = prev
+        cap = self.orgs.capacity
+        for name in self._WEEK_ORG_ARRAYS:
+            a = getattr(self, name, None)
+            if a is None:
+                continue
+            axis = 1 if name == "investigators_ao" else 0
+            assert a.shape[axis] == old, name
+            pad = [(0, 0)] * a.ndim
+            pad[axis] = (0, cap - old)
+            setattr(self, name, np.pad(a, pad))
+        if getattr(self, "conviction", None) is not None:  # new slots: no protection yet
+            self.conviction[old:] = self.judicial_capacity[None, :]
 
     def _init_agencies(self) -> None:
         w, orgs = self.world, self.orgs
@@ -226,6 +245,28 @@ class TocModel(Processes, mesa.Model):
             if rng.random() < 1.0 / (1.0 + math.exp(-u)):
                 off.patron[j] = rng.choice(members_or.shape[0], p=members_or[:, r] / tot[r])
         self._update_corruption_state()
+
+    def _spin_up(self, weeks: int) -> float:
+        """Run ``weeks`` unreported weeks before week 0 (weeks -weeks..-1), with no
+        interventions and the weekly processes drawing from their ``spinup/`` streams, so
+        that week 0 starts from the model's own (near-)stationary state rather than from the
+        built initial state (ODD 5). Returns the seconds it took."""
+        if weeks <= 0:
+            return 0.0
+        import time
+
+        t0 = time.perf_counter()
+        main = self.streams
+        self.streams = dict(main, **spinup_streams(self.config.seed))
+        self.week = -weeks
+        m = self.members  # the initial members joined before the spin-up started
+        m.joined[: m.n] -= weeks
+        m.release[: m.n] = np.where(m.status[: m.n] == Status.INCARCERATED,
+                                    m.release[: m.n] - weeks, m.release[: m.n])
+        while self.week < 0:
+            self.step()
+        self.streams = main
+        return time.perf_counter() - t0
 
     # ------------------------------------------------------------------ the week
     def step(self) -> None:

@@ -86,8 +86,10 @@ PARAMS: dict[str, dict[str, Param]] = {
         "saturation":         P(0.01,   "share",    1e-5, 0.5,  "assumption; PC23 (saturation term)", "largest share of a region's population that crime can enlist"),
         "wage_elasticity":    P(1.0,    "ratio",    0.0, 5.0,   "assumption; PROTON-OC", "elasticity of recruitment to criminal over legitimate pay"),
         "reference_wage":     P(150.0,  "USD/week", 1.0, 1e4,   "assumption", "legitimate wage at which the rate applies unchanged"),
-        "replacement_rate":   P(0.02,   "1/week",   0.0, 1.0,   "assumption; REFERENCES (arrests are offset by recruitment), D14", "share of the gap below an organization's recent size filled by extra recruitment each week"),
-        "replacement_memory": P(104.0,  "weeks",    1.0, 1040.0, "assumption", "how long an organization remembers its size when it replaces lost members"),
+        "replacement_rate":   P(0.02,   "1/week",   0.0, 1.0,   "assumption; REFERENCES (arrests are offset by recruitment), D14", "share of the gap below an organization's remembered headcount, role by role, filled by extra recruitment each week"),
+        "replacement_memory": P(104.0,  "weeks",    1.0, 1040.0, "assumption; D14 (role-based recovery over months to years)", "how long an organization remembers the headcount of each role when it replaces lost members"),
+        "fill_launderer":     P(0.3,    "share",    0.01, 1.0,  "assumption; D14 (scarce roles slow recovery most)", "speed of replacing lost money launderers relative to common roles (skills and trust are scarce)"),
+        "fill_logistics":     P(0.6,    "share",    0.01, 1.0,  "assumption; D14 (scarce roles slow recovery most)", "speed of replacing lost traffickers relative to common roles"),
         "ties_per_recruit":   P(2.0,    "ties",     0.0, 8.0,   "assumption; PROTON-OC (recruitment through ties)", "network ties a new member forms"),
     },
     "enforcement": {
@@ -113,9 +115,10 @@ PARAMS: dict[str, dict[str, Param]] = {
     "conflict": {
         "theta":              P(2.3e-8, "1/member pair/week", 0.0, 1e-4, "calibrated from PC23 theta=1.549e-8 (national pairs) to ~3.7%/yr of members killed with regional pairs", "killing rate between members of rival organizations sharing a region"),
         "rivalry_base":       P(1.0,    "ratio",    0.0, 10.0,  "PC23 (K=(rivalry+1)/(alliance+1))", "rivalry between organizations with no recorded tie"),
-        "succession_boost":   P(2.0,    "ratio",    0.0, 20.0,  "C15, P15, LP18", "extra violence multiplier while an organization's succession is under way"),
+        "succession_boost":   P(2.0,    "ratio",    0.0, 20.0,  "C15, P15, LP18", "extra violence multiplier right after an organization's leader falls; it fades linearly to 0 over the succession"),
         "succession_weeks":   P(26.0,   "weeks",    1.0, 260.0, "C15 (violence concentrated in ~6 months)", "length of a succession"),
-        "split_prob":         P(0.6,    "prob.",    0.0, 1.0,   "C15, P15 (fragmentation)", "probability a succession ends in a split, times (1 - cohesion)"),
+        "split_prob":         P(0.6,    "prob.",    0.0, 1.0,   "C15, P15 (fragmentation)", "probability of a split over a whole succession at zero cohesion; the weekly hazard scales with 1 - cohesion, so splits cluster right after the fall"),
+        "split_share":        P(0.5,    "share",    0.05, 0.95, "assumption; C15, P15 (fragments take regional cells)", "share of the organization's active members, in every region where it operates, that a fragment takes"),
         "cohesion_shock":     P(0.6,    "share",    0.0, 1.0,   "assumption", "cohesion lost when the leader is removed"),
         "cohesion_recovery":  P(0.02,   "1/week",   0.0, 1.0,   "assumption", "weekly recovery of cohesion toward 1"),
         "mid_level_coordination": P(0.5, "share",   0.0, 1.0,   "REFERENCES (mid-level arrests: short-run dip)", "share of an organization's violence that needs lieutenants to organize"),
@@ -167,6 +170,7 @@ PARAMS: dict[str, dict[str, Param]] = {
     },
     "run": {
         "conservation_checks": P(1, "flag", 0, 1, "engineering", "check drug mass, members and money every week", int),
+        "spinup_weeks":       P(260, "weeks",   0, 1040, "engineering; measured in ODD 5 (prices settle in months; intelligence, corruption and the jail population in about five years)", "unreported weeks run before week 0, without interventions and on their own random streams, so that scenarios start at the model's own state", int),
     },
 }
 # fmt: on

@@ -13,8 +13,11 @@ import numpy as np
 
 STREAMS = (
     "init", "shipping", "officials", "enforcement", "members", "leadership", "recruitment",
-    "conflict",
+    "conflict", "spinup",
 )
+# processes that draw during the week (the spin-up gives each its own sub-stream)
+WEEKLY = ("shipping", "officials", "enforcement", "members", "leadership", "recruitment",
+          "conflict")
 
 
 def stream(seed: int, name: str) -> np.random.Generator:
@@ -25,3 +28,9 @@ def stream(seed: int, name: str) -> np.random.Generator:
 
 def streams(seed: int, names=STREAMS) -> dict[str, np.random.Generator]:
     return {n: stream(seed, n) for n in names}
+
+
+def spinup_streams(seed: int) -> dict[str, np.random.Generator]:
+    """The weekly processes' generators during the spin-up before week 0 (``spinup/<name>``):
+    the spin-up never shifts the draws of the reported weeks."""
+    return {n: stream(seed, f"spinup/{n}") for n in WEEKLY}

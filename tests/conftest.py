@@ -29,10 +29,15 @@ def tiny_world(tmp_path):
     return str(DATA / "tiny_world.yaml")
 
 
-def tiny_scenario(weeks=52, seed=1, params=None, **extra):
+def tiny_scenario(weeks=52, seed=1, params=None, spinup=0, **extra):
+    """A scenario on the tiny world. Mechanism tests start from the built initial state
+    (``spinup=0``, a known state and a fast suite); the spin-up is tested in
+    tests/test_population.py."""
     from sim import from_dict
 
+    params = dict(params or {})
+    params["run"] = dict(params.get("run", {}), spinup_weeks=spinup)
     raw = {"name": "tiny", "seed": seed, "weeks": weeks, "world": str(DATA / "tiny_world.yaml"),
-           "params": params or {}}
+           "params": params}
     raw.update(extra)
     return from_dict(raw, "<test>")

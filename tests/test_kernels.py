@@ -174,7 +174,7 @@ def test_recruit_assigns_roles_by_deficit_and_ties_to_recruiter():
     pool[0, :n0] = np.arange(n0)
     new = np.array([[4]], np.int64)
     n = recruit(np.random.default_rng(0), 7, n0, new, share, np.zeros(1, np.int8), counts_ok,
-                counts, status, org, role, region, joined, release, ties, pool, 1)
+                counts, status, org, role, region, joined, release, ties, pool, 1, np.zeros((1, 6)), np.ones(6))
     assert n == n0 + 4
     assert (role[n0:n] == Role.LOGISTICS).all()  # the logistics deficit is filled first
     assert counts[0, 0, Role.LOGISTICS] == 4 and (status[n0:n] == Status.ACTIVE).all()

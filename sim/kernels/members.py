@@ -140,17 +140,46 @@ def add_tie(ties, a, b, rng):
 
 
 @njit(cache=True, nogil=True)
+def _pick_role(o, kind, total, counts_ok, role_share, memory, fill, common_only):
+    """The role a recruit of organization ``o`` takes: the largest shortfall below the
+    remembered headcount (at least one member), else the largest deficit against the target
+    shares; ``common_only`` skips scarce roles (``fill < 1``). Never the leader (role 0)."""
+    n_roles = role_share.shape[1]
+    best, best_gap = -1, 0.999
+    for k in range(1, n_roles):
+        if common_only and fill[k] < 1.0:
+            continue
+        gap = memory[o, k] - counts_ok[o, k]
+        if gap > best_gap:
+            best_gap, best = gap, k
+    if best >= 0:
+        return best
+    best, best_gap = 1, -1e18
+    for k in range(1, n_roles):
+        if common_only and fill[k] < 1.0:
+            continue
+        gap = role_share[kind, k] * (total + 1) - counts_ok[o, k]
+        if gap > best_gap:
+            best_gap, best = gap, k
+    return best
+
+
+@njit(cache=True, nogil=True)
 def recruit(
     rng, week, n_used, new_or, role_share, org_kind, counts_ok, counts, status, org, role,
-    region, joined, release, ties, pool, ties_per_recruit,
+    region, joined, release, ties, pool, ties_per_recruit, memory, fill,
 ):
     """Append the week's recruits (``new_or[o, r]`` people) at slot ``n_used`` onward.
 
-    Each recruit takes the role whose share in the organization is furthest below its target
-    (``role_share[kind, role]``: role-based recovery, D14), ties to a recruiter drawn from the
-    organization's sample ``pool`` (same region if one is found in a few draws) and to the
-    recruiter's contacts (PROTON-OC: recruitment through ties), and enters the pool itself
-    (slot chosen by hashing its index). Returns the new ``n_used``.
+    Each recruit takes the role furthest below the headcount the organization remembers
+    (``memory[o, role]``: role-based recovery, D14) or, with no role a whole member short,
+    the role whose share is furthest below its target (``role_share[kind, role]``). It ties
+    to a recruiter drawn from the organization's sample ``pool`` (same region if one is
+    found in a few draws) and to the recruiter's contacts (PROTON-OC: recruitment through
+    ties), and enters the pool itself (slot chosen by hashing its index). A scarce role k (``fill[k] < 1``: launderers,
+    traffickers) is taken only with probability ``fill[k]`` (skills and trust are scarce,
+    D14); otherwise the recruit takes the common role (``fill == 1``) furthest below its
+    target. Returns the new ``n_used``.
     """
     O, R = new_or.shape
     n_roles = role_share.shape[1]
@@ -167,13 +196,11 @@ def recruit(
                 n_pool += 1
         for r in range(R):
             for _ in range(new_or[o, r]):
-                best = 1
-                best_gap = -1e18
-                for k in range(1, n_roles):
-                    gap = role_share[org_kind[o], k] * (total + 1) - counts_ok[o, k]
-                    if gap > best_gap:
-                        best_gap = gap
-                        best = k
+                best = _pick_role(o, org_kind[o], total, counts_ok, role_share, memory, fill,
+                                  False)
+                if fill[best] < 1.0 and rng.random() >= fill[best]:
+                    best = _pick_role(o, org_kind[o], total, counts_ok, role_share, memory,
+                                      fill, True)
                 counts_ok[o, best] += 1
                 counts[o, r, best] += 1
                 total += 1
@@ -251,11 +278,11 @@ def count_active(n_used, status, org, region, role, counts):
 
 @njit(cache=True, nogil=True)
 def split_members(rng, n_used, status, org, region, old, new, share_r):
-    """Split: each active or incarcerated member of ``old`` in region r joins ``new`` with
-    probability ``share_r[r]``. Returns how many moved."""
+    """Split: each active member of ``old`` in region r joins ``new`` with probability
+    ``share_r[r]`` (jailed members stay with ``old``). Returns how many moved."""
     moved = 0
     for i in range(n_used):
-        if org[i] == old and (status[i] == ACTIVE or status[i] == INCARCERATED):
+        if org[i] == old and status[i] == ACTIVE:
             if share_r[region[i]] > 0.0 and rng.random() < share_r[region[i]]:
                 org[i] = new
                 moved += 1
