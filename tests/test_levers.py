@@ -220,7 +220,9 @@ def test_sanctions_freeze_assets_and_lower_laundered_assets_of_the_designated():
         mask = run(arm, m.config.seed).interventions[0].designated
         n = min(mask.size, m.orgs.capacity)
         return float(m.orgs.laundered[:n][mask[:n]].sum())
-    assert_lower(arm, laundered_of_designated)
+    # since payouts draw wealth down in both arms (bounded wealth) the gap is smaller against
+    # the seed-to-seed noise: six replicates, as for the other rare-event levers
+    assert_lower(arm, laundered_of_designated, seeds=SEEDS6)
 
 
 def test_side_effect_evasion_erodes_sanctions_when_the_access_cut_binds():
