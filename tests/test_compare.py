@@ -78,7 +78,8 @@ def test_small_comparison_writes_every_output(reference):
     assert man["sessions"][-1]["status"] == "complete"
     for name in ("comparison.csv", "per_run.csv", "cost_effectiveness.csv",
                  "timeseries_bands.csv", "report.html", "plots/forest.png",
-                 "plots/cost_effectiveness.png", "plots/timeseries_homicides.png"):
+                 "plots/cost_effectiveness.png", "plots/timeseries_homicides.png",
+                 "yearly.csv", "periods.csv", "plots/effect_over_time_homicides.png"):
         assert (out / name).is_file(), name
     table = pd.read_csv(out / "comparison.csv")
     assert len(table) == 2 * (len(runs.columns) - 4)
@@ -89,7 +90,8 @@ def test_small_comparison_writes_every_output(reference):
     assert table.set_index(["scenario", "metric"]).loc[("tiny-base", "arrests"), "mean"] \
         == pytest.approx(base_mean)
     html = (out / "report.html").read_text()
-    assert html.count("data:image/png;base64,") == len(reference.metrics) + 2
+    # a time series and an effect-over-time plot per headline metric, the forest and the CE
+    assert html.count("data:image/png;base64,") == 2 * len(reference.metrics) + 2
     assert "src=\"http" not in html and "tiny-surge" in html
 
 
