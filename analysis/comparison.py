@@ -291,10 +291,23 @@ def compare(
                                                                      np.ceil(need)))))
         plan = plan_comparison(scenarios, nxt, **kw)
     if target_ci is not None:
+        _record_rounds(Path(out), rounds)
         result = analyse(out, period=plan.period, metrics=metrics, cumulative=cumulative)
     if write:
         result.write()
     return result
+
+
+def _record_rounds(out: Path, rounds: list[dict[str, Any]]) -> None:
+    """Store the --target-ci rounds (the last one included) in the manifest's settings."""
+    import json
+
+    from .store import write_atomic
+
+    store = RunStore(out)
+    man = store.read_manifest()
+    man["settings"]["target_ci"]["rounds"] = rounds
+    write_atomic(store.manifest_path, (json.dumps(man, indent=1, default=str) + "\n").encode())
 
 
 def _run_plan(plan, out, resume, metrics, cumulative, workers, scheduler, client,

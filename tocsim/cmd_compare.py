@@ -40,10 +40,13 @@ def add_period_options(p, what: str = "each run") -> None:
                    "next to the weekly means")
 
 
-def period_arg(args):
-    """The period the user asked for: an int for a bare number (the old --window W)."""
-    spec = args.period if args.period is not None else args.window
-    return int(spec) if spec is not None and str(spec).strip().isdigit() else spec
+def period_arg(args) -> dict:
+    """``window=`` or ``period=`` as the user spelled it (a bare number is the old
+    ``--window W``, an int), for error messages that name the option given."""
+    if args.period is not None:
+        return {"period": args.period}
+    spec = args.window
+    return {"window": int(spec) if spec is not None and spec.strip().isdigit() else spec}
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -99,7 +102,7 @@ def run(args) -> int:
     progress = None if args.quiet else RichProgress("runs")
     try:
         res = compare(args.scenarios, args.replicates, baseline=args.baseline, weeks=args.weeks,
-                      window=period_arg(args), seed=args.seed,
+                      **period_arg(args), seed=args.seed,
                       paired=not args.independent_seeds, out=args.out, resume=args.resume,
                       workers=args.workers, scheduler=args.scheduler,
                       connect_timeout=args.connect_timeout, metrics=metrics,
