@@ -55,6 +55,13 @@ def fmt(v: Any, rel: bool = False) -> str:
     return f"{v:.3g}"
 
 
+def sfmt(v: Any) -> str:
+    """:func:`fmt` with a sign for positive values (differences)."""
+    text = fmt(v)
+    return "+" + text if isinstance(v, int | float | np.floating) and math.isfinite(v) \
+        and v > 0 else text
+
+
 def _ci(lo, hi) -> str:
     return f"[{fmt(lo)}, {fmt(hi)}]"
 
@@ -196,12 +203,12 @@ def answer(res) -> str:
             per = eff.periods[(eff.periods.scenario == label) & (eff.periods.metric == key)]
             for _, r in per.iterrows():
                 txt = (f"{html.escape(r['period'])} (weeks {r['first_week']}-{r['last_week']}): "
-                       f"<b>{fmt(r['diff'])} {unit}</b> {_ci(r['diff_lo'], r['diff_hi'])}"
+                       f"<b>{sfmt(r['diff'])} {unit}</b> {_ci(r['diff_lo'], r['diff_hi'])}"
                        f" ({fmt(r['rel_change'], rel=True)} of the baseline's "
                        f"{fmt(r['baseline_mean'])}), "
                        f"{_verdict(r['diff'], r['diff_lo'], r['diff_hi'], r['n'])}")
                 if "total_diff" in r and np.isfinite(r.get("total_diff", np.nan)):
-                    txt += (f"; in total over the period {fmt(r['total_diff'])} "
+                    txt += (f"; in total over the period {sfmt(r['total_diff'])} "
                             f"{html.escape(str(r['total_unit']))} "
                             f"{_ci(r['total_diff_lo'], r['total_diff_hi'])}")
                 said.append(txt)
@@ -209,11 +216,11 @@ def answer(res) -> str:
             y = eff.yearly[(eff.yearly.scenario == label) & (eff.yearly.metric == key)]
             sig = y[(y.diff_lo > 0) | (y.diff_hi < 0)]
             if not y.empty:
-                top = y.loc[y["diff"].abs().idxmax()]
-                said.append(f"year by year, the interval excludes zero in {len(sig)} of "
-                            f"{len(y)} years; the largest difference is in year "
-                            f"{int(top['year'])}: {fmt(top['diff'])} "
-                            f"{_ci(top['diff_lo'], top['diff_hi'])}")
+                up = [f"year {int(r['year'])}: {sfmt(r['diff'])} {_ci(r['diff_lo'], r['diff_hi'])}"
+                      for _, r in sig.iterrows()]
+                txt = (f"year by year, the interval excludes zero in {len(sig)} of {len(y)} "
+                       "years")
+                said.append(txt + (" (" + "; ".join(up) + ")" if up else ""))
         parts.append(f"<p><b>{html.escape(label)}</b> compared with "
                      f"{html.escape(res.baseline)}, {html.escape(key.replace('_', ' '))} "
                      f"({html.escape(unit)}), {res.replicates} "
@@ -253,12 +260,12 @@ def _span_table(df: pd.DataFrame, key: str, by: str) -> str:
         row = {"scenario": r["scenario"], by: str(r[by]),
                "weeks": f"{r['first_week']}-{r['last_week']}",
                "baseline mean": fmt(r["baseline_mean"]),
-               "difference [95% CI]": ("*" if sig else "") + f"{fmt(r['diff'])} "
+               "difference [95% CI]": ("*" if sig else "") + f"{sfmt(r['diff'])} "
                f"{_ci(r['diff_lo'], r['diff_hi'])}",
                "change": fmt(r["rel_change"], rel=True), "p": _p_text(r["p_value"])}
         if "total_diff" in t and np.isfinite(r.get("total_diff", np.nan)):
             row[f"total over the span ({r['total_unit']})"] = (
-                f"{fmt(r['total_diff'])} {_ci(r['total_diff_lo'], r['total_diff_hi'])}")
+                f"{sfmt(r['total_diff'])} {_ci(r['total_diff_lo'], r['total_diff_hi'])}")
         rows.append(row)
     return (_frame(pd.DataFrame(rows), left=("scenario", by))
             + "<p class=muted>* the interval excludes zero.</p>")
