@@ -144,10 +144,15 @@ def run_sensitivity(problem: str | Path | Problem, *, method: str | None = None,
                     n: int | None = None, out: str | Path = "out/sensitivity",
                     resume: bool = False, workers: int | None = None,
                     scheduler: str | None = None, client=None, connect_timeout: float = 10.0,
-                    progress=None, write: bool = True) -> Sensitivity:
-    """Sample, run, analyse; write indices.csv, samples.parquet, plots and report.html."""
+                    progress=None, write: bool = True, period: str | None = None,
+                    cumulative: bool = False) -> Sensitivity:
+    """Sample, run, analyse; write indices.csv, samples.parquet, plots and report.html.
+
+    ``period``/``cumulative`` (``--period``, ``--cumulative``) summarise every output but
+    ``at_week`` over that period, flows summed (:meth:`Problem.with_period`)."""
     if not isinstance(problem, Problem):
         problem = load_problem(problem)
+    problem = problem.with_period(period, cumulative)
     if workers is not None and workers < 1:
         raise ScenarioError(f"--workers: {workers}: must be at least 1")
     p = plan(problem, method, n)

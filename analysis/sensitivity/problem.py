@@ -337,7 +337,7 @@ def _check_against_scenario(spec: ProblemSpec, base_path: Path, label: str) -> l
         if o.aggregate == "at_week" and o.week is not None and o.week >= weeks:
             errors.append(f"{label}: outputs[{i}].week: {o.week} is past the run's last week "
                           f"{weeks - 1}")
-        if o.aggregate == "mean_last" and o.window > weeks:
+        if o.aggregate == "mean_last" and o.period is None and o.window > weeks:
             errors.append(f"{label}: outputs[{i}].window: {o.window} is longer than the run "
                           f"({weeks} weeks)")
     for i, p in enumerate(spec.parameters):
