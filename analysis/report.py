@@ -199,6 +199,7 @@ def answer(res) -> str:
     parts = []
     for label in [k for k in res.labels if k != res.baseline]:
         said = []
+        per = pd.DataFrame(columns=["diff_lo", "diff_hi"])
         if eff is not None and not eff.periods.empty:
             per = eff.periods[(eff.periods.scenario == label) & (eff.periods.metric == key)]
             for _, r in per.iterrows():
@@ -221,12 +222,25 @@ def answer(res) -> str:
                 txt = (f"year by year, the interval excludes zero in {len(sig)} of {len(y)} "
                        "years")
                 said.append(txt + (" (" + "; ".join(up) + ")" if up else ""))
+                hidden = not per.empty and not ((per.diff_lo > 0) | (per.diff_hi < 0)).any()
+                if len(sig) and hidden:
+                    said.append("<b>the effect changes over time: averages over long "
+                                "periods hide it; read the year-by-year table and the "
+                                "effect-over-time plot</b>")
+                if (sig["diff"] > 0).any() and (sig["diff"] < 0).any():
+                    said.append("the difference changes sign: higher in years "
+                                + _years(sig[sig["diff"] > 0]) + ", lower in years "
+                                + _years(sig[sig["diff"] < 0]))
         parts.append(f"<p><b>{html.escape(label)}</b> compared with "
                      f"{html.escape(res.baseline)}, {html.escape(key.replace('_', ' '))} "
                      f"({html.escape(unit)}), {res.replicates} "
                      f"{'paired' if res.paired else 'independent'} replicates, difference "
                      "[95% CI]: " + "; ".join(said) + ".</p>")
     return "".join(parts)
+
+
+def _years(df) -> str:
+    return ", ".join(str(int(y)) for y in df["year"])
 
 
 def _unit(metric: str) -> str:

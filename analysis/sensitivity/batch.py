@@ -343,6 +343,6 @@ def conclusions(res: Sensitivity) -> list[str]:
         else:
             names = ", ".join(f"{short_name(p)} ({v:.3g})" for p, v in
                               zip(above.parameter, above["value"], strict=True))
-            out.append(f"{name}: {names} matter ({lead}, above the noise floor); "
-                       f"{len(t) - len(above)} of {len(t)} do not")
+            out.append(f"{name}: above the noise floor ({lead}): {names}; at or below it: "
+                       f"{len(t) - len(above)} of {len(t)} parameters")
     return out

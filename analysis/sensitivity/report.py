@@ -20,7 +20,7 @@ LEAD = {"sobol": ("S1", "ST"), "fast": ("S1", "ST"), "morris": ("mu_star",),
 ABOVE, BELOW = "#1f77b4", "#b0b0b0"  # bars above the noise floor, and at or below it
 
 
-def indices_figure(indices, output: str, method: str) -> plt.Figure:
+def indices_figure(indices, output: str, method: str, unit: str = "") -> plt.Figure:
     """Horizontal bars of the leading indices of one output, largest first, with 95% CIs;
     coloured where the index is above the noise floor (the dummy), grey where it is not."""
     from .batch import short_name
@@ -41,14 +41,15 @@ def indices_figure(indices, output: str, method: str) -> plt.Figure:
         alpha = 1.0 if j == len(kinds) - 1 else 0.55
         ax.barh(y + (j - (len(kinds) - 1) / 2) * height, tk["value"].abs(), height,
                 xerr=np.where(np.isnan(err), 0, err), capsize=2, color=colors, alpha=alpha,
-                label=kind, edgecolor="white")
+                label=kind if len(kinds) > 1 else None, edgecolor="white")
         floor = tk["noise_floor"].dropna()
         if len(floor):
             ax.axvline(float(floor.iloc[0]), ls="--", lw=1, color="#aa3333",
                        label=f"{kind} noise floor (dummy)" if j == len(kinds) - 1 else None)
     ax.set_yticks(y, [short_name(p) for p in params])
     ax.set_title(f"{method}: {output} (blue: above the noise floor)", fontsize=10)
-    index_names = " and ".join(("|" + k + "|") if k != "mu_star" else "mu* (mean |effect|)"
+    index_names = " and ".join(("|" + k + "|") if k != "mu_star" else
+                               f"mu* (mean |elementary effect|{', ' + unit if unit else ''})"
                                for k in kinds)
     ax.set_xlabel(f"{index_names}, 95% CI")
     ax.grid(axis="x", alpha=0.3)
@@ -58,11 +59,13 @@ def indices_figure(indices, output: str, method: str) -> plt.Figure:
 
 
 def morris_figure(indices, output: str) -> plt.Figure:
+    from .batch import short_name
+
     t = indices[indices.output == output].pivot(index="parameter", columns="index", values="value")
     fig, ax = plt.subplots(figsize=(6, 5), constrained_layout=True)
     ax.scatter(t["mu_star"], t["sigma"])
     for p, row in t.iterrows():
-        ax.annotate(p.split(".")[-1], (row["mu_star"], row["sigma"]), fontsize=8,
+        ax.annotate(short_name(p), (row["mu_star"], row["sigma"]), fontsize=8,
                     xytext=(3, 3), textcoords="offset points")
     lim = max(float(t["mu_star"].max()), float(t["sigma"].max()), 1e-12) * 1.1
     ax.plot([0, lim], [0, lim], ls=":", color="grey", lw=1, label="sigma = mu*")
@@ -75,11 +78,13 @@ def morris_figure(indices, output: str) -> plt.Figure:
 
 
 def convergence_figure(conv, output: str) -> plt.Figure:
+    from .batch import short_name
+
     t = conv[(conv.output == output) & (conv["index"] == "ST")]
     fig, ax = plt.subplots(figsize=(6, 4), constrained_layout=True)
     for j, (p, g) in enumerate(t.groupby("parameter", sort=False)):
         g = g.sort_values("n")
-        ax.errorbar(g["n"], g["value"], yerr=g["conf"], label=p.split(".")[-1], capsize=2,
+        ax.errorbar(g["n"], g["value"], yerr=g["conf"], label=short_name(p), capsize=2,
                     marker="o", ms=3, color=f"C{j % 10}")
     ax.set_xscale("log", base=2)
     ax.set_xlabel("N (base samples)")
@@ -95,9 +100,15 @@ def write_plots(res, folder: Path) -> dict[str, bytes]:
     method = res.plan.settings["method"]
     images: dict[str, bytes] = {}
     figs = {}
+    from sim.metrics import METRICS
+
+    problem = res.plan.problem
+    units = {n: METRICS.get(o.metric, ("",))[0] for n, o in
+             zip(problem.output_names(), problem.spec.outputs, strict=True)}
     for out in res.indices.output.unique():
         slug = out.replace("/", "_")
-        figs[f"indices_{slug}.png"] = indices_figure(res.indices, out, method)
+        figs[f"indices_{slug}.png"] = indices_figure(res.indices, out, method,
+                                                     units.get(out, ""))
         if method == "morris":
             figs[f"morris_{slug}.png"] = morris_figure(res.indices, out)
         if method == "sobol" and not res.convergence.empty:
