@@ -212,3 +212,14 @@ def test_above_noise_uses_the_absolute_index():
     assert out[("S1", "a")] is True  # |-0.5| - 0.1 > 0.02 + 0.01: a large negative S1 counts
     assert out[("S1", "b")] is False
     assert out[("mu_star", "a")] is True and out[("mu", "a")] is True  # signed mu -0.1: no
+
+
+def test_committed_kingpin_effect_problem_is_valid():
+    p = load_problem("sensitivity/kingpin_effect_problem.yaml")
+    assert p.is_effect and "interventions.kingpin.budget" not in p.reference_paths
+    assert set(p.reference_paths) == {"params.recruitment.rate", "params.conflict.split_prob",
+                                      "params.conflict.theta"}
+    assert p.periods == {0: (104, 208), 1: (104, 260)}  # the lever runs to the end of the run
+    assert p.output_names() == ["effect_homicides_mean_104_208",
+                                "effect_homicides_total_intervention"]
+    assert len(plan(p).tasks) == 12 * (4 + 1 + 1) * 2 * 2
