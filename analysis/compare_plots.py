@@ -116,7 +116,7 @@ def _scale(values: np.ndarray) -> tuple[float, str]:
 
 
 def forest(table: pd.DataFrame, metrics: list[str], labels: list[str],
-           baseline: str) -> plt.Figure:
+           baseline: str, period: str = "the window") -> plt.Figure:
     """Relative change from the baseline (%) with its 95% CI, one row per metric, one marker
     per scenario; filled where the CI excludes zero (a difference beyond replicate noise).
     Intervals that run past the axis end in an arrow; metrics whose baseline mean is zero have
@@ -162,7 +162,7 @@ def forest(table: pd.DataFrame, metrics: list[str], labels: list[str],
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.set_yticks(y0, [m.replace("_", " ") for m in rows])
-    xlabel = f"change from {baseline} (%) in the mean of the window, with 95% CI"
+    xlabel = f"change from {baseline} (%) in the mean of {period}, with 95% CI"
     if dropped:
         xlabel += "\nnot shown (baseline mean 0, no relative change): " + ", ".join(
             m.replace("_", " ") for m in dropped)
@@ -202,6 +202,8 @@ def cost_effectiveness(ce: pd.DataFrame, labels: list[str], baseline: str) -> pl
             est, lo, hi = (sub.at[label, c] for c in ("per_musd", "per_musd_lo", "per_musd_hi"))
             xerr = [[max(est - lo, 0)], [max(hi - est, 0)]] if np.isfinite(lo) else None
             ax.errorbar([est], [i], xerr=xerr, fmt="o", color=colors[label], capsize=3)
+        ax.set_xlabel("change per million USD (95% CI)", fontsize=9)
+        plain_numbers(ax, "x")
     axes[0].set_yticks(range(len(others)), others)
     axes[0].set_ylim(len(others) - 0.5, -0.5)
     fig.suptitle(f"Cost-effectiveness: change from {baseline} per million USD of added "

@@ -430,7 +430,8 @@ class Comparison:
             for m in self.metrics:
                 yield f"effect_over_time_{m}.png", P.effect_over_time(
                     self.effects.weekly, m, self.labels, self.baseline, self.levers)
-        yield "forest.png", P.forest(self.table, self.metrics, self.labels, self.baseline)
+        yield "forest.png", P.forest(self.table, self.metrics, self.labels, self.baseline,
+                                     self.period.label if self.period else "the window")
         yield "cost_effectiveness.png", P.cost_effectiveness(self.cost_effectiveness,
                                                              self.labels, self.baseline)
 

@@ -53,7 +53,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "compare", help="compare scenarios with replicates and confidence intervals",
         description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml",
+                   help="scenario files; the first is the baseline unless --baseline is given")
     p.add_argument("--replicates", "-r", type=int, required=True, metavar="R",
                    help="runs per scenario (at least 2)")
     p.add_argument("--baseline", metavar="FILE",

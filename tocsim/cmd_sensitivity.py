@@ -17,7 +17,8 @@ def add_parser(subparsers):
         description="Sample the parameters of PROBLEM.yaml with SALib, run every sample "
         "(with replicates) on Dask workers, and analyse. Writes DIR/indices.csv, "
         "samples.parquet, noise.csv, plots/ and report.html. See docs/SENSITIVITY.md.")
-    s.add_argument("problem", metavar="PROBLEM.yaml")
+    s.add_argument("problem", metavar="PROBLEM.yaml",
+                   help="problem file: parameters, bounds, outputs (docs/SENSITIVITY.md)")
     s.add_argument("--method", choices=("sobol", "morris", "fast", "rbd_fast", "delta", "pawn"),
                    help="override the problem's method")
     s.add_argument("--n", type=int, metavar="N", help="override the sample size N")
@@ -36,7 +37,7 @@ def add_parser(subparsers):
         "DIR/sweep.csv (levels, and paired differences from the zero-dose point with 95% "
         "CIs), DIR/runs.parquet (the varied values are columns), DIR/plots/ and "
         "DIR/report.html. See docs/SENSITIVITY.md.")
-    w.add_argument("scenario", metavar="SCENARIO.yaml")
+    w.add_argument("scenario", metavar="SCENARIO.yaml", help="the scenario to vary")
     w.add_argument("--vary", action="append", required=True, metavar="path=lo:hi:n",
                    help="a dotted scenario path and its values, e.g. "
                    "interventions.border-surge.budget=0:4e7:5")
