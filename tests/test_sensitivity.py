@@ -223,3 +223,15 @@ def test_committed_kingpin_effect_problem_is_valid():
     assert p.output_names() == ["effect_homicides_mean_104_208",
                                 "effect_homicides_total_intervention"]
     assert len(plan(p).tasks) == 12 * (4 + 1 + 1) * 2 * 2
+
+
+def test_sweep_refuses_an_idle_base_and_checks_its_period(tmp_path):
+    kp = DATA / "tiny_kingpin.yaml"
+    with pytest.raises(ScenarioError) as exc:  # 6 weeks: the lever (week 8) never starts
+        run_sweep(kp, ["params.enforcement.arrest_rate=0.001:0.002:2"], weeks=6,
+                  out=tmp_path / "a")
+    assert "starts in week 8, after the run's last week 5" in exc.value.lines[0]
+    with pytest.raises(ScenarioError, match="--period: 10:40: need 0 <= START < END <= 30"):
+        run_sweep(kp, ["params.enforcement.arrest_rate=0.001:0.002:2"], period="10:40",
+                  out=tmp_path / "b")
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

@@ -194,7 +194,7 @@ class Sensitivity:
             if not self.convergence.empty:
                 self.convergence.to_csv(tmp / "convergence.csv", index=False, float_format="%.6g")
             images = rep.write_plots(self, tmp / "plots")
-            (tmp / "report.html").write_text(rep.render(self, images))
+            (tmp / "report.html").write_text(rep.render(self, images, out), encoding="utf-8")
 
 
 def analyse_plan(p: Plan, store: RunStore) -> Sensitivity:

@@ -122,7 +122,7 @@ def write_plots(res, folder: Path) -> dict[str, bytes]:
     return images
 
 
-def render(res, images: dict[str, bytes]) -> str:
+def render(res, images: dict[str, bytes], out: str | Path = "") -> str:
     """The report: the ranking and its conclusions first, then the settings, parameters,
     noise, plots and the full table (the template every tocsim report shares)."""
     import pandas as pd
@@ -147,7 +147,8 @@ def render(res, images: dict[str, bytes]) -> str:
     effect = p.problem.is_effect
     settings = pd.DataFrame([
         {"setting": "base", "value": spec.base},
-        {"setting": "reference (effect = base - reference)", "value": spec.reference or ""},
+        *([{"setting": "reference (effect = base - reference)", "value": spec.reference}]
+          if effect else []),
         {"setting": "weeks per run", "value": str(p.weeks)},
         {"setting": "method", "value": f"{method} "
          f"{ {k: v for k, v in p.settings.items() if k != 'method'} }"},
@@ -165,7 +166,7 @@ def render(res, images: dict[str, bytes]) -> str:
     return render_page(
         "sensitivity.html.j2", kind="sensitivity", title=spec.name,
         heading=f"Sensitivity analysis: {spec.name}", command="tocsim sensitivity",
-        out=str(getattr(res, "out", "")), question=question, answer=answer,
+        out=str(out), question=question, answer=answer,
         ranking_note=f"The leading index ({LEAD[method][-1]}) of every parameter for every "
         "output, the most important parameter first. An index counts only above the noise "
         "floor, the index of the dummy parameter that changes nothing.",
@@ -179,7 +180,7 @@ def render(res, images: dict[str, bytes]) -> str:
         "Method: docs/SENSITIVITY.md.")
 
 
-def render_sweep(sw, images: dict[str, bytes]) -> str:
+def render_sweep(sw, images: dict[str, bytes], out: str | Path = "") -> str:
     """The sweep's report: the question, the largest dose's effect per metric, the schedule,
     the table of paired differences from the zero-dose point, the plots."""
     import pandas as pd
@@ -222,7 +223,7 @@ def render_sweep(sw, images: dict[str, bytes]) -> str:
     return render_page(
         "sweep.html.j2", kind="sweep", title=sw.scenario,
         heading=f"Sweep: {sw.scenario} over {', '.join(sw.paths)}", command="tocsim sweep",
-        out="", question=sw.description, answer="<ul>" + "".join(said) + "</ul>",
+        out=str(out), question=sw.description, answer="<ul>" + "".join(said) + "</ul>",
         warnings=warnings, schedule=schedule_table(sw.levers or [], sw.weeks),
         replicates=sw.replicates, period_label=sw.period.label, zero_label=zero_label,
         table=_frame(pd.DataFrame(rows), left=("metric",)),

@@ -93,7 +93,7 @@ class Sweep:
                 fig.savefig(tmp / "plots" / name, dpi=100)
                 images[name] = (tmp / "plots" / name).read_bytes()
                 plt.close(fig)
-            (tmp / "report.html").write_text(render_sweep(self, images), encoding="utf-8")
+            (tmp / "report.html").write_text(render_sweep(self, images, out), encoding="utf-8")
 
 
 def run_sweep(scenario: str | Path, varies: list[str], *, replicates: int = 3,
