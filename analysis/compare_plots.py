@@ -1,6 +1,9 @@
 """Plots of a scenario comparison. Each function returns a ``Figure`` and never shows it.
 
-- :func:`timeseries`: one metric over time, the median and 5-95% band of each scenario.
+- :func:`timeseries`: one metric over time, the median and 5-95% band of each scenario; lever
+  periods shaded, starts and ends marked.
+- :func:`effect_over_time`: the paired difference from the baseline week by week with its
+  95% band, lever periods shaded.
 - :func:`forest`: relative change from the baseline with 95% CIs, per metric and scenario.
 - :func:`cost_effectiveness`: change in homicides, consumption and criminal wealth per
   million USD of added intervention cost.
@@ -17,6 +20,8 @@ import pandas as pd  # noqa: E402
 
 from sim.metrics import METRICS  # noqa: E402
 
+from .plots import mark_levers, plain_numbers  # noqa: E402
+
 COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
 BASELINE_COLOR = "#444444"
 
@@ -31,8 +36,14 @@ def _title(metric: str) -> str:
     return f"{metric.replace('_', ' ')} ({unit})" if unit else metric.replace("_", " ")
 
 
-def timeseries(bands: pd.DataFrame, metric: str, labels: list[str], baseline: str) -> plt.Figure:
-    """Median (line) and 5-95% band (shade) across replicates of ``metric``, per scenario."""
+def _legend_label(label: str, baseline: str) -> str:
+    return f"{label} (baseline)" if label == baseline and label != "baseline" else label
+
+
+def timeseries(bands: pd.DataFrame, metric: str, labels: list[str], baseline: str,
+               levers=()) -> plt.Figure:
+    """Median (line) and 5-95% band (shade) across replicates of ``metric``, per scenario;
+    each lever's funded period shaded in its scenario's colour."""
     fig, ax = plt.subplots(figsize=(8, 4.2), constrained_layout=True)
     colors = _colors(labels, baseline)
     d = bands[bands["metric"] == metric]
@@ -45,11 +56,54 @@ def timeseries(bands: pd.DataFrame, metric: str, labels: list[str], baseline: st
         c = colors[label]
         ax.fill_between(years, s["p5"] / scale, s["p95"] / scale, color=c, alpha=0.18, lw=0)
         ax.plot(years, s["median"] / scale, color=c, lw=1.6,
-                label=f"{label}{' (baseline)' if label == baseline else ''}")
+                label=_legend_label(label, baseline))
+    weeks = int(d["week"].max()) + 1 if not d.empty else 0
+    mark_levers(ax, list(levers), weeks, colors)
     ax.set_title(_title(metric) + suffix, fontsize=11)
-    ax.set_xlabel("year")
+    ax.set_xlabel("year of the run")
+    ax.set_ylabel(_unit(metric) + suffix.replace(" [", " (").replace("]", ")"))
+    plain_numbers(ax)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="best", title="median and 5-95% of replicates", title_fontsize=8)
+    return fig
+
+
+def _unit(metric: str) -> str:
+    return METRICS.get(metric, ("",))[0] or "value"
+
+
+def effect_over_time(weekly: pd.DataFrame, metric: str, labels: list[str], baseline: str,
+                     levers=()) -> plt.Figure:
+    """Scenario minus baseline, week by week: the mean paired difference (line) and its 95%
+    confidence band (shade) per scenario, a zero line, lever periods shaded. A 4-week running
+    mean is drawn over the weekly line, which is noisy."""
+    fig, ax = plt.subplots(figsize=(8, 4.2), constrained_layout=True)
+    colors = _colors(labels, baseline)
+    d = weekly[weekly["metric"] == metric]
+    scale, suffix = _scale(d[["diff_lo", "diff", "diff_hi"]].to_numpy(float))
+    for label in labels:
+        s = d[d["scenario"] == label]
+        if s.empty or label == baseline:
+            continue
+        years = s["week"].to_numpy() / 52.0
+        c = colors[label]
+        ax.fill_between(years, s["diff_lo"] / scale, s["diff_hi"] / scale, color=c, alpha=0.22,
+                        lw=0, label=f"{label}: 95% CI")
+        y = s["diff"].to_numpy(float) / scale
+        ax.plot(years, y, color=c, lw=0.6, alpha=0.6)
+        smooth = pd.Series(y).rolling(4, min_periods=1, center=True).mean()
+        ax.plot(years, smooth, color=c, lw=1.8, label=f"{label} - {baseline} (4-week mean)")
+    ax.axhline(0, color="black", lw=0.8)
+    weeks = int(d["week"].max()) + 1 if not d.empty else 0
+    mark_levers(ax, [lv for lv in levers if lv.scenario != baseline], weeks, colors)
+    n = int(d["n"].max()) if not d.empty else 0
+    ax.set_title(f"Effect on {_title(metric)}{suffix}: difference from {baseline}, "
+                 f"{n} paired replicates", fontsize=10)
+    ax.set_xlabel("year of the run")
+    ax.set_ylabel(f"difference ({_unit(metric)}){suffix.replace(' [', ' (').replace(']', ')')}")
+    plain_numbers(ax)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="best")
     return fig
 
 
@@ -62,7 +116,7 @@ def _scale(values: np.ndarray) -> tuple[float, str]:
 
 
 def forest(table: pd.DataFrame, metrics: list[str], labels: list[str],
-           baseline: str) -> plt.Figure:
+           baseline: str, period: str = "the window") -> plt.Figure:
     """Relative change from the baseline (%) with its 95% CI, one row per metric, one marker
     per scenario; filled where the CI excludes zero (a difference beyond replicate noise).
     Intervals that run past the axis end in an arrow; metrics whose baseline mean is zero have
@@ -108,7 +162,7 @@ def forest(table: pd.DataFrame, metrics: list[str], labels: list[str],
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.set_yticks(y0, [m.replace("_", " ") for m in rows])
-    xlabel = f"change from {baseline} (%) in the mean of the window, with 95% CI"
+    xlabel = f"change from {baseline} (%) in the mean of {period}, with 95% CI"
     if dropped:
         xlabel += "\nnot shown (baseline mean 0, no relative change): " + ", ".join(
             m.replace("_", " ") for m in dropped)
@@ -148,6 +202,8 @@ def cost_effectiveness(ce: pd.DataFrame, labels: list[str], baseline: str) -> pl
             est, lo, hi = (sub.at[label, c] for c in ("per_musd", "per_musd_lo", "per_musd_hi"))
             xerr = [[max(est - lo, 0)], [max(hi - est, 0)]] if np.isfinite(lo) else None
             ax.errorbar([est], [i], xerr=xerr, fmt="o", color=colors[label], capsize=3)
+        ax.set_xlabel("change per million USD (95% CI)", fontsize=9)
+        plain_numbers(ax, "x")
     axes[0].set_yticks(range(len(others)), others)
     axes[0].set_ylim(len(others) - 0.5, -0.5)
     fig.suptitle(f"Cost-effectiveness: change from {baseline} per million USD of added "

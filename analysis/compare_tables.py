@@ -21,7 +21,7 @@ import pandas as pd
 
 from sim.metrics import METRICS
 
-from .stats import difference, mean_interval, ratio_of_differences
+from .stats import benjamini_hochberg, difference, holm, mean_interval, ratio_of_differences
 
 LABELS = ("scenario", "replicate")
 TOTALS = ("homicides", "consumption", "intervention_cost")  # summed over the whole run
@@ -42,21 +42,26 @@ def metric_columns(schema_names: Sequence[str], labels: Sequence[str] = LABELS) 
     return [c for c in schema_names if c not in skip]
 
 
-def run_summaries(store, keys: Sequence[str], weeks: int, window: int,
-                  labels: Sequence[str] = LABELS) -> pd.DataFrame:
-    """Per run: window means of every metric, ``total_<m>`` for ``TOTALS``, and ``weeks_run``.
+def run_summaries(store, keys: Sequence[str], weeks: int, window,
+                  labels: Sequence[str] = LABELS, cumulative: bool = False) -> pd.DataFrame:
+    """Per run: the mean of every metric over the period, ``total_<m>`` (whole run) for
+    ``TOTALS``, and ``weeks_run``; with ``cumulative``, also ``period_total_<m>`` (the sum
+    over the period) for every flow (a metric in units per week).
 
-    Reads the runs ``keys`` of ``store`` a chunk of files at a time.
+    ``window`` is a :class:`~analysis.periods.Period` or a number of last weeks. Reads the
+    runs ``keys`` of ``store`` a chunk of files at a time.
     """
     keys = sorted(keys)
     metrics = metric_columns(store.schema_names(keys[0]), labels) if keys else []
     by = [*labels, "seed"]
     totals = [m for m in TOTALS if m in metrics]
-    start = weeks - window
+    flows = [m for m in metrics if cumulative and METRICS.get(m, ("",))[0].endswith("/week")]
+    start, end = (weeks - window, weeks) if isinstance(window, int) else (window.start,
+                                                                          window.end)
     sums, counts, tots, rows = [], [], [], []
     for table in store.read_chunks(keys, [*by, "week", *metrics]):
         df = table.to_pandas()
-        tail = df[df["week"] >= start]
+        tail = df[(df["week"] >= start) & (df["week"] < end)]
         g = tail.groupby(by, sort=False)[metrics]
         sums.append(g.sum())
         counts.append(g.count())
@@ -71,7 +76,10 @@ def run_summaries(store, keys: Sequence[str], weeks: int, window: int,
     means = (s / n.where(n > 0)).astype(float)
     t = pd.concat(tots).groupby(level=by).sum().add_prefix("total_")
     size = pd.concat(rows).groupby(level=by).sum().rename("weeks_run")
-    out = means.join(t).join(size).reset_index()
+    out = means.join(t).join(size)
+    if flows:
+        out = out.join(s[flows].astype(float).add_prefix("period_total_"))
+    out = out.reset_index()
     return out.sort_values(list(labels), kind="stable").reset_index(drop=True)
 
 
@@ -86,7 +94,12 @@ def _aligned(per_run: pd.DataFrame, label: str, baseline: str, col: str, paired:
 
 def comparison_table(per_run: pd.DataFrame, scenarios: Sequence[str], baseline: str,
                      metrics: Sequence[str], paired: bool) -> pd.DataFrame:
-    """One row per scenario and metric (see the module docstring and docs/COMPARE.md)."""
+    """One row per scenario and metric (see the module docstring and docs/COMPARE.md).
+
+    ``p_holm`` and ``p_bh`` adjust ``p_value`` for testing every metric of the table at once
+    (per scenario: Holm's family-wise and Benjamini-Hochberg's false-discovery-rate
+    adjustment). Where ``per_run`` has ``period_total_<m>`` columns (``cumulative``), the
+    total over the period and its difference are added for those metrics."""
     rows = []
     for label in scenarios:
         sub = per_run.loc[per_run["scenario"] == label]
@@ -108,8 +121,23 @@ def comparison_table(per_run: pd.DataFrame, scenarios: Sequence[str], baseline: 
                     rel = (np.nan, np.nan, np.nan)
                 row.update(diff=d.estimate, diff_lo=d.lo, diff_hi=d.hi, rel_change=rel[0],
                            rel_lo=rel[1], rel_hi=rel[2], p_value=d.p_value)
+            col = f"period_total_{m}"
+            if col in per_run:
+                tot = mean_interval(sub[col])
+                row.update(total=tot.estimate, total_lo=tot.lo, total_hi=tot.hi)
+                if label != baseline:
+                    td = difference(*_aligned(per_run, label, baseline, col, paired), paired)
+                    row.update(total_diff=td.estimate, total_diff_lo=td.lo,
+                               total_diff_hi=td.hi)
             rows.append(row)
-    return pd.DataFrame(rows)
+    df = pd.DataFrame(rows)
+    if not df.empty:
+        df["p_holm"] = np.nan
+        df["p_bh"] = np.nan
+        for _, idx in df.groupby("scenario", sort=False).groups.items():
+            df.loc[idx, "p_holm"] = holm(df.loc[idx, "p_value"])
+            df.loc[idx, "p_bh"] = benjamini_hochberg(df.loc[idx, "p_value"])
+    return df
 
 
 def cost_effectiveness_table(per_run: pd.DataFrame, scenarios: Sequence[str], baseline: str,

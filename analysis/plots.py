@@ -14,7 +14,8 @@ PANELS = [
       ("export_price", "export")], True),
     ("Drug flows (kg/week)", [("supply_shipped", "shipped"), ("consumption", "consumed"),
                               ("seizures", "seized")], False),
-    ("Members (persons)", [("criminal_members", "active"), ("incarcerated", "incarcerated")], False),
+    ("Members (persons)", [("criminal_members", "active"), ("incarcerated", "incarcerated")],
+     False),
     ("Violence (per week, 4-wk mean)", [("homicides", "homicides"),
                                          ("members_killed", "members killed")], False),
     ("Corruption rate (share of officials)", [("corruption_rate", "corrupt")], False),
@@ -50,3 +51,44 @@ def overview(ts, title: str = "tocsim run") -> plt.Figure:
     axes.flat[-1].set_ylim(bottom=0)
     fig.suptitle(title, fontsize=13)
     return fig
+
+
+# ---------------------------------------------------------------------------- shared helpers
+LEVER_ALPHA = 0.08
+
+
+def plain_numbers(ax, axis: str = "y") -> None:
+    """Tick labels as plain numbers with k, M, bn suffixes: no offset or 1e7 notation."""
+    from matplotlib.ticker import FuncFormatter
+
+    def f(v, _pos):
+        a = abs(v)
+        for scale, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
+            if a >= scale:
+                return f"{v / scale:g}{suffix}"
+        return f"{v:g}"
+
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(FuncFormatter(f))
+
+
+def mark_levers(ax, levers, weeks: int, colors: dict[str, str] | None = None,
+                x_in_weeks: bool = False) -> None:
+    """Shade each lever's funded period, mark its start (dashed) and its end (dotted, when it
+    ends before the run's ``weeks``), labelled with its name; x in years unless
+    ``x_in_weeks``."""
+    scale = 1.0 if x_in_weeks else 52.0
+    seen = set()
+    for lv in levers:
+        c = (colors or {}).get(lv.scenario, "#777777")
+        a, b = lv.start / scale, lv.end / scale
+        ax.axvspan(a, b, color=c, alpha=LEVER_ALPHA, lw=0)
+        ax.axvline(a, color=c, ls="--", lw=0.9, alpha=0.8)
+        if lv.end < weeks:
+            ax.axvline(b, color=c, ls=":", lw=0.9, alpha=0.8)
+        if (lv.name, lv.start) not in seen:
+            seen.add((lv.name, lv.start))
+            end = f"-{lv.end - 1}" if lv.end < weeks else " on"
+            ax.annotate(f"{lv.name}: wk {lv.start}{end}", (a, 1.0),
+                        xycoords=("data", "axes fraction"), xytext=(3, -10 - 9 * (len(seen) - 1)),
+                        textcoords="offset points", fontsize=7, color=c)

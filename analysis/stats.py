@@ -117,3 +117,66 @@ def ratio_of_differences(
     z = difference(nx - est * dx / scale, ny - est * dy / scale, paired, level)
     half = z.half_width / cost.estimate
     return est, est - half, est + half
+
+
+# ---------------------------------------------------------------------------- many at once
+def interval_rows(d: np.ndarray, level: float = LEVEL) -> dict[str, np.ndarray]:
+    """:func:`mean_interval` of every row of ``d`` (rows: weeks, columns: replicates) at
+    once, NaNs dropped per row: ``estimate``, ``lo``, ``hi`` and ``n`` arrays."""
+    d = np.asarray(d, dtype=float)
+    ok = np.isfinite(d)
+    n = ok.sum(axis=1)
+    z = np.where(ok, d, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m = z.sum(axis=1) / n
+        var = (np.where(ok, d - m[:, None], 0.0) ** 2).sum(axis=1) / (n - 1)
+        se = np.sqrt(var / n)
+        t = stdtrit(np.maximum(n - 1, 1), 0.5 + level / 2)
+        half = np.where(n >= 2, t * se, np.nan)
+    return {"estimate": m, "lo": m - half, "hi": m + half, "n": n}
+
+
+def welch_rows(x: np.ndarray, y: np.ndarray, level: float = LEVEL) -> dict[str, np.ndarray]:
+    """:func:`welch_difference` of every row of ``x`` and ``y`` (independent replicates)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        nx, ny = np.isfinite(x).sum(axis=1), np.isfinite(y).sum(axis=1)
+        mx, my = np.nanmean(x, axis=1), np.nanmean(y, axis=1)
+        vx, vy = np.nanvar(x, axis=1, ddof=1) / nx, np.nanvar(y, axis=1, ddof=1) / ny
+        se = np.sqrt(vx + vy)
+        df = (vx + vy) ** 2 / (vx**2 / (nx - 1) + vy**2 / (ny - 1))
+        half = np.where(se > 0, stdtrit(np.where(np.isfinite(df), df, 1), 0.5 + level / 2) * se,
+                        0.0)
+        half = np.where((nx >= 2) & (ny >= 2), half, np.nan)
+    d = mx - my
+    return {"estimate": d, "lo": d - half, "hi": d + half, "n": np.minimum(nx, ny)}
+
+
+def holm(p) -> np.ndarray:
+    """Holm's step-down adjusted p-values (family-wise error rate); NaNs are left out of the
+    family and stay NaN."""
+    p = np.asarray(p, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = np.isfinite(p)
+    q = p[ok]
+    m = q.size
+    if m:
+        order = np.argsort(q, kind="stable")
+        adj = np.maximum.accumulate((m - np.arange(m)) * q[order])
+        res = np.empty(m)
+        res[order] = np.minimum(adj, 1.0)
+        out[ok] = res
+    return out
+
+
+def benjamini_hochberg(p) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (false discovery rate), by
+    ``scipy.stats.false_discovery_control``; NaNs are left out of the family and stay NaN."""
+    from scipy.stats import false_discovery_control
+
+    p = np.asarray(p, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = np.isfinite(p)
+    if ok.any():
+        out[ok] = false_discovery_control(p[ok], method="bh")
+    return out

@@ -102,6 +102,7 @@ class RunStore:
         runs: list[dict[str, Any]],
         resume: bool,
         settings: dict[str, Any] | None = None,
+        grow: tuple[str, ...] = (),
     ) -> set[str]:
         """Start a batch, or resume the one stored here; return the keys already done.
 
@@ -109,6 +110,8 @@ class RunStore:
         ``runs`` lists every run with at least ``key`` and ``seed``. Raises
         :class:`ScenarioError` if the folder holds another batch and ``resume`` is false, or
         if ``resume`` is true and the stored inputs, runs or versions differ from these.
+        ``grow`` names inputs that may differ on resume (``replicates``, when ``--target-ci``
+        adds replicates): the stored runs must then be a subset of ``runs``, same seeds.
         """
         old = self.read_manifest()
         if old is not None and not resume:
@@ -117,7 +120,7 @@ class RunStore:
                 "or choose another --out"
             )
         if old is not None:
-            self._check_same(old, kind, inputs, versions, runs)
+            self._check_same(old, kind, inputs, versions, runs, grow)
         self._created = [p for p in (self.out, self.parts, self.manifest_path) if not p.exists()]
         self.out.mkdir(parents=True, exist_ok=True)
         self.parts.mkdir(exist_ok=True)
@@ -169,7 +172,7 @@ class RunStore:
         self._created = []
         return True
 
-    def _check_same(self, old, kind, inputs, versions, runs) -> None:
+    def _check_same(self, old, kind, inputs, versions, runs, grow=()) -> None:
         where = str(self.manifest_path)
         if old.get("format") != FORMAT or old.get("kind") != kind:
             raise ScenarioError(f"{where}: holds a {old.get('kind')!r} batch "
@@ -178,7 +181,7 @@ class RunStore:
         stored = old.get("inputs", {})
         for key in sorted(set(stored) | set(inputs)):
             a, b = stored.get(key), _jsonable(inputs.get(key))
-            if a != b:
+            if a != b and key not in grow:
                 lines.append(f"{where}: inputs.{key}: stored {_short(a)}, now {_short(b)}")
         for key in ("tocsim", "engine"):
             a, b = old.get("versions", {}).get(key), versions.get(key)
@@ -188,6 +191,8 @@ class RunStore:
         if not lines:
             was = {r["key"]: r.get("seed") for r in old.get("runs", [])}
             now = {r["key"]: r.get("seed") for r in runs}
+            if grow and all(k in now and now[k] == v for k, v in was.items()):
+                now = was
             if was != now:
                 lines.append(f"{where}: runs: the stored runs or their seeds differ from this "
                              "command's")

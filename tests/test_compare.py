@@ -78,7 +78,8 @@ def test_small_comparison_writes_every_output(reference):
     assert man["sessions"][-1]["status"] == "complete"
     for name in ("comparison.csv", "per_run.csv", "cost_effectiveness.csv",
                  "timeseries_bands.csv", "report.html", "plots/forest.png",
-                 "plots/cost_effectiveness.png", "plots/timeseries_homicides.png"):
+                 "plots/cost_effectiveness.png", "plots/timeseries_homicides.png",
+                 "yearly.csv", "periods.csv", "plots/effect_over_time_homicides.png"):
         assert (out / name).is_file(), name
     table = pd.read_csv(out / "comparison.csv")
     assert len(table) == 2 * (len(runs.columns) - 4)
@@ -89,7 +90,8 @@ def test_small_comparison_writes_every_output(reference):
     assert table.set_index(["scenario", "metric"]).loc[("tiny-base", "arrests"), "mean"] \
         == pytest.approx(base_mean)
     html = (out / "report.html").read_text()
-    assert html.count("data:image/png;base64,") == len(reference.metrics) + 2
+    # a time series and an effect-over-time plot per headline metric, the forest and the CE
+    assert html.count("data:image/png;base64,") == 2 * len(reference.metrics) + 2
     assert "src=\"http" not in html and "tiny-surge" in html
 
 
@@ -206,3 +208,68 @@ def test_kill_9_midway_then_resume_gives_identical_content(client, tmp_path):
     assert not list(folder.glob(".*"))
     compare([BASE, SURGE], out=ref, client=client, write=False, **args)
     assert parts(out) == parts(ref)
+
+
+KINGPIN = str(DATA / "tiny_kingpin.yaml")
+
+
+def test_intervention_period_yearly_table_and_report(client, tmp_path):
+    out = tmp_path / "kp"
+    res = compare([BASE, KINGPIN], replicates=3, period="intervention", client=client, out=out,
+                  metrics=["arrests", "homicides"], cumulative=True)
+    assert (res.period.start, res.period.end) == (8, 20)
+    runs = pd.read_parquet(out / "runs.parquet")
+    span = runs[(runs.week >= 8) & (runs.week < 20)]
+    means = span.groupby(["scenario", "replicate"])["arrests"].mean()
+    pr = res.per_run.set_index(["scenario", "replicate"])
+    assert pr["arrests"].to_numpy() == pytest.approx(means.loc[pr.index].to_numpy())
+    totals = span.groupby(["scenario", "replicate"])["arrests"].sum()
+    assert pr["period_total_arrests"].to_numpy() == pytest.approx(totals.loc[pr.index].to_numpy())
+    yearly = pd.read_csv(out / "yearly.csv")
+    assert set(yearly.metric) == {"arrests", "homicides"} and list(yearly.year.unique()) == [1]
+    periods = pd.read_csv(out / "periods.csv")
+    assert list(periods.period.unique()) == ["intervention (kingpin)", "after the intervention",
+                                             "end of the run (last 30 weeks)"]
+    html = (out / "report.html").read_text()
+    assert "Does removing the leaders of the top threat" in html  # the question
+    assert html.index("Answer.") < html.index("Schedule of the levers") < html.index("Key results")
+    assert "Only 3 replicates per scenario" in html
+    assert (out / "plots" / "effect_over_time_arrests.png").is_file()
+    # the same runs, another period, without running anything
+    whole = analyse(out, period="all")
+    assert (whole.period.start, whole.period.end) == (0, 30)
+    assert not whole.per_run["arrests"].equals(res.per_run["arrests"])
+
+
+def test_idle_lever_refused_unless_allowed(client, tmp_path):
+    idle = tmp_path / "idle.yaml"
+    idle.write_text(f"name: idle\nextends: {KINGPIN}\ninterventions:\n"
+                    "  - {type: targeted_enforcement, name: late, start_week: 40, budget: 1e6,"
+                    " targets: {top_n: 1}}\n")
+    with pytest.raises(ScenarioError) as exc:
+        compare([BASE, str(idle)], replicates=2, client=client, out=tmp_path / "no")
+    assert "starts in week 40, after the run's last week 29" in exc.value.lines[0]
+    assert not (tmp_path / "no").exists()
+    res = compare([BASE, str(idle)], replicates=2, client=client, out=tmp_path / "yes",
+                  allow_idle=True, metrics=["arrests"])
+    assert len(res.idle) == 1 and "Idle lever" in (tmp_path / "yes" / "report.html").read_text()
+
+
+def test_target_ci_adds_paired_replicates(client, tmp_path):
+    out = tmp_path / "t"
+    res = compare([BASE, KINGPIN], replicates=3, target_ci=25, max_replicates=8,
+                  client=client, out=out, metrics=["arrests"], period="intervention")
+    rounds = res.manifest["settings"]["target_ci"]["rounds"]
+    assert rounds[0]["replicates"] == 3 and len(rounds) >= 2
+    n = res.replicates
+    assert n == rounds[-1]["replicates"] <= 8
+    assert rounds[-1]["pct"] <= 25 or n == 8
+    assert all(r["pct"] > 25 for r in rounds[:-1])  # it stopped at the first round that met it
+    runs = pd.read_parquet(out / "runs.parquet")
+    seeds = runs.groupby(["scenario", "replicate"])["seed"].first().unstack(0)
+    assert len(seeds) == n and (seeds["tiny-base"] == seeds["tiny-kingpin"]).all()
+    from analysis.runner import replicate_seeds
+
+    assert list(seeds["tiny-base"]) == replicate_seeds(11, n)  # the first ones kept
+    assert f"{n} replicates per scenario were run in {len(rounds)} rounds" in (
+        out / "report.html").read_text()

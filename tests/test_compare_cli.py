@@ -27,7 +27,8 @@ def test_help_describes_compare():
                        capture_output=True, text=True)
     assert r.returncode == 0
     for flag in ("--replicates", "--baseline", "--weeks", "--window", "--workers",
-                 "--scheduler", "--out", "--resume"):
+                 "--scheduler", "--out", "--resume", "--period", "--cumulative",
+                 "--allow-idle", "--target-ci", "--max-replicates"):
         assert flag in r.stdout
 
 
@@ -131,3 +132,32 @@ def test_ctrl_c_then_kill_9_then_resume_gives_identical_content(tmp_path):
     b = sorted((ref / "runs.parquet").iterdir())
     assert [x.name for x in a] == [x.name for x in b]
     assert all(x.read_bytes() == y.read_bytes() for x, y in zip(a, b, strict=True))
+
+
+def test_validate_warns_about_idle_levers_and_compare_refuses(tmp_path, capsys):
+    zero = tmp_path / "zero.yaml"
+    zero.write_text(f"name: zero\nextends: {DATA / 'tiny_kingpin.yaml'}\n")
+    zero.write_text(zero.read_text() + "interventions:\n  - {type: targeted_enforcement, "
+                    "name: none, start_week: 5, budget: 0, targets: {top_n: 1}}\n")
+    assert main(["validate", str(zero)]) == 0  # a warning, not an error
+    err = capsys.readouterr().err
+    assert f"warning: {zero}: interventions.none: budget is 0: it never acts" in err
+    out = tmp_path / "out"
+    assert main(["compare", BASE, str(zero), "-r", "2", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "budget is 0: it never acts" in err and "--allow-idle" in err
+    assert not out.exists()
+
+
+def test_period_options_checked_before_running(tmp_path, capsys):
+    out = str(tmp_path / "out")
+    assert main(["compare", BASE, SURGE, "-r", "2", "--period", "intervention",
+                 "--out", out]) == 2
+    assert "--period: intervention: no scenario of this batch schedules a lever" in \
+        capsys.readouterr().err
+    assert main(["compare", BASE, SURGE, "-r", "2", "--period", "20:10", "--out", out]) == 2
+    assert "--period: 20:10: need 0 <= START < END <= 30" in capsys.readouterr().err
+    assert main(["compare", BASE, SURGE, "-r", "2", "--target-ci", "0", "--out", out]) == 2
+    assert "--target-ci: 0.0: expected a percentage" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # one option, two spellings
+        main(["compare", BASE, SURGE, "-r", "2", "--period", "all", "--window", "last:5"])

@@ -140,6 +140,18 @@ def test_sweep_dose_response(client, tmp_path):
     assert arrests.is_monotonic_increasing and arrests.iloc[-1] > 2 * arrests.iloc[0]
     assert (out / "plots" / "sweep_arrests.png").is_file()
     assert math.isfinite(res.table["ci_low"].iloc[0])
+    # paired differences from the zero-dose point (here the lowest rate): exact from the runs
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert "params.enforcement.arrest_rate" in runs  # the varied value is a column
+    assert sorted(runs["params.enforcement.arrest_rate"].unique()) == pytest.approx(
+        [0.001, 0.005, 0.009])
+    tail = runs[runs.week >= 10].groupby(["point", "replicate"])["arrests"].mean().unstack()
+    d = (tail.loc[2] - tail.loc[0]).to_numpy()
+    top = t[(t.metric == "arrests") & (t.point == 2)].iloc[0]
+    assert top["diff"] == pytest.approx(d.mean()) and top["diff_lo"] > 0
+    assert t[(t.metric == "arrests") & (t.point == 0)]["diff"].iloc[0] == 0.0
+    html = (out / "report.html").read_text()
+    assert "zero-dose point" in html and "Only 2 replicates per point" in html
     with pytest.raises(ScenarioError, match="--vary params.enforcement.arrest_rate: value 9"):
         run_sweep(DATA / "tiny_base.yaml", ["params.enforcement.arrest_rate=0:9:2"], out=out / "x",
                   client=client)
@@ -150,3 +162,76 @@ def test_committed_baseline_problem_is_valid():
     assert len(p.spec.parameters) == 10 and p.names[-1] == "dummy"
     assert "interventions.designation.evasion_rate" in p.paths
     assert len(plan(p).tasks) == 16 * (11 + 1) * 2
+
+
+def test_sensitivity_of_an_effect_against_a_reference(client, tmp_path):
+    """Kingpin minus the baseline, at the same parameter values and seeds: the reference
+    runs only the parameters it has (not the lever's budget)."""
+    raw = {"name": "kp-effect", "description": "How robust is the kingpin effect on arrests?",
+           "base": str(DATA / "tiny_kingpin.yaml"), "reference": str(DATA / "tiny_base.yaml"),
+           "seed": 3, "replicates": 1, "method": "morris",
+           "options": {"n": 2, "num_levels": 4},
+           "parameters": [{"path": "params.enforcement.arrest_rate", "bounds": [0.001, 0.004]},
+                          {"path": "interventions.kingpin.budget", "bounds": [0, 4e7]}],
+           "outputs": [{"metric": "arrests", "period": "intervention"}]}
+    p = problem_from_dict(raw, "kp.yaml")
+    assert p.is_effect and p.reference_paths == ["params.enforcement.arrest_rate"]
+    assert p.periods == {0: (8, 20)} and p.output_names() == ["effect_arrests_mean_intervention"]
+    tasks = plan(p).tasks
+    assert len(tasks) == 2 * 2 * (2 + 1 + 1) and {t.base for t in tasks} == {"base", "reference"}
+    for a, b in zip(tasks[::2], tasks[1::2], strict=True):  # same sample, seed, shared values
+        assert a.seed == b.seed and b.overrides == {
+            k: v for k, v in a.overrides.items() if k.startswith("params.")}
+    out = tmp_path / "eff"
+    res = run_sensitivity(p, out=out, client=client)
+    runs = pd.read_parquet(out / "runs.parquet")
+    span = runs[(runs.week >= 8) & (runs.week < 20)]
+    m = span.groupby(["sample", "arm"])["arrests"].mean().unstack()
+    samples = res.samples.set_index("sample")["effect_arrests_mean_intervention"]
+    assert samples.to_numpy() == pytest.approx((m["strategy"] - m["reference"]).to_numpy())
+    idx = res.indices
+    star = idx[idx["index"] == "mu_star"].set_index("parameter")["above_noise"]
+    mu = idx[idx["index"] == "mu"].set_index("parameter")["above_noise"]
+    assert star.to_dict() == mu.to_dict()  # mu rows take the mu_star verdict
+    html = (out / "report.html").read_text()
+    assert html.index("Ranking") < html.index("All indices")
+    assert "paired difference between" in html
+
+
+def test_above_noise_uses_the_absolute_index():
+    from analysis.sensitivity.batch import _mark_noise_floor
+
+    idx = pd.DataFrame({"output": "y", "index": ["S1"] * 3 + ["mu_star", "mu"] * 2,
+                        "parameter": ["a", "b", "dummy", "a", "a", "dummy", "dummy"],
+                        "value": [-0.5, 0.05, 0.02, 3.0, -0.1, 0.5, 0.4],
+                        "conf": [0.1, 0.1, 0.01, 0.5, np.nan, 0.1, np.nan]})
+    idx["ci_low"], idx["ci_high"] = idx.value - idx.conf, idx.value + idx.conf
+    p = problem_from_dict({"name": "t", "base": "ishigami", "parameters": [
+        {"path": "x1", "bounds": [0, 1]}], "outputs": [{"metric": "y"}]})
+    out = _mark_noise_floor(idx, p).set_index(["index", "parameter"])["above_noise"]
+    assert out[("S1", "a")] is True  # |-0.5| - 0.1 > 0.02 + 0.01: a large negative S1 counts
+    assert out[("S1", "b")] is False
+    assert out[("mu_star", "a")] is True and out[("mu", "a")] is True  # signed mu -0.1: no
+
+
+def test_committed_kingpin_effect_problem_is_valid():
+    p = load_problem("sensitivity/kingpin_effect_problem.yaml")
+    assert p.is_effect and "interventions.kingpin.budget" not in p.reference_paths
+    assert set(p.reference_paths) == {"params.recruitment.rate", "params.conflict.split_prob",
+                                      "params.conflict.theta"}
+    assert p.periods == {0: (104, 208), 1: (104, 260)}  # the lever runs to the end of the run
+    assert p.output_names() == ["effect_homicides_mean_104_208",
+                                "effect_homicides_total_intervention"]
+    assert len(plan(p).tasks) == 12 * (4 + 1 + 1) * 2 * 2
+
+
+def test_sweep_refuses_an_idle_base_and_checks_its_period(tmp_path):
+    kp = DATA / "tiny_kingpin.yaml"
+    with pytest.raises(ScenarioError) as exc:  # 6 weeks: the lever (week 8) never starts
+        run_sweep(kp, ["params.enforcement.arrest_rate=0.001:0.002:2"], weeks=6,
+                  out=tmp_path / "a")
+    assert "starts in week 8, after the run's last week 5" in exc.value.lines[0]
+    with pytest.raises(ScenarioError, match="--period: 10:40: need 0 <= START < END <= 30"):
+        run_sweep(kp, ["params.enforcement.arrest_rate=0.001:0.002:2"], period="10:40",
+                  out=tmp_path / "b")
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

@@ -106,11 +106,22 @@ def cmd_validate(args) -> int:
     bad = 0
     for f in args.files:
         try:
-            load_scenario(f)
+            scn = load_scenario(f)
         except ScenarioError as exc:
             _err(exc.lines)
             bad += 1
+            continue
+        _warn_idle(scn)
     return EXIT_BAD_INPUT if bad else 0
+
+
+def _warn_idle(scn) -> None:
+    """Warn (without failing) about levers that never act: compare and sweep refuse them."""
+    from analysis.idle import idle_levers
+
+    for line in idle_levers(scn):
+        print(f"warning: {line} (compare and sweep refuse it unless --allow-idle)",
+              file=sys.stderr)
 
 
 def cmd_run(args) -> int:

@@ -29,6 +29,7 @@ from .testmodels import TEST_MODELS
 
 KIND = "sensitivity"
 SAMPLE_INDEX = "sample"
+STRATEGY, REFERENCE = "strategy", "reference"  # the arms of an effect's sensitivity
 
 
 class IncompleteBatch(Exception):
@@ -82,6 +83,8 @@ def plan(problem: Problem, method: str | None = None, n: int | None = None) -> P
         weeks = spec.weeks or scn.weeks
         bases = {"base": scn}
         int_paths = {p for p in problem.paths if p and _is_int_field(scn, p)}
+        if problem.is_effect:
+            bases["reference"] = load_scenario(problem.reference_path)
     tasks = []
     dummy_col = problem.names.index(DUMMY) if DUMMY in problem.names else None
     for i, x in enumerate(X):
@@ -93,8 +96,17 @@ def plan(problem: Problem, method: str | None = None, n: int | None = None) -> P
         for r, seed in enumerate(seeds):
             if dummy_col is not None:
                 seed = dummy_seed(seed, float(x[dummy_col]))
-            tasks.append(Task(key=f"s{i:06d}-r{r:03d}", base="base", seed=seed, weeks=weeks,
-                              labels={SAMPLE_INDEX: i, "replicate": r}, overrides=overrides))
+            if not problem.is_effect:
+                tasks.append(Task(key=f"s{i:06d}-r{r:03d}", base="base", seed=seed,
+                                  weeks=weeks, labels={SAMPLE_INDEX: i, "replicate": r},
+                                  overrides=overrides))
+                continue
+            # an effect: the strategy and the reference at the same values and seed
+            ref = {k: v for k, v in overrides.items() if k in problem.reference_paths}
+            for arm, base, ov in ((STRATEGY, "base", overrides), (REFERENCE, "reference", ref)):
+                tasks.append(Task(key=f"s{i:06d}-r{r:03d}-{arm[0]}", base=base, seed=seed,
+                                  weeks=weeks, overrides=ov,
+                                  labels={SAMPLE_INDEX: i, "replicate": r, "arm": arm}))
     return Plan(problem, settings, X, tasks, bases, weeks, seeds)
 
 
@@ -132,10 +144,15 @@ def run_sensitivity(problem: str | Path | Problem, *, method: str | None = None,
                     n: int | None = None, out: str | Path = "out/sensitivity",
                     resume: bool = False, workers: int | None = None,
                     scheduler: str | None = None, client=None, connect_timeout: float = 10.0,
-                    progress=None, write: bool = True) -> Sensitivity:
-    """Sample, run, analyse; write indices.csv, samples.parquet, plots and report.html."""
+                    progress=None, write: bool = True, period: str | None = None,
+                    cumulative: bool = False) -> Sensitivity:
+    """Sample, run, analyse; write indices.csv, samples.parquet, plots and report.html.
+
+    ``period``/``cumulative`` (``--period``, ``--cumulative``) summarise every output but
+    ``at_week`` over that period, flows summed (:meth:`Problem.with_period`)."""
     if not isinstance(problem, Problem):
         problem = load_problem(problem)
+    problem = problem.with_period(period, cumulative)
     if workers is not None and workers < 1:
         raise ScenarioError(f"--workers: {workers}: must be at least 1")
     p = plan(problem, method, n)
@@ -177,19 +194,27 @@ class Sensitivity:
             if not self.convergence.empty:
                 self.convergence.to_csv(tmp / "convergence.csv", index=False, float_format="%.6g")
             images = rep.write_plots(self, tmp / "plots")
-            (tmp / "report.html").write_text(rep.render(self, images))
+            (tmp / "report.html").write_text(rep.render(self, images, out), encoding="utf-8")
 
 
 def analyse_plan(p: Plan, store: RunStore) -> Sensitivity:
     problem = p.problem
     outputs = problem.output_names()
     rows = []
-    columns = [SAMPLE_INDEX, "replicate", "week"] + sorted({o.metric for o in problem.spec.outputs})
+    arm = ["arm"] if problem.is_effect else []
+    columns = [SAMPLE_INDEX, "replicate", *arm, "week"] + sorted(
+        {o.metric for o in problem.spec.outputs})
+    by = [SAMPLE_INDEX, "replicate", *arm]
     for chunk in store.read_chunks([t.key for t in p.tasks], columns=columns):  # bounded memory
-        for (i, r), frame in chunk.to_pandas().groupby([SAMPLE_INDEX, "replicate"], sort=True):
+        for key, frame in chunk.to_pandas().groupby(by, sort=True):
             vals = problem.summarise(frame.sort_values("week"))
-            rows.append({SAMPLE_INDEX: int(i), "replicate": int(r), **vals})
-    per_run = pd.DataFrame(rows).sort_values([SAMPLE_INDEX, "replicate"], ignore_index=True)
+            rows.append({**dict(zip(by, key, strict=True)), **vals})
+    per_run = pd.DataFrame(rows).sort_values(by, ignore_index=True)
+    if problem.is_effect:  # the paired difference, strategy - reference, per sample and seed
+        levels = [c.removeprefix("effect_") for c in outputs]
+        s = per_run[per_run.arm == STRATEGY].set_index([SAMPLE_INDEX, "replicate"])[levels]
+        r = per_run[per_run.arm == REFERENCE].set_index([SAMPLE_INDEX, "replicate"])[levels]
+        per_run = (s - r).rename(columns=dict(zip(levels, outputs, strict=True))).reset_index()
     inputs = pd.DataFrame(p.X, columns=problem.names)
     inputs.insert(0, SAMPLE_INDEX, np.arange(len(p.X)))
     samples = per_run.merge(inputs, on=SAMPLE_INDEX, how="left")
@@ -204,7 +229,8 @@ def analyse_plan(p: Plan, store: RunStore) -> Sensitivity:
         reps = per_run.pivot(index=SAMPLE_INDEX, columns="replicate", values=name)
         within = float(reps.var(axis=1, ddof=1).mean()) if reps.shape[1] > 1 else float("nan")
         noise_rows.append({
-            "output": name, "mean": float(np.mean(Y)), "sd_between_samples": float(np.std(Y, ddof=1)),
+            "output": name, "mean": float(np.mean(Y)),
+            "sd_between_samples": float(np.std(Y, ddof=1)),
             "sd_within_sample": float(np.sqrt(within)) if within == within else float("nan"),
             "replicates": problem.spec.replicates,
             "noise_share_of_variance": (within / problem.spec.replicates / np.var(Y, ddof=1))
@@ -219,22 +245,38 @@ def analyse_plan(p: Plan, store: RunStore) -> Sensitivity:
     return Sensitivity(p, indices, samples, pd.DataFrame(noise_rows), pd.DataFrame(conv_rows))
 
 
+# Morris rows judged by the parameter's mu_star (the signed mu can cancel to zero for an
+# important parameter whose effects change sign; sigma is not a size of effect).
+BY_MU_STAR = ("mu", "sigma")
+
+
 def _mark_noise_floor(indices: pd.DataFrame, problem: Problem) -> pd.DataFrame:
-    """``above_noise``: the index's lower CI bound is above the dummy's upper CI bound (the
-    same index and output); NaN where there is no dummy or no interval."""
+    """``above_noise``: the lower CI bound of the index's absolute value (mu_star for Morris,
+    |S| for Sobol and the others) is above the dummy's upper bound, for the same index and
+    output; ``mu`` and ``sigma`` rows take their parameter's mu_star verdict. NaN where there
+    is no dummy."""
     indices["noise_floor"] = np.nan
     indices["above_noise"] = pd.Series([None] * len(indices), dtype="object")
     if DUMMY not in problem.names:
         return indices
+    conf = indices["conf"].fillna(0.0)
+    size = indices["value"].abs()
     for _key, grp in indices.groupby(["output", "index"]):
+        if grp["index"].iloc[0] in BY_MU_STAR:
+            continue
         d = grp[grp.parameter == DUMMY]
         if d.empty:
             continue
-        floor = float(d["value"].iloc[0]) + (0.0 if np.isnan(d["conf"].iloc[0]) else float(d["conf"].iloc[0]))
+        floor = float(size[d.index[0]] + conf[d.index[0]])
         sel = grp.index
         indices.loc[sel, "noise_floor"] = floor
-        low = indices.loc[sel, "ci_low"].where(indices.loc[sel, "conf"].notna(), indices.loc[sel, "value"])
-        indices.loc[sel, "above_noise"] = (low > floor).astype(object)
+        indices.loc[sel, "above_noise"] = ((size[sel] - conf[sel]) > floor).astype(object)
+    star = indices[indices["index"] == "mu_star"].set_index(["output", "parameter"])
+    for sel in indices.index[indices["index"].isin(BY_MU_STAR)]:
+        key = (indices.at[sel, "output"], indices.at[sel, "parameter"])
+        if key in star.index:
+            indices.at[sel, "above_noise"] = star.at[key, "above_noise"]
+            indices.at[sel, "noise_floor"] = star.at[key, "noise_floor"]
     return indices
 
 
@@ -258,9 +300,49 @@ def _convergence(problem: Problem, settings: dict, X, Y, name: str) -> list[dict
     return rows
 
 
+LEAD_INDEX = {"sobol": "ST", "fast": "ST", "morris": "mu_star", "rbd_fast": "S1",
+              "delta": "delta", "pawn": "pawn_median"}
+
+
+def short_name(path: str) -> str:
+    """A parameter's readable name: the last two parts of its dotted path."""
+    return path if path == DUMMY else ".".join(path.split(".")[-2:])
+
+
 def summary_table(res: Sensitivity) -> pd.DataFrame:
-    """The leading index per output and parameter (ST for Sobol/FAST, mu_star for Morris...)."""
-    lead = {"sobol": "ST", "fast": "ST", "morris": "mu_star", "rbd_fast": "S1", "delta": "delta",
-            "pawn": "pawn_median"}[res.plan.settings["method"]]
+    """The leading index (ST for Sobol/FAST, mu_star for Morris...) per parameter (rows, short
+    names) and output (columns), ranked: the parameter most important for any output first
+    (by its largest index relative to each output's largest)."""
+    lead = LEAD_INDEX[res.plan.settings["method"]]
     t = res.indices[res.indices["index"] == lead]
-    return t.pivot(index="parameter", columns="output", values="value")
+    wide = t.pivot(index="parameter", columns="output", values="value")
+    wide = wide[[c for c in res.plan.problem.output_names() if c in wide]]
+    rel = wide.abs() / wide.abs().max().replace(0, np.nan)
+    wide = wide.loc[rel.max(axis=1).sort_values(ascending=False, kind="stable").index]
+    wide.index = [short_name(p) for p in wide.index]
+    return wide
+
+
+def conclusions(res: Sensitivity) -> list[str]:
+    """For each output: the assumptions above the noise floor, most important first, and how
+    many are indistinguishable from noise (the dummy)."""
+    lead = LEAD_INDEX[res.plan.settings["method"]]
+    out = []
+    for name in res.plan.problem.output_names():
+        t = res.indices[(res.indices.output == name) & (res.indices["index"] == lead)
+                        & (res.indices.parameter != DUMMY)]
+        t = t.assign(size=t["value"].abs()).sort_values("size", ascending=False, kind="stable")
+        above = t[t["above_noise"] == True]  # noqa: E712 (object column: True/False/None)
+        if t["above_noise"].isna().all():
+            top = ", ".join(f"{short_name(p)} ({v:.3g})" for p, v in
+                            zip(t.parameter[:3], t["value"][:3], strict=False))
+            out.append(f"{name}: no dummy, so no noise floor; largest {lead}: {top}")
+        elif above.empty:
+            out.append(f"{name}: no assumption is above the noise floor ({lead}); the varied "
+                       "ranges do not move this output beyond replicate noise")
+        else:
+            names = ", ".join(f"{short_name(p)} ({v:.3g})" for p, v in
+                              zip(above.parameter, above["value"], strict=True))
+            out.append(f"{name}: above the noise floor ({lead}): {names}; at or below it: "
+                       f"{len(t) - len(above)} of {len(t)} parameters")
+    return out

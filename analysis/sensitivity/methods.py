@@ -35,7 +35,8 @@ def sample_settings(method: str, options: dict, label: str = "<problem>") -> dic
     elif method == "pawn":
         s["s"] = int(options.get("s", 10))
     elif method != "delta":
-        raise ScenarioError(f"{label}: method: unknown method {method!r}; valid: {', '.join(METHODS)}")
+        raise ScenarioError(f"{label}: method: unknown method {method!r}; valid: "
+                            f"{', '.join(METHODS)}")
     return s
 
 
@@ -60,7 +61,8 @@ def sample(problem: dict, settings: dict, seed: int) -> np.ndarray:
 
 
 def analyze(problem: dict, settings: dict, X: np.ndarray, Y: np.ndarray, seed: int) -> list[dict]:
-    """Indices as tidy rows: parameter, index, value, conf (95% half-width where SALib gives one)."""
+    """Indices as tidy rows: parameter, index, value, conf (95% half-width where SALib gives
+    one)."""
     m = settings["method"]
     names = problem["names"]
     rows: list[dict] = []
@@ -82,11 +84,13 @@ def analyze(problem: dict, settings: dict, X: np.ndarray, Y: np.ndarray, seed: i
             for i in range(len(names)):
                 for j in range(i + 1, len(names)):
                     rows.append({"parameter": f"{names[i]}:{names[j]}", "index": "S2",
-                                 "value": float(res["S2"][i, j]), "conf": float(res["S2_conf"][i, j])})
+                                 "value": float(res["S2"][i, j]),
+                                 "conf": float(res["S2_conf"][i, j])})
     elif m == "morris":
         from SALib.analyze import morris
 
-        res = morris.analyze(problem, X, Y, num_levels=settings["num_levels"], num_resamples=R, seed=seed)
+        res = morris.analyze(problem, X, Y, num_levels=settings["num_levels"],
+                             num_resamples=R, seed=seed)
         add("mu_star", res["mu_star"], res["mu_star_conf"])
         add("mu", res["mu"])
         add("sigma", res["sigma"])

@@ -23,10 +23,21 @@ A problem file (YAML)::
 Parameters are dotted paths into the scenario (``Scenario.with_overrides``), intervention
 fields included. Bounds are checked against each parameter's valid range by applying the
 lowest and highest values to the base scenario and validating it.
+
+An output may average over a period instead of the last weeks: ``period: 104:364`` (weeks,
+end excluded), ``intervention`` (the base's first lever that the reference lacks) or
+``last:N``; ``aggregate: total`` then sums over that period.
+
+The sensitivity of an effect: with ``reference: ../scenarios/baseline.yaml`` every sample also
+runs on the reference scenario with the same parameter values (those whose paths exist there)
+and the same seed, and each output is the paired difference strategy - reference (named
+``effect_<output>``). For example: how robust is "kingpin raises homicides" to the recruitment
+and conflict assumptions?
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +72,7 @@ class OutputSpec(_Strict):
     aggregate: Literal["mean_last", "total", "at_week"] = "mean_last"
     window: int = Field(default=52, ge=1)
     week: int | None = Field(default=None, ge=0)
+    period: str | None = None
     name: str | None = None
 
 
@@ -68,6 +80,7 @@ class ProblemSpec(_Strict):
     name: str = Field(min_length=1)
     description: str = ""
     base: str
+    reference: str | None = None
     weeks: int | None = Field(default=None, ge=1)
     seed: int = Field(default=0, ge=0, lt=2**63)
     replicates: int = Field(default=1, ge=1, le=1000)
@@ -88,6 +101,13 @@ class Problem:
     names: list[str]  # parameter names (with the dummy last, if any)
     paths: list[str | None]  # dotted paths (None for the dummy)
     salib: dict = field(default_factory=dict)
+    reference_path: Path | None = None  # the reference scenario of an effect's sensitivity
+    reference_paths: list[str] = field(default_factory=list)  # paths that exist there too
+    periods: dict[int, tuple[int, int]] = field(default_factory=dict)  # output -> weeks
+
+    @property
+    def is_effect(self) -> bool:
+        return self.reference_path is not None
 
     @property
     def is_test_model(self) -> bool:
@@ -99,20 +119,40 @@ class Problem:
             spec.method = method
         if n:
             spec.options = {**spec.options, "n": n}
-        return Problem(spec, self.source, self.base_path, self.names, self.paths, self.salib)
+        return dataclasses.replace(self, spec=spec)
+
+    def with_period(self, period: str | None, cumulative: bool = False) -> Problem:
+        """Every output but ``at_week`` summarised over ``period`` (``--period``); with
+        ``cumulative``, flows are summed over it (``aggregate: total``). Revalidated."""
+        if period is None and not cumulative:
+            return self
+        from ..effects import is_flow
+
+        raw = self.spec.model_dump(exclude_none=True)
+        for o in raw["outputs"]:
+            if o.get("aggregate", "mean_last") == "at_week":
+                continue
+            if period is not None:
+                o["period"] = period
+            if cumulative and is_flow(o["metric"]):
+                o["aggregate"] = "total"
+        return problem_from_dict(raw, self.source, _base_dir(self))
 
     def output_names(self) -> list[str]:
-        return [o.name or _output_name(o) for o in self.spec.outputs]
+        names = [o.name or _output_name(o) for o in self.spec.outputs]
+        return [f"effect_{n}" for n in names] if self.is_effect else names
 
     def summarise(self, frame) -> dict[str, float]:
-        """The outputs of one run (its weekly metrics frame)."""
+        """The outputs of one run (its weekly metrics frame); for an effect's sensitivity
+        these are the strategy's or the reference's levels, differenced by the caller."""
         out = {}
-        for o in self.spec.outputs:
+        for i, o in enumerate(self.spec.outputs):
             y = frame[o.metric].to_numpy(dtype=float)
+            span = self.periods.get(i)
             if o.aggregate == "mean_last":
-                v = float(np.mean(y[-o.window:]))
+                v = float(np.mean(y[span[0]:span[1]] if span else y[-o.window:]))
             elif o.aggregate == "total":
-                v = float(np.sum(y))
+                v = float(np.sum(y[span[0]:span[1]] if span else y))
             else:
                 week = o.week if o.week is not None else len(y) - 1
                 v = float(y[min(week, len(y) - 1)])
@@ -120,11 +160,17 @@ class Problem:
         return out
 
 
+def _base_dir(problem: Problem) -> Path:
+    src = Path(problem.source)
+    return src.resolve().parent if src.is_file() else Path.cwd()
+
+
 def _output_name(o: OutputSpec) -> str:
+    tag = "" if o.period is None else "_" + o.period.replace(":", "_")
     if o.aggregate == "mean_last":
-        return f"{o.metric}_mean_last{o.window}"
+        return f"{o.metric}_mean{tag}" if o.period else f"{o.metric}_mean_last{o.window}"
     if o.aggregate == "total":
-        return f"{o.metric}_total"
+        return f"{o.metric}_total{tag}"
     return f"{o.metric}_at{o.week if o.week is not None else 'end'}"
 
 
@@ -183,10 +229,64 @@ def problem_from_dict(raw: dict, label: str = "<problem>", base_dir: Path | None
         else:
             errors.extend(_check_against_scenario(spec, base_path, label))
     errors.extend(_check_method(spec, len(names), label))
+    ref_path, ref_paths, periods = None, [], {}
+    if not errors and base_path is not None:
+        ref_path, ref_paths, periods, more = _check_reference_and_periods(spec, base_path,
+                                                                           base_dir, label)
+        errors.extend(more)
+    elif spec.reference is not None and base_path is None and not errors:
+        errors.append(f"{label}: reference: only for a scenario base, not a test model")
     if errors:
         raise ScenarioError(errors)
     salib = {"num_vars": len(names), "names": names, "bounds": bounds, "dists": dists}
-    return Problem(spec, label, base_path, names, paths, salib)
+    return Problem(spec, label, base_path, names, paths, salib, ref_path, ref_paths, periods)
+
+
+def _check_reference_and_periods(spec: ProblemSpec, base_path: Path, base_dir: Path,
+                                 label: str):
+    """The reference scenario (same weeks as the base), the parameter paths that exist in
+    it, and the weeks of every output's period."""
+    import copy
+
+    from sim.scenario import load_scenario, set_dotted
+
+    from ..periods import lever_schedule, parse_period
+
+    errors: list[str] = []
+    base = load_scenario(base_path, weeks=spec.weeks)
+    ref_path, ref_paths, ref = None, [], None
+    if spec.reference is not None:
+        ref_path = (base_dir / spec.reference) if not Path(spec.reference).is_absolute() \
+            else Path(spec.reference)
+        if not ref_path.is_file():
+            errors.append(f"{label}: reference: scenario file not found: {ref_path}")
+            ref_path = None
+        else:
+            try:
+                ref = load_scenario(ref_path, weeks=spec.weeks or base.weeks)
+            except ScenarioError as exc:
+                return None, [], {}, exc.lines
+            for p in spec.parameters:
+                try:
+                    set_dotted(copy.deepcopy(ref.raw), p.path, p.bounds[0], label)
+                except ScenarioError:
+                    continue
+                ref_paths.append(p.path)
+    from ..periods import changed_levers
+
+    entries = changed_levers(base, ref) if ref is not None else base.interventions
+    levers = lever_schedule(dataclasses.replace(base, interventions=entries))
+    periods = {}
+    for i, o in enumerate(spec.outputs):
+        if o.period is None:
+            continue
+        try:
+            per = parse_period(o.period, base.weeks, levers, f"{label}: outputs[{i}].period")
+        except ScenarioError as exc:
+            errors.extend(exc.lines)
+            continue
+        periods[i] = (per.start, per.end)
+    return ref_path, ref_paths, periods, errors
 
 
 def _check_bounds(p: ParameterSpec, where: str) -> list[str]:
@@ -237,7 +337,7 @@ def _check_against_scenario(spec: ProblemSpec, base_path: Path, label: str) -> l
         if o.aggregate == "at_week" and o.week is not None and o.week >= weeks:
             errors.append(f"{label}: outputs[{i}].week: {o.week} is past the run's last week "
                           f"{weeks - 1}")
-        if o.aggregate == "mean_last" and o.window > weeks:
+        if o.aggregate == "mean_last" and o.period is None and o.window > weeks:
             errors.append(f"{label}: outputs[{i}].window: {o.window} is longer than the run "
                           f"({weeks} weeks)")
     for i, p in enumerate(spec.parameters):
@@ -274,7 +374,8 @@ def _check_method(spec: ProblemSpec, n_vars: int, label: str) -> list[str]:
     allowed = set().union(*valid.values())
     for k in opts:
         if k not in allowed:
-            errors.append(f"{label}: options.{k}: unknown option; valid: {', '.join(sorted(allowed))}")
+            errors.append(f"{label}: options.{k}: unknown option; valid: "
+                          f"{', '.join(sorted(allowed))}")
     n = opts.get("n", 64)
     if isinstance(n, bool) or not isinstance(n, int) or n < 2:
         errors.append(f"{label}: options.n: expected a whole number >= 2, got {n!r}")
