@@ -15,6 +15,7 @@ Measures, on the default world with the default spin-up:
 from __future__ import annotations
 
 import argparse
+import functools
 import subprocess
 import time
 from pathlib import Path
@@ -46,7 +47,7 @@ def _run(path: str, seed: int, weeks: int):
 
 def _ci(x, y) -> str:
     d = paired_difference(x, y)
-    return f"{d.mean:+.1f} [{d.lo:+.1f}, {d.hi:+.1f}]"
+    return f"{d.estimate:+.1f} [{d.lo:+.1f}, {d.hi:+.1f}]"
 
 
 def quarters_after(arms, base, starts, n_q):
@@ -84,6 +85,8 @@ def mass_arrest(seed: int, weeks: int, share: float):
 
 
 def main() -> None:
+    global print
+    print = functools.partial(print, flush=True)  # noqa: A001
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--weeks", type=int, default=260)

@@ -176,10 +176,10 @@ def recruit(
     the role whose share is furthest below its target (``role_share[kind, role]``). It ties
     to a recruiter drawn from the organization's sample ``pool`` (same region if one is
     found in a few draws) and to the recruiter's contacts (PROTON-OC: recruitment through
-    ties), and enters the pool itself (slot chosen by hashing its index). A scarce role k (``fill[k] < 1``: launderers,
-    traffickers) is taken only with probability ``fill[k]`` (skills and trust are scarce,
-    D14); otherwise the recruit takes the common role (``fill == 1``) furthest below its
-    target. Returns the new ``n_used``.
+    ties), and enters the pool itself (slot chosen by hashing its index). A scarce role k
+    (``fill[k] < 1``: launderers, traffickers) is taken only with probability ``fill[k]``
+    (skills and trust are scarce, D14); otherwise the recruit takes the common role
+    (``fill == 1``) chosen by the same rule. Returns the new ``n_used``.
     """
     O, R = new_or.shape
     n_roles = role_share.shape[1]
