@@ -12,6 +12,7 @@ chosen for the model that the literature does not pin down; it is a calibration 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -197,8 +198,12 @@ def check_overrides(overrides: Any, where: str = "params") -> list[str]:
 
 
 def check_value(p: Param, value: Any, path: str) -> list[str]:
+    from .yamlio import shorten
+
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return [f"{path}: expected a number, got {value!r}"]
+        return [f"{path}: expected a number, got {shorten(value)}"]
+    if not math.isfinite(value):
+        return [f"{path}: expected a finite number, got {value}"]
     if p.kind is int and float(value) != int(value):
         return [f"{path}: expected an integer, got {value!r}"]
     if not (p.lo <= value <= p.hi):
