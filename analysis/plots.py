@@ -6,7 +6,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 
 PANELS = [
     ("Drug prices (USD/kg)", [("retail_price", "retail"), ("wholesale_price", "wholesale")], True),
@@ -33,9 +32,10 @@ def overview(ts, title: str = "tocsim run") -> plt.Figure:
             y = ts[col].to_numpy(dtype=float)
             if "USD bn" in name:
                 y = y / 1e9
-            if "4-wk" in name:
-                y = np.convolve(y, np.ones(4) / 4, mode="same")
-            ax.plot(years, y, label=label, lw=1.3)
+            if "4-wk" in name:  # centred 4-week mean; shorter at the ends and in short runs
+                y = ts[col].rolling(4, min_periods=1, center=True).mean().to_numpy(dtype=float)
+            # a run of a week or two: markers, else a single point draws nothing
+            ax.plot(years, y, label=label, lw=1.3, marker="o" if len(years) < 3 else None)
         ax.set_title(name, fontsize=10)
         ax.set_xlabel("year")
         if logy:

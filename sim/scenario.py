@@ -285,6 +285,8 @@ def from_dict(raw: dict, label: str = "<scenario>", base_dir: Path | None = None
             world = world.scaled(spec.scale)
     except ScenarioError as exc:
         errors.extend(exc.lines)
+    if world is not None and not errors:
+        errors.extend(joint_problems(P.merge(P.defaults(), spec.params), world, label))
     if world is not None:
         from .interventions import check_interventions
 
@@ -302,6 +304,31 @@ def from_dict(raw: dict, label: str = "<scenario>", base_dir: Path | None = None
         source=label,
         raw=spec.model_dump(),
     )
+
+
+MAX_ATTRACTION = 100.0  # recruitment at most this many times its reference rate
+
+
+def joint_problems(params: dict, world: World, label: str) -> list[str]:
+    """Combinations of in-range parameters and world values that break the model together.
+
+    - Recruitment pull ``(reference_wage / legit_wage) ** wage_elasticity`` (sim/_processes
+      ``_recruit``) must stay at most MAX_ATTRACTION in every region: reference_wage 10,000
+      with wage_elasticity 5 asked for about 4e12 members in one week.
+    """
+    import numpy as np
+
+    r = params["recruitment"]
+    with np.errstate(over="ignore"):
+        pull = (r["reference_wage"] / world.legit_wage) ** r["wage_elasticity"]
+    worst = int(np.argmax(pull))
+    if not pull[worst] <= MAX_ATTRACTION:
+        return [f"{label}: params.recruitment: reference_wage {r['reference_wage']:g} with "
+                f"wage_elasticity {r['wage_elasticity']:g} multiplies recruitment by "
+                f"{pull[worst]:.3g} in {world.region_names[worst]} (legit_wage "
+                f"{world.legit_wage[worst]:g}); together they must keep it at most "
+                f"{MAX_ATTRACTION:g}"]
+    return []
 
 
 def default_scenario(weeks: int = 520, seed: int = 0) -> Scenario:

@@ -57,7 +57,7 @@ class Sweep:
     def write(self, out: Path) -> None:
         from sim.output import staged_output
 
-        with staged_output(out) as tmp:
+        with staged_output(out, keep_others=True) as tmp:
             self.table.to_csv(tmp / "sweep.csv", index=False, float_format="%.6g")
             (tmp / "plots").mkdir()
             for m in self.metrics:
