@@ -7,6 +7,7 @@ Bad input (a wrong scenario field, a missing file, an impossible value) prints
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -148,9 +149,15 @@ def cmd_run(args) -> int:
     try:
         model = TocModel(scn, checks=False if args.no_checks else None)
         model.run(progress=progress)
-    except (ConservationError, ModelLimitError) as exc:
+    except (ConservationError, ModelLimitError, ArithmeticError, ValueError) as exc:
+        # the model left its valid space: one line naming the week (TOCSIM_DEBUG=1: traceback)
+        if os.environ.get("TOCSIM_DEBUG"):
+            raise
         week = f"week {model.week}: " if model is not None and "week" not in str(exc) else ""
-        print(f"{scn.source}: run stopped: {week}{exc}; nothing was written", file=sys.stderr)
+        kind = "" if isinstance(exc, ConservationError | ModelLimitError) \
+            else f"{type(exc).__name__}: "
+        print(f"{scn.source}: run stopped: {week}{kind}{exc}; nothing was written",
+              file=sys.stderr)
         return EXIT_MODEL_STOPPED
     finally:
         finish()
