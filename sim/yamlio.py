@@ -166,6 +166,10 @@ def parse(text: str, label: str = "<text>"):
         return yaml.load(text, Loader=Loader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
         raise yaml_error(exc, label) from None
+    except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+        # PyYAML's own constructors on a bad explicit tag (``!!timestamp x``, ``!!int x``)
+        raise ScenarioError(f"{label}: not valid YAML: a tagged value cannot be read "
+                            f"({type(exc).__name__}: {shorten(str(exc))[1:-1]})") from None
     except RecursionError:  # pragma: no cover - _check_shape bounds the depth first
         raise ScenarioError(f"{label}: nested too deeply") from None
 
