@@ -133,7 +133,7 @@ PARAMS: dict[str, dict[str, Param]] = {
         "bribe_multiple":     P(2.0,    "x salary", 0.0, 100.0, "M19 (bribes ~30% of rents), assumption", "weekly bribe as a multiple of the official's salary"),
         "integrity_weight":   P(4.0,    "x salary", 0.0, 100.0, "H00, assumption", "moral cost of accepting, per unit of integrity, in salaries"),
         "penalty_weeks":      P(104.0,  "weeks of salary", 0.0, 2600.0, "assumption", "loss if caught"),
-        "detection_rate":     P(0.03,   "1/week",   0.0, 1.0,   "assumption", "weekly probability a corrupt official is caught at judicial capacity 1"),
+        "detection_rate":     P(0.03,   "1/week",   0.0, 1.0,   "assumption", "detection hazard of a corrupt official at judicial capacity 1 (caught with weekly probability 1 - exp(-rate))"),
         "peer_weight":        P(3.0,    "x salary", 0.0, 100.0, "H00 (tipping)", "acceptance pull of the share of corrupt peers in the region"),
         "threat_weight":      P(0.02,    "x salary per homicide/100k/yr", 0.0, 100.0, "REFERENCES (plata o plomo)", "acceptance pull of local violence"),
         "noise":              P(1.0,    "x salary", 0.01, 100.0, "assumption", "scale of the logistic acceptance noise"),

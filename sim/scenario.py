@@ -196,7 +196,8 @@ def _resolve_extends(path: Path, seen: tuple[Path, ...] = ()) -> dict:
         except (OSError, ValueError):
             is_file = False
         if not is_file:
-            raise ScenarioError(f"{cur}: extends: file not found: {parent_path}")
+            raise ScenarioError(f"{cur}: extends: file not found: "
+                                f"{yamlio.shorten(str(parent_path), 200)[1:-1]}")
         cur = parent_path.resolve()
     merged: dict = {}
     for file, data in reversed(chain):  # the root first, each child on top

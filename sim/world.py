@@ -285,6 +285,11 @@ def _compile_file(path: Path) -> World:
     return _compile(_read_yaml(path), str(path))
 
 
+def _k(name: str) -> str:
+    """A mapping key as shown in a field path, cut short."""
+    return name if len(name) <= 60 else yamlio.shorten(name)[1:-1]
+
+
 def _compile(raw: dict, label: str) -> World:
     try:
         spec = WorldSpec.model_validate(raw)
@@ -298,7 +303,8 @@ def _compile(raw: dict, label: str) -> World:
 
     def need_region(name: str, path: str) -> int:
         if name not in ridx:
-            errors.append(f"{label}: {path}: unknown region {name!r}; valid: {', '.join(regions)}")
+            errors.append(f"{label}: {path}: unknown region {yamlio.shorten(name)}; "
+                          f"valid: {', '.join(regions)}")
             return -1
         return ridx[name]
 
@@ -328,13 +334,13 @@ def _compile(raw: dict, label: str) -> World:
     price_ref = np.zeros((C, R))
     for ci, c in enumerate(spec.commodities):
         for name, price in c.origins.items():
-            i = need_region(name, f"commodities[{ci}].origins.{name}")
+            i = need_region(name, f"commodities[{ci}].origins.{_k(name)}")
             if price <= 0:
-                errors.append(f"{label}: commodities[{ci}].origins.{name}: price must be > 0")
+                errors.append(f"{label}: commodities[{ci}].origins.{_k(name)}: price must be > 0")
             if i >= 0:
                 origin_price[ci, i] = price
         for name, m in c.markets.items():
-            i = need_region(name, f"commodities[{ci}].markets.{name}")
+            i = need_region(name, f"commodities[{ci}].markets.{_k(name)}")
             if i >= 0:
                 demand_ref[ci, i] = m.demand
                 price_ref[ci, i] = m.price
@@ -350,9 +356,9 @@ def _compile(raw: dict, label: str) -> World:
     for oi, o in enumerate(spec.organizations):
         home[oi] = max(need_region(o.home, f"organizations[{oi}].home"), 0)
         for name, share in o.presence.items():
-            i = need_region(name, f"organizations[{oi}].presence.{name}")
+            i = need_region(name, f"organizations[{oi}].presence.{_k(name)}")
             if share < 0:
-                errors.append(f"{label}: organizations[{oi}].presence.{name}: must be >= 0")
+                errors.append(f"{label}: organizations[{oi}].presence.{_k(name)}: must be >= 0")
             if i >= 0:
                 presence[oi, i] = share
         if presence[oi].sum() <= 0:
@@ -362,7 +368,8 @@ def _compile(raw: dict, label: str) -> World:
         for cname in o.commodities:
             if cname not in cnames:
                 errors.append(
-                    f"{label}: organizations[{oi}].commodities: unknown commodity {cname!r}; "
+                    f"{label}: organizations[{oi}].commodities: unknown commodity "
+                    f"{yamlio.shorten(cname)}; "
                     f"valid: {', '.join(cnames)}"
                 )
             else:
@@ -373,7 +380,7 @@ def _compile(raw: dict, label: str) -> World:
         for k, (a, b, w) in enumerate(rows):
             for n in (a, b):
                 if n not in oidx:
-                    errors.append(f"{label}: {key}[{k}]: unknown organization {n!r}")
+                    errors.append(f"{label}: {key}[{k}]: unknown organization {yamlio.shorten(n)}")
             if a in oidx and b in oidx:
                 m[oidx[a], oidx[b]] = m[oidx[b], oidx[a]] = w
         return m
@@ -395,7 +402,8 @@ def _compile(raw: dict, label: str) -> World:
                     a_regions[ai, i] = True
         for p in a.partners:
             if p not in anames:
-                errors.append(f"{label}: agencies[{ai}].partners: unknown agency {p!r}")
+                errors.append(f"{label}: agencies[{ai}].partners: unknown agency "
+                              f"{yamlio.shorten(p)}")
             else:
                 partners[ai, anames.index(p)] = partners[anames.index(p), ai] = True
     if errors:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import DATA
+
 from tocsim.cli import main
 
 FAST, SLOW = 150, 3000

@@ -13,6 +13,7 @@ import re
 import numpy as np
 import pytest
 import yaml
+from conftest import DATA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,8 +22,6 @@ from sim.interventions import REGISTRY
 from sim.model import ConservationError, TocModel
 from sim.params import PARAMS
 from sim.scenario import MAX_WEEKS, load_scenario
-
-from conftest import DATA
 
 FAST, SLOW = 25, 400
 WORLD = str(DATA / "tiny_world.yaml")

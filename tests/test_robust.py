@@ -8,12 +8,11 @@ import time
 
 import numpy as np
 import pytest
+from conftest import DATA, tiny_scenario
 
 from sim.errors import ModelLimitError, ScenarioError
 from sim.scenario import from_dict, load_scenario
 from tocsim.cli import main
-
-from conftest import DATA, tiny_scenario
 
 WORLD = str(DATA / "tiny_world.yaml")
 
