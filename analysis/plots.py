@@ -26,7 +26,9 @@ PANELS = [
 def overview(ts, title: str = "tocsim run") -> plt.Figure:
     """A 3x3 dashboard of the main weekly metrics against years."""
     fig, axes = plt.subplots(3, 3, figsize=(15, 10), constrained_layout=True)
-    years = ts["week"].to_numpy() / 52.0
+    weeks = ts["week"].to_numpy()
+    short = len(weeks) < 52  # under a year: weeks on the x axis read better than years
+    years = weeks if short else weeks / 52.0
     for ax, (name, series, logy) in zip(axes.flat, PANELS, strict=True):
         for col, label in series:
             y = ts[col].to_numpy(dtype=float)
@@ -37,7 +39,10 @@ def overview(ts, title: str = "tocsim run") -> plt.Figure:
             # a run of a week or two: markers, else a single point draws nothing
             ax.plot(years, y, label=label, lw=1.3, marker="o" if len(years) < 3 else None)
         ax.set_title(name, fontsize=10)
-        ax.set_xlabel("year")
+        ax.set_xlabel("week" if short else "year")
+        if short:
+            ax.set_xlim(-0.5, max(weeks[-1], 1) + 0.5)
+            ax.xaxis.get_major_locator().set_params(integer=True)
         if logy:
             ax.set_yscale("log")
         ax.grid(alpha=0.3)
