@@ -29,6 +29,7 @@ ORGS = ["Alpha", "Beta", "Gamma"]
 REGIONS = ["Source", "Transit", "Market", "Market2", "source", "transit", "consumer"]
 CORRIDORS = ["Source-Transit", "Transit-Market", "Source-Market", "Market-Market2"]
 LINE = re.compile(r"^\S.*: .+")  # FILE: [field: ]problem
+TALLY = {"refused": 0, "ran": 0, "stopped (known price-chain issue)": 0}
 
 
 def _known_price_chain_issue(exc: Exception) -> bool:
@@ -131,12 +132,14 @@ def run_checked(scn):
     except ConservationError as exc:
         if _known_price_chain_issue(exc):
             assert re.match(r"^week \d+: ", str(exc))
+            TALLY["stopped (known price-chain issue)"] += 1
             return None
         raise
     ts = m.metrics_frame().drop(columns="week").to_numpy(dtype=float)
     assert ts.shape[0] == scn.weeks and np.isfinite(ts).all()
     assert (m.wholesale_price >= 0).all() and (m.retail_price >= 0).all()
     assert (m.stock >= 0).all()
+    TALLY["ran"] += 1
     return m
 
 
@@ -148,6 +151,7 @@ def _property_scenario_file(raw, tmp_path_factory):
         scn = load_scenario(p)
     except ScenarioError as exc:
         check_clean_error(exc, str(p))
+        TALLY["refused"] += 1
         return
     assert scn.weeks == raw["weeks"] and scn.name == raw["name"]
     run_checked(scn)
@@ -161,6 +165,7 @@ def _property_params(params, tmp_path_factory):
     except ScenarioError as exc:  # only the documented joint limits may refuse in-range values
         check_clean_error(exc, "<p>")
         assert all("params.recruitment" in line for line in exc.lines), exc.lines
+        TALLY["refused"] += 1
         return
     run_checked(scn)
 
@@ -194,6 +199,13 @@ def test_drawn_scenario_files_long(raw, tmp_path_factory):
 @given(params=param_sets(max_size=20))
 def test_drawn_parameter_sets_long(params, tmp_path_factory):
     _property_params(params, tmp_path_factory)
+
+
+@pytest.mark.slow
+def test_zz_report_long_tally():
+    """Prints what the long runs above drew (run with -s); docs/RELIABILITY.md records it."""
+    print(f"property examples: {TALLY}")
+    assert sum(TALLY.values()) > 0
 
 
 def test_schema_strategies_cover_every_parameter_and_type():

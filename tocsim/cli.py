@@ -205,19 +205,19 @@ def _print_summary(summary: dict, out: Path) -> None:
 
 
 def cmd_list(args) -> int:
-    import yaml
-
+    from sim.errors import ScenarioError
     from sim.interventions import REGISTRY
     from sim.params import PARAMS
+    from sim.yamlio import read_yaml
 
     d = Path(args.scenarios_dir)
     print(f"Scenarios in {d}/:")
     files = sorted(d.glob("*.yaml")) if d.is_dir() else []
     for f in files:
         try:
-            data = yaml.safe_load(f.read_text()) or {}
-        except yaml.YAMLError:
-            data = {}
+            data = read_yaml(f)
+        except ScenarioError:
+            data = {"description": "(cannot be read: tocsim validate says why)"}
         desc = " ".join(str(data.get("description", "")).split())
         print(f"  {f.name}\n      {desc}")
     if not files:
