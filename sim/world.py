@@ -261,16 +261,16 @@ CSV_MODELS = {"regions": RegionSpec, "corridors": CorridorSpec}
 def _read_csv(path: Path, what: str) -> list[dict]:
     """Rows of a regions or corridors CSV, each validated here so that errors name the CSV
     file and line (``FILE: line 3: population: ...``)."""
-    rows = yamlio.read_csv(path, required=CSV_COLUMNS[what])
+    rows = yamlio.read_csv(path, required=CSV_COLUMNS[what], with_lines=True)
     out, errors = [], []
-    for line, row in enumerate(rows, start=2):
+    for i, (line, row) in enumerate(rows):
         row = {k: v for k, v in row.items() if v != "" or k in CSV_COLUMNS[what]}
         if what == "regions" and "roles" in row:
             row["roles"] = [r.strip() for r in row["roles"].split(";") if r.strip()]
         try:
             CSV_MODELS[what].model_validate(row)
         except ValidationError as exc:
-            errors += pydantic_lines(exc, f"{path}: line {line}", prefix=f"{what}[{line - 2}]",
+            errors += pydantic_lines(exc, f"{path}: line {line}", prefix=f"{what}[{i}]",
                                      model=CSV_MODELS[what])
             continue
         out.append(row)

@@ -183,9 +183,12 @@ def read_yaml(path: Path, label: str | None = None, *, mapping: bool = True):
     return data
 
 
-def read_csv(path: Path, label: str | None = None, required: tuple[str, ...] = ()) -> list[dict]:
-    """Read a CSV file with a header row into dicts of stripped strings (keyed by column);
-    ragged rows, missing columns and empty files raise a one-line error naming the line."""
+def read_csv(path: Path, label: str | None = None, required: tuple[str, ...] = (),
+             with_lines: bool = False) -> list:
+    """Read a CSV file with a header row into dicts of stripped strings (keyed by column),
+    or (row number, dict) pairs with ``with_lines`` (rows counted from 1 for the header; a
+    quoted cell spanning lines counts once); ragged rows, missing columns and empty files
+    raise a one-line error naming the row."""
     import csv
     import io
 
@@ -213,5 +216,6 @@ def read_csv(path: Path, label: str | None = None, required: tuple[str, ...] = (
         if len(row) != len(header):
             raise ScenarioError(f"{label}: line {n}: {len(row)} cells, the header has "
                                 f"{len(header)}")
-        out.append({h: c.strip() for h, c in zip(header, row, strict=True) if h})
+        cells = {h: c.strip() for h, c in zip(header, row, strict=True) if h}
+        out.append((n, cells) if with_lines else cells)
     return out
