@@ -446,7 +446,7 @@ class Comparison:
         from .report import render
 
         out = Path(out or self.out)
-        with staged_output(out) as tmp:
+        with staged_output(out, keep_others=True) as tmp:
             for name, df in (("comparison.csv", self.table), ("per_run.csv", self.per_run),
                              ("cost_effectiveness.csv", self.cost_effectiveness),
                              ("timeseries_bands.csv", self.bands),

@@ -6,7 +6,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 
 PANELS = [
     ("Drug prices (USD/kg, 4-wk mean)",
@@ -30,20 +29,23 @@ PANELS = [
 def overview(ts, title: str = "tocsim run") -> plt.Figure:
     """A 3x3 dashboard of the main weekly metrics against years."""
     fig, axes = plt.subplots(3, 3, figsize=(15, 10), constrained_layout=True)
-    years = ts["week"].to_numpy() / 52.0
+    weeks = ts["week"].to_numpy()
+    short = len(weeks) < 52  # under a year: weeks on the x axis read better than years
+    years = weeks if short else weeks / 52.0
     for ax, (name, series, logy) in zip(axes.flat, PANELS, strict=True):
         for col, label in series:
             y = ts[col].to_numpy(dtype=float)
             if "USD bn" in name:
                 y = y / 1e9
-            if "4-wk" in name:
-                # trailing mean over up to 4 weeks (no zero padding at the ends)
-                c = np.concatenate([[0.0], np.cumsum(y)])
-                n = np.minimum(np.arange(1, y.size + 1), 4)
-                y = (c[1:] - c[np.arange(y.size) + 1 - n]) / n
-            ax.plot(years, y, label=label, lw=1.3)
+            if "4-wk" in name:  # centred 4-week mean; shorter at the ends and in short runs
+                y = ts[col].rolling(4, min_periods=1, center=True).mean().to_numpy(dtype=float)
+            # a run of a week or two: markers, else a single point draws nothing
+            ax.plot(years, y, label=label, lw=1.3, marker="o" if len(years) < 3 else None)
         ax.set_title(name, fontsize=10)
-        ax.set_xlabel("year")
+        ax.set_xlabel("week" if short else "year")
+        if short:
+            ax.set_xlim(-0.5, max(weeks[-1], 1) + 0.5)
+            ax.xaxis.get_major_locator().set_params(integer=True)
         if logy:
             ax.set_yscale("log")
         ax.grid(alpha=0.3)

@@ -148,7 +148,8 @@ class Processes:
     def _corruption(self) -> None:
         c, off, o = self.pars.corruption, self.officials, self.orgs
         presence_or = self.counts.sum(axis=2).astype(np.float64)
-        detect_r = np.minimum(c.detection_rate * self.judicial_capacity * self.detection_multiplier, 1.0)
+        # a hazard: the kernel turns it into the weekly probability 1 - exp(-h)
+        detect_r = c.detection_rate * self.judicial_capacity * self.detection_multiplier
         step_officials(
             self.streams["officials"], off.region, off.otype, off.integrity, off.salary,
             off.patron, o.active, o.cash > 0, presence_or, self.corrupt_share_r, self.violence_r,
@@ -353,7 +354,10 @@ class Processes:
     def _members(self) -> None:
         e, o, m = self.pars.enforcement, self.orgs, self.members
         h_exit = e.exit_rate * (1.0 + e.unpaid_exit_multiplier * o.stress)
-        h_max = min(float((self.h_arrest + self.h_death).max() + h_exit.max()), 1.0)
+        # hazards are rates; the kernel turns them into weekly probabilities 1 - exp(-h):
+        # h_max bounds every member's event probability
+        bound = float((self.h_arrest + self.h_death).max() + h_exit.max())
+        h_max = float(-np.expm1(-bound)) if bound < np.inf else 1.0  # NaN: visit everyone
         m.n_jail = step_members(
             self.streams["members"], self.week, m.n, m.status, m.org, m.role, m.region,
             m.release, m.jail, m.n_jail, self.h_arrest, self.conviction, self.h_death, h_exit,

@@ -13,6 +13,7 @@ from .enums import N_ROLES, OfficialType, OrgKind, Role, Status
 from .kernels.members import init_ties
 
 TIE_SLOTS = 6
+MAX_MEMBER_SLOTS = 2**31 - 1  # member indices are int32 (ties, org arrays)
 OFFICIAL_TYPE_SHARES = {
     OfficialType.POLICE: 0.5,
     OfficialType.CUSTOMS: 0.2,
@@ -67,13 +68,27 @@ class Members:
         need = self.n + extra
         if need <= self.capacity:
             return
+        if need > MAX_MEMBER_SLOTS:  # member indices are int32 in the kernels
+            from .errors import ModelLimitError
+
+            raise ModelLimitError(f"members: {extra:,} new members asked for on top of "
+                                  f"{self.n:,}, beyond the model's limit of "
+                                  f"{MAX_MEMBER_SLOTS:,} member slots")
         cap = self.capacity
         while cap < need:
             cap *= 2
+        cap = min(cap, MAX_MEMBER_SLOTS)
         for name in ("status", "org", "role", "region", "joined", "release", "ties", "jail"):
             old = getattr(self, name)
             shape = (cap,) + old.shape[1:]
-            new = np.full(shape, -1, old.dtype) if name == "ties" else np.zeros(shape, old.dtype)
+            try:
+                new = (np.full(shape, -1, old.dtype) if name == "ties"
+                       else np.zeros(shape, old.dtype))
+            except MemoryError:
+                from .errors import ModelLimitError
+
+                raise ModelLimitError(f"members: not enough memory for {cap:,} member slots "
+                                      f"({extra:,} new members on top of {self.n:,})") from None
             keep = self.n_jail if name == "jail" else self.n
             new[:keep] = old[:keep]
             setattr(self, name, new)

@@ -13,6 +13,11 @@ class ScenarioError(Exception):
         super().__init__("\n".join(self.lines))
 
 
+class ModelLimitError(RuntimeError):
+    """The model left the space it can represent (a size or value limit); the message names
+    the quantity. Like a ConservationError it means a run stopped, never bad input."""
+
+
 def loc_to_path(loc: tuple) -> str:
     out = ""
     for part in loc:
@@ -29,7 +34,7 @@ def pydantic_lines(exc: ValidationError, file: str, prefix: str = "", model=None
     for err in exc.errors():
         loc = tuple(err["loc"])
         path = loc_to_path(((prefix,) if prefix else ()) + loc)
-        msg = err["msg"]
+        msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             valid = _valid_keys(model, loc[:-1]) if model is not None else None
             msg = "unknown key" + (f"; valid: {', '.join(valid)}" if valid else "")

@@ -7,6 +7,10 @@
   incarcerated + dead + exited.
 - Money: cash + laundered + frozen (all organizations) + seized by the state + abandoned by
   dissolved organizations = initial holdings + income - outflows.
+- Valid space: every weekly state array and this week's metrics are finite, and prices,
+  stocks, flows, seizures, sales, shipment targets, assets and hazards are not negative
+  (:data:`STATE_ARRAYS`); a model that leaves this space stops naming the week and the
+  quantity, instead of feeding NaN, inf or negative values to the next week's kernels.
 """
 
 from __future__ import annotations
@@ -14,6 +18,61 @@ from __future__ import annotations
 import numpy as np
 
 from .enums import Status
+
+# (attribute of the model or "orgs.<attribute>", may it be negative?)
+STATE_ARRAYS: tuple[tuple[str, bool], ...] = (
+    ("stock", False), ("retail_price", False), ("wholesale_price", False),
+    ("value_at_risk", False), ("sold", False), ("shipped", False), ("seized_cr", False),
+    ("arrivals_ocr", False), ("transit_flow_cr", False), ("edge_flow", False),
+    ("org_region_flow", False), ("purchase_oc", False), ("transport_oc", False),
+    ("guns", False), ("violence_r", False), ("corrupt_share_r", False), ("h_arrest", False),
+    ("h_death", False), ("conviction", False), ("bribes_o", False), ("income_o", True),
+    ("orgs.cash", True), ("orgs.laundered", False), ("orgs.frozen", False),
+    ("orgs.ship_target", False), ("orgs.revenue", True), ("orgs.threat", False),
+    ("orgs.intel", False), ("orgs.cohesion", False), ("orgs.risk_ev", False),
+    ("orgs.risk_tr", False), ("orgs.size_memory", False),
+)
+
+
+def state_problems(model) -> list[str]:
+    """One message per weekly state array with a non-finite value, or a negative value where
+    none is allowed; and for this week's metrics row and region rows."""
+    problems = []
+    for name, signed in STATE_ARRAYS:
+        obj = model.orgs if name.startswith("orgs.") else model
+        a = getattr(obj, name.removeprefix("orgs."), None)
+        if a is None:
+            continue
+        a = np.asarray(a, dtype=np.float64)
+        problems += _bad_values(name, a, signed)
+    t = model.week
+    if t < model.metrics.shape[0]:
+        cols = model.metric_names
+        row = model.metrics[t]
+        for j in np.nonzero(~np.isfinite(row))[0][:3]:
+            problems.append(f"metric {cols[j]} is {row[j]}")
+        from .metrics import REGION_FIELDS
+
+        reg = model.region_metrics[t]
+        market = np.asarray(model.world.demand_ref[0] > 0)
+        for j, field in enumerate(REGION_FIELDS):
+            col = reg[:, j] if field != "retail_price" else reg[market, j]
+            if not np.isfinite(col).all():
+                problems.append(f"region metric {field} is not finite")
+    return problems
+
+
+def _bad_values(name: str, a: np.ndarray, signed: bool) -> list[str]:
+    bad = ~np.isfinite(a)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        return [f"{name}: {int(bad.sum())} of {a.size} values not finite "
+                f"(first {a[where]} at {list(where)})"]
+    if not signed and a.size and a.min() < 0:
+        where = tuple(int(i) for i in np.unravel_index(np.argmin(a), a.shape))
+        return [f"{name}: {int((a < 0).sum())} of {a.size} values negative "
+                f"(lowest {a[where]:.6g} at {list(where)})"]
+    return []
 
 
 class Ledger:
@@ -50,7 +109,7 @@ class Ledger:
     def check(self, model) -> list[str]:
         """Return a message for every identity that does not hold this week."""
         problems = []
-        if self.goods_error > 1e-9:
+        if not self.goods_error <= 1e-9:  # also NaN
             problems.append(f"goods: shipped != seized + sold + stock change (rel. error {self.goods_error:.2e})")
         st = model.members.count_status()
         got = (int(st[Status.ACTIVE]), int(st[Status.INCARCERATED]), int(st[Status.DEAD]),
@@ -75,6 +134,7 @@ class Ledger:
         held = float(o.cash.sum() + o.laundered.sum() + o.frozen.sum())
         lhs = held + self.seized + self.abandoned
         rhs = self.initial_money + self.income - self.outflow
-        if abs(lhs - rhs) > 1e-7 * max(abs(rhs), abs(self.income), 1.0):
+        if not np.isfinite(lhs) or not np.isfinite(rhs) \
+                or abs(lhs - rhs) > 1e-7 * max(abs(rhs), abs(self.income), 1.0):
             problems.append(f"money: holdings + seized + abandoned = {lhs:.6e} != initial + income - outflow = {rhs:.6e}")
-        return problems
+        return state_problems(model) + problems

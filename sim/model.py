@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import mesa
 import numpy as np
 
@@ -18,6 +16,7 @@ from .agents import (
     role_share_table,
 )
 from .enums import N_OFFICIAL_TYPES, N_ROLES, Role, Status
+from .kernels.officials import logistic
 from .ledger import Ledger
 from .metrics import METRICS, commodity_columns
 from .params import as_namespace
@@ -235,14 +234,14 @@ class TocModel(Processes, mesa.Model):
         members_or = self.counts.sum(axis=2).astype(np.float64)
         tot = members_or.sum(axis=0)
         c = self.pars.corruption
-        detect = c.detection_rate * self.judicial_capacity
+        detect = -np.expm1(-c.detection_rate * self.judicial_capacity)  # weekly probability
         for j in range(off.n):
             r = off.region[j]
             if tot[r] <= 0:
                 continue
             u = (c.bribe_multiple - c.integrity_weight * off.integrity[j]
                  - detect[r] * c.penalty_weeks) / c.noise
-            if rng.random() < 1.0 / (1.0 + math.exp(-u)):
+            if rng.random() < logistic(u):  # stable for any u (no math.exp overflow)
                 off.patron[j] = rng.choice(members_or.shape[0], p=members_or[:, r] / tot[r])
         self._update_corruption_state()
 

@@ -1,40 +1,168 @@
-"""Writing a run's outputs atomically: everything goes to a temporary folder next to the
-destination and is moved in only when complete, so an interrupted or failed run never leaves
-a half-written output folder and never clobbers earlier results with partial ones."""
+"""Writing outputs atomically.
+
+Everything goes to a staging folder beside the destination, ``.<name>.tmp-<pid>-<random>``,
+and replaces the destination only when complete:
+
+- ``staged_output(out)`` (a run's folder) swaps whole folders: the old folder is renamed
+  aside (``.<name>.old-<pid>-<random>``), the staging folder renamed to ``out``, then the old
+  one removed. A reader sees the old folder or the new one, never a mix; an error or Ctrl-C
+  before the swap leaves the old folder untouched; if the second rename fails the old
+  folder is put back.
+- ``staged_output(out, keep_others=True)`` (a comparison or a sensitivity folder, which also
+  holds the stored runs) replaces only the entries the staging folder holds, after moving the
+  old ones to ``.<name>.undo-<pid>-<random>``; an error or Ctrl-C during the moves puts the
+  old entries back.
+
+A process killed with SIGKILL leaves its staging folders behind; the next ``staged_output``
+into the same destination removes those of processes that are gone (restoring an old folder
+or old entries whose swap was cut short), so nothing stale accumulates.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
+from .errors import ScenarioError
+
 FLOAT_FORMAT = "%.10g"
+RUN_MARKER = "summary.json"  # a folder holding it is a run folder that may be replaced
+
+
+def _stage_re(name: str) -> re.Pattern:
+    return re.compile(rf"^\.{re.escape(name)}\.(tmp|old|undo)-(\d+)-")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale(out: Path) -> list[Path]:
+    """Remove staging folders beside ``out`` left by processes that no longer run; restore
+    what an interrupted swap had moved aside. Returns what was removed or restored."""
+    parent = out.parent
+    done: list[Path] = []
+    if not parent.is_dir():
+        return done
+    pat = _stage_re(out.name)
+    for p in sorted(parent.iterdir()):
+        m = pat.match(p.name)
+        if not m or _alive(int(m.group(2))) or not p.is_dir():
+            continue
+        kind = m.group(1)
+        if kind == "old" and not out.exists():
+            os.replace(p, out)  # the swap stopped between its two renames: put the old back
+        elif kind == "undo":
+            for entry in p.iterdir():  # put back the old entries of a cut-short replacement
+                dst = out / entry.name
+                if dst.is_dir() and not dst.is_symlink():
+                    shutil.rmtree(dst, ignore_errors=True)
+                elif dst.exists() or dst.is_symlink():
+                    dst.unlink()
+                os.replace(entry, dst)
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            shutil.rmtree(p, ignore_errors=True)
+        done.append(p)
+    return done
+
+
+def check_destination(out_dir: str | Path, keep_others: bool = False) -> Path:
+    """Refuse (``ScenarioError``) a destination that cannot be written or, for a run, an
+    existing folder that is not a run folder (it would be replaced as a whole)."""
+    out = Path(out_dir)
+    label = f"--out {out}"
+    try:
+        out = out.absolute()
+        if len(out.name.encode()) > 200:
+            raise ScenarioError(f"{label}: folder name longer than 200 bytes")
+        if out.exists() and not out.is_dir():
+            raise ScenarioError(f"{label}: exists and is not a folder; nothing was written")
+        if not keep_others and out.is_dir() and any(out.iterdir()) \
+                and not (out / RUN_MARKER).is_file():
+            raise ScenarioError(f"{label}: exists, is not empty and is not a tocsim run folder "
+                                f"(no {RUN_MARKER}); it would be replaced: choose another "
+                                "folder; nothing was written")
+    except ValueError:  # a NUL byte
+        raise ScenarioError(f"{label[:80]}: not a valid folder name") from None
+    except OSError as exc:
+        raise ScenarioError(f"{label}: {exc.strerror or exc}; nothing was written") from None
+    return out
 
 
 @contextmanager
-def staged_output(out_dir: str | Path):
-    """Yield a temporary folder; on success move its files into ``out_dir`` (created if
-    needed, existing files of the same name replaced one by one); on error remove it."""
-    out = Path(out_dir)
-    parent = out.parent if str(out.parent) else Path(".")
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+def staged_output(out_dir: str | Path, keep_others: bool = False):
+    """Yield a staging folder; on success it replaces ``out_dir`` in one step (see the module
+    docstring); on an error or an interrupt it is removed and ``out_dir`` is untouched."""
+    out = check_destination(out_dir, keep_others)
+    parent = out.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        clean_stale(out)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=parent))
+    except OSError as exc:
+        raise ScenarioError(f"--out {out}: cannot create a folder there: "
+                            f"{exc.strerror or exc}; nothing was written") from None
     try:
         yield tmp
-    except BaseException:
+        if keep_others:
+            _replace_entries(tmp, out)
+        else:
+            _swap(tmp, out)
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _swap(tmp: Path, out: Path) -> None:
+    if not out.exists():
+        os.replace(tmp, out)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-{os.getpid()}-", dir=out.parent))
+    os.rmdir(old)
+    os.replace(out, old)
+    try:
+        os.replace(tmp, out)
+    except BaseException:
+        os.replace(old, out)
         raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _replace_entries(tmp: Path, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    for src in sorted(tmp.rglob("*")):
-        if src.is_file():
-            dst = out / src.relative_to(tmp)
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(src, dst)
-    shutil.rmtree(tmp, ignore_errors=True)
+    undo = Path(tempfile.mkdtemp(prefix=f".{out.name}.undo-{os.getpid()}-", dir=out.parent))
+    moved_old, moved_new = [], []
+    try:
+        for entry in sorted(tmp.iterdir()):
+            dst = out / entry.name
+            if dst.exists() or dst.is_symlink():
+                os.replace(dst, undo / entry.name)
+                moved_old.append(entry.name)
+            os.replace(entry, dst)
+            moved_new.append(entry.name)
+    except BaseException:
+        for name in moved_new:
+            dst = out / name
+            shutil.rmtree(dst, ignore_errors=True) if dst.is_dir() else dst.unlink(missing_ok=True)
+        for name in moved_old:
+            os.replace(undo / name, out / name)
+        shutil.rmtree(undo, ignore_errors=True)
+        raise
+    shutil.rmtree(undo, ignore_errors=True)
 
 
 def write_run(model, out_dir: Path, wall_time: float, plot: Callable | None = None) -> dict:

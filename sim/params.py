@@ -12,6 +12,7 @@ chosen for the model that the literature does not pin down; it is a calibration 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -139,7 +140,7 @@ PARAMS: dict[str, dict[str, Param]] = {
         "bribe_multiple":     P(2.0,    "x salary", 0.0, 100.0, "M19 (bribes ~30% of rents), assumption", "weekly bribe as a multiple of the official's salary"),
         "integrity_weight":   P(4.0,    "x salary", 0.0, 100.0, "H00, assumption", "moral cost of accepting, per unit of integrity, in salaries"),
         "penalty_weeks":      P(104.0,  "weeks of salary", 0.0, 2600.0, "assumption", "loss if caught"),
-        "detection_rate":     P(0.03,   "1/week",   0.0, 1.0,   "assumption", "weekly probability a corrupt official is caught at judicial capacity 1"),
+        "detection_rate":     P(0.03,   "1/week",   0.0, 1.0,   "assumption", "detection hazard of a corrupt official at judicial capacity 1 (caught with weekly probability 1 - exp(-rate))"),
         "peer_weight":        P(3.0,    "x salary", 0.0, 100.0, "H00 (tipping)", "acceptance pull of the share of corrupt peers in the region"),
         "threat_weight":      P(0.02,    "x salary per homicide/100k/yr", 0.0, 100.0, "REFERENCES (plata o plomo)", "acceptance pull of local violence"),
         "noise":              P(1.0,    "x salary", 0.01, 100.0, "assumption", "scale of the logistic acceptance noise"),
@@ -205,8 +206,12 @@ def check_overrides(overrides: Any, where: str = "params") -> list[str]:
 
 
 def check_value(p: Param, value: Any, path: str) -> list[str]:
+    from .yamlio import shorten
+
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return [f"{path}: expected a number, got {value!r}"]
+        return [f"{path}: expected a number, got {shorten(value)}"]
+    if not math.isfinite(value):
+        return [f"{path}: expected a finite number, got {value}"]
     if p.kind is int and float(value) != int(value):
         return [f"{path}: expected an integer, got {value!r}"]
     if not (p.lo <= value <= p.hi):

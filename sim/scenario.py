@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from . import params as P
 from . import yamlio
@@ -35,8 +35,11 @@ from .world import World, load_world
 MAX_WEEKS = 52 * 200
 
 
+MAX_NAME = 200  # the name is a folder name (out/<name>) plus a staging suffix: < 255 bytes
+
+
 class ScenarioSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     name: str = Field(min_length=1)
     description: str = ""
@@ -46,6 +49,27 @@ class ScenarioSpec(BaseModel):
     scale: float = Field(default=1.0, gt=0, le=1000)
     params: dict[str, Any] = {}
     interventions: list[dict[str, Any]] = []
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_a_folder_name(cls, v: str) -> str:
+        if len(v.encode()) > MAX_NAME:
+            raise ValueError(f"at most {MAX_NAME} bytes (it names the output folder), got "
+                             f"{len(v.encode())}")
+        bad = sorted({c for c in v if ord(c) < 32 or c in '/\\\x7f'})
+        if bad:
+            raise ValueError("must not contain control characters or path separators, got "
+                             + ", ".join(repr(c) for c in bad))
+        if v.strip() in ("", ".", ".."):
+            raise ValueError(f"{v!r} cannot name a folder")
+        return v
+
+    @field_validator("world")
+    @classmethod
+    def _world_ref(cls, v):
+        if isinstance(v, str) and ("\x00" in v or not v.strip()):
+            raise ValueError("expected 'default' or a file path")
+        return v
 
 
 @dataclass
@@ -137,39 +161,58 @@ def _list_item(items: list, part: str, label: str, where: str):
 
 
 def _read(path: Path) -> dict:
-    if not path.is_file():
-        raise ScenarioError(f"{path}: file not found")
-    try:
-        data = yamlio.load(path.read_text())
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(f"{path}: {where}not valid YAML: {problem}") from None
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: expected a mapping at the top level")
-    return data
+    return yamlio.read_yaml(path)
+
+
+MAX_EXTENDS = 16  # depth of an ``extends:`` chain
 
 
 def _resolve_extends(path: Path, seen: tuple[Path, ...] = ()) -> dict:
-    path = path.resolve()
-    if path in seen:
-        raise ScenarioError(f"{path}: extends: circular inheritance")
-    data = _read(path)
-    parent_ref = data.pop("extends", None)
-    if parent_ref is None:
-        return _absolutize(data, path.parent)
-    if not isinstance(parent_ref, str):
-        raise ScenarioError(f"{path}: extends: expected a file path")
-    parent_path = (path.parent / parent_ref) if not Path(parent_ref).is_absolute() else Path(parent_ref)
-    if not parent_path.is_file():
-        raise ScenarioError(f"{path}: extends: file not found: {parent_path}")
-    parent = _resolve_extends(parent_path, seen + (path,))
-    child = _absolutize(data, path.parent)
-    merged = P.merge(parent, {k: v for k, v in child.items() if k != "interventions"})
-    merged["interventions"] = list(parent.get("interventions") or []) + list(
-        child.get("interventions") or []
-    )
+    """Read ``path`` and the files it extends (iteratively: no recursion limit to hit), child
+    keys overriding, interventions appended."""
+    chain: list[tuple[Path, dict]] = []
+    cur = path.resolve()
+    while True:
+        if cur in seen or any(cur == p for p, _ in chain):
+            shown = " -> ".join(str(p) for p in [*seen, *(p for p, _ in chain), cur])
+            raise ScenarioError(f"{cur}: extends: circular inheritance: {shown}")
+        data = _read(cur)
+        chain.append((cur, data))
+        parent_ref = data.pop("extends", None)
+        if parent_ref is None:
+            break
+        if not isinstance(parent_ref, str) or not parent_ref.strip() or "\x00" in parent_ref:
+            raise ScenarioError(f"{cur}: extends: expected a file path, got "
+                                f"{yamlio.shorten(parent_ref)}")
+        if len(chain) >= MAX_EXTENDS:
+            shown = " -> ".join(p.name for p, _ in chain)
+            raise ScenarioError(f"{path}: extends: more than {MAX_EXTENDS} levels of "
+                                f"inheritance: {shown} -> ...")
+        parent_path = Path(parent_ref)
+        if not parent_path.is_absolute():
+            parent_path = cur.parent / parent_path
+        try:
+            is_file = parent_path.is_file()
+        except (OSError, ValueError):
+            is_file = False
+        if not is_file:
+            raise ScenarioError(f"{cur}: extends: file not found: "
+                                f"{yamlio.shorten(str(parent_path), 200)[1:-1]}")
+        cur = parent_path.resolve()
+    merged: dict = {}
+    for file, data in reversed(chain):  # the root first, each child on top
+        child = _absolutize(data, file.parent)
+        if not merged:
+            merged = child
+            continue
+        parent = merged
+        ivs = [parent.get("interventions"), child.get("interventions")]
+        for iv in ivs:
+            if iv is not None and not isinstance(iv, list):
+                raise ScenarioError(f"{file}: interventions: expected a list, got "
+                                    f"{yamlio.shorten(iv)}")
+        merged = P.merge(parent, {k: v for k, v in child.items() if k != "interventions"})
+        merged["interventions"] = list(ivs[0] or []) + list(ivs[1] or [])
     return merged
 
 
@@ -243,6 +286,8 @@ def from_dict(raw: dict, label: str = "<scenario>", base_dir: Path | None = None
             world = world.scaled(spec.scale)
     except ScenarioError as exc:
         errors.extend(exc.lines)
+    if world is not None and not errors:
+        errors.extend(joint_problems(P.merge(P.defaults(), spec.params), world, label))
     if world is not None:
         from .interventions import check_interventions
 
@@ -260,6 +305,31 @@ def from_dict(raw: dict, label: str = "<scenario>", base_dir: Path | None = None
         source=label,
         raw=spec.model_dump(),
     )
+
+
+MAX_ATTRACTION = 100.0  # recruitment at most this many times its reference rate
+
+
+def joint_problems(params: dict, world: World, label: str) -> list[str]:
+    """Combinations of in-range parameters and world values that break the model together.
+
+    - Recruitment pull ``(reference_wage / legit_wage) ** wage_elasticity`` (sim/_processes
+      ``_recruit``) must stay at most MAX_ATTRACTION in every region: reference_wage 10,000
+      with wage_elasticity 5 asked for about 4e12 members in one week.
+    """
+    import numpy as np
+
+    r = params["recruitment"]
+    with np.errstate(over="ignore"):
+        pull = (r["reference_wage"] / world.legit_wage) ** r["wage_elasticity"]
+    worst = int(np.argmax(pull))
+    if not pull[worst] <= MAX_ATTRACTION:
+        return [f"{label}: params.recruitment: reference_wage {r['reference_wage']:g} with "
+                f"wage_elasticity {r['wage_elasticity']:g} multiplies recruitment by "
+                f"{pull[worst]:.3g} in {world.region_names[worst]} (legit_wage "
+                f"{world.legit_wage[worst]:g}); together they must keep it at most "
+                f"{MAX_ATTRACTION:g}"]
+    return []
 
 
 def default_scenario(weeks: int = 520, seed: int = 0) -> Scenario:

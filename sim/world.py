@@ -8,14 +8,12 @@ may also come from CSV files (``regions.csv``: one row per region with the regio
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import yamlio
@@ -26,14 +24,22 @@ DEFAULT_WORLD = "default"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # inf and NaN are refused in every number; every field has finite bounds (a world is
+    # validated like the parameters in sim/params.py)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
+
+
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Price = Annotated[float, Field(gt=0, le=1e9, description="USD/unit")]
+Share = Annotated[float, Field(ge=0, le=1e6, description="relative weight")]
+PairWeight = Annotated[float, Field(ge=0, le=100, description="ratio")]
 
 
 class RegionSpec(_Strict):
-    name: str
+    name: Name
     roles: list[Literal["source", "transit", "consumer"]] = Field(min_length=1)
-    population: float = Field(gt=0, description="persons")
-    legit_wage: float = Field(gt=0, description="USD/week")
+    population: float = Field(ge=1, le=1e10, description="persons")
+    legit_wage: float = Field(gt=0, le=1e6, description="USD/week")
     state_capacity: float = Field(ge=0, le=1)
     enforcement_capacity: float = Field(ge=0, le=5)
     judicial_capacity: float = Field(ge=0, le=1)
@@ -42,49 +48,49 @@ class RegionSpec(_Strict):
 
 
 class CorridorSpec(_Strict):
-    from_: str = Field(alias="from")
-    to: str
+    from_: Name = Field(alias="from")
+    to: Name
     mode: Literal["land", "sea", "air"]
-    distance_km: float = Field(gt=0)
-    capacity: float = Field(gt=0, description="drug units per week")
+    distance_km: float = Field(gt=0, le=1e5)
+    capacity: float = Field(gt=0, le=1e12, description="drug units per week")
 
 
 class MarketSpec(_Strict):
-    demand: float = Field(gt=0, description="units per week at the reference price")
-    price: float = Field(gt=0, description="reference retail price, USD/unit")
+    demand: float = Field(gt=0, le=1e12, description="units per week at the reference price")
+    price: Price
 
 
 class CommoditySpec(_Strict):
-    name: str
+    name: Name
     description: str = ""
     unit: str
-    lot_size: float = Field(gt=0)
+    lot_size: float = Field(gt=0, le=1e9)
     elasticity: float = Field(lt=0, ge=-10)
-    transport_weight: float = Field(ge=0)
+    transport_weight: float = Field(ge=0, le=1e3)
     seizure_factor: float = Field(ge=0, le=10)
     capacity_share: float = Field(gt=0, le=1)
     firearms: bool = False
     retail_by_dealers: bool = True
-    origins: dict[str, float] = Field(min_length=1)
+    origins: dict[str, Price] = Field(min_length=1)
     markets: dict[str, MarketSpec] = Field(min_length=1)
 
 
 class OrgSpec(_Strict):
-    name: str
+    name: Name
     kind: Literal["cartel", "gang"]
     home: str
     members: int = Field(ge=1, le=50_000_000)
-    cash: float = Field(default=0.0, ge=0)
-    laundered: float = Field(default=0.0, ge=0)
+    cash: float = Field(default=0.0, ge=0, le=1e13)
+    laundered: float = Field(default=0.0, ge=0, le=1e13)
     commodities: list[str] = []
-    presence: dict[str, float] = Field(min_length=1)
+    presence: dict[str, Share] = Field(min_length=1)
 
 
 class AgencySpec(_Strict):
-    name: str
+    name: Name
     kind: Literal["local", "national", "international"]
     regions: list[str] = Field(min_length=1)
-    budget: float = Field(ge=0, description="USD/week")
+    budget: float = Field(ge=0, le=1e12, description="USD/week")
     partners: list[str] = []
 
 
@@ -94,8 +100,8 @@ class WorldSpec(_Strict):
     corridors: list[CorridorSpec] = Field(min_length=1)
     commodities: list[CommoditySpec] = Field(min_length=1)
     organizations: list[OrgSpec] = Field(min_length=1)
-    rivalries: list[tuple[str, str, float]] = []
-    alliances: list[tuple[str, str, float]] = []
+    rivalries: list[tuple[str, str, PairWeight]] = []
+    alliances: list[tuple[str, str, PairWeight]] = []
     agencies: list[AgencySpec] = Field(min_length=1)
 
 
@@ -197,7 +203,8 @@ def load_world(ref: str | dict | None, base_dir: Path, file_label: str) -> World
         unknown = set(ref) - {"base", "regions", "corridors"}
         if unknown:
             raise ScenarioError(
-                f"{file_label}: world.{sorted(unknown)[0]}: unknown key; valid: base, regions, corridors"
+                f"{file_label}: world.{sorted(map(str, unknown))[0]}: unknown key; "
+                "valid: base, regions, corridors"
             )
         base = ref.get("base", DEFAULT_WORLD)
         if base == DEFAULT_WORLD:
@@ -219,44 +226,68 @@ def load_world(ref: str | dict | None, base_dir: Path, file_label: str) -> World
 
 def _resolve(value, base_dir: Path, file_label: str, field_path: str) -> Path:
     if not isinstance(value, str):
-        raise ScenarioError(f"{file_label}: {field_path}: expected a file path, got {value!r}")
+        raise ScenarioError(f"{file_label}: {field_path}: expected a file path, got "
+                            f"{yamlio.shorten(value)}")
     path = Path(value)
     if not path.is_absolute():
         path = base_dir / path
-    if not path.is_file():
-        raise ScenarioError(f"{file_label}: {field_path}: file not found: {path}")
+    try:
+        found = path.is_file()
+    except (OSError, ValueError):  # a NUL byte, a name too long for the file system
+        found = False
+    if not found:
+        raise ScenarioError(f"{file_label}: {field_path}: file not found: "
+                            f"{yamlio.shorten(str(path), 200)[1:-1]}")
     return path
 
 
 def _read_default() -> dict:
     text = resources.files("sim").joinpath("data/default_world.yaml").read_text()
-    return yamlio.load(text)
+    return yamlio.parse(text, "default world")
 
 
 def _read_yaml(path: Path) -> dict:
-    try:
-        data = yamlio.load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: expected a mapping at the top level")
-    return data
+    return yamlio.read_yaml(path)
+
+
+CSV_COLUMNS = {
+    "regions": ("name", "roles", "population", "legit_wage", "state_capacity",
+                "enforcement_capacity", "judicial_capacity", "officials"),
+    "corridors": ("from", "to", "mode", "distance_km", "capacity"),
+}
+CSV_MODELS = {"regions": RegionSpec, "corridors": CorridorSpec}
 
 
 def _read_csv(path: Path, what: str) -> list[dict]:
-    with path.open(newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    out = []
-    for row in rows:
-        row = {k.strip(): v.strip() for k, v in row.items() if k is not None}
+    """Rows of a regions or corridors CSV, each validated here so that errors name the CSV
+    file and line (``FILE: line 3: population: ...``)."""
+    rows = yamlio.read_csv(path, required=CSV_COLUMNS[what], with_lines=True)
+    out, errors = [], []
+    for i, (line, row) in enumerate(rows):
+        row = {k: v for k, v in row.items() if v != "" or k in CSV_COLUMNS[what]}
         if what == "regions" and "roles" in row:
             row["roles"] = [r.strip() for r in row["roles"].split(";") if r.strip()]
+        try:
+            CSV_MODELS[what].model_validate(row)
+        except ValidationError as exc:
+            errors += pydantic_lines(exc, f"{path}: line {line}", prefix=f"{what}[{i}]",
+                                     model=CSV_MODELS[what])
+            continue
         out.append(row)
+    if not out and not errors:
+        errors.append(f"{path}: no {what} rows below the header")
+    if errors:
+        raise ScenarioError(errors)
     return out
 
 
 def _compile_file(path: Path) -> World:
     return _compile(_read_yaml(path), str(path))
+
+
+def _k(name: str) -> str:
+    """A mapping key as shown in a field path, cut short."""
+    return name if len(name) <= 60 else yamlio.shorten(name)[1:-1]
 
 
 def _compile(raw: dict, label: str) -> World:
@@ -272,7 +303,8 @@ def _compile(raw: dict, label: str) -> World:
 
     def need_region(name: str, path: str) -> int:
         if name not in ridx:
-            errors.append(f"{label}: {path}: unknown region {name!r}; valid: {', '.join(regions)}")
+            errors.append(f"{label}: {path}: unknown region {yamlio.shorten(name)}; "
+                          f"valid: {', '.join(regions)}")
             return -1
         return ridx[name]
 
@@ -302,13 +334,13 @@ def _compile(raw: dict, label: str) -> World:
     price_ref = np.zeros((C, R))
     for ci, c in enumerate(spec.commodities):
         for name, price in c.origins.items():
-            i = need_region(name, f"commodities[{ci}].origins.{name}")
+            i = need_region(name, f"commodities[{ci}].origins.{_k(name)}")
             if price <= 0:
-                errors.append(f"{label}: commodities[{ci}].origins.{name}: price must be > 0")
+                errors.append(f"{label}: commodities[{ci}].origins.{_k(name)}: price must be > 0")
             if i >= 0:
                 origin_price[ci, i] = price
         for name, m in c.markets.items():
-            i = need_region(name, f"commodities[{ci}].markets.{name}")
+            i = need_region(name, f"commodities[{ci}].markets.{_k(name)}")
             if i >= 0:
                 demand_ref[ci, i] = m.demand
                 price_ref[ci, i] = m.price
@@ -324,9 +356,9 @@ def _compile(raw: dict, label: str) -> World:
     for oi, o in enumerate(spec.organizations):
         home[oi] = max(need_region(o.home, f"organizations[{oi}].home"), 0)
         for name, share in o.presence.items():
-            i = need_region(name, f"organizations[{oi}].presence.{name}")
+            i = need_region(name, f"organizations[{oi}].presence.{_k(name)}")
             if share < 0:
-                errors.append(f"{label}: organizations[{oi}].presence.{name}: must be >= 0")
+                errors.append(f"{label}: organizations[{oi}].presence.{_k(name)}: must be >= 0")
             if i >= 0:
                 presence[oi, i] = share
         if presence[oi].sum() <= 0:
@@ -336,7 +368,8 @@ def _compile(raw: dict, label: str) -> World:
         for cname in o.commodities:
             if cname not in cnames:
                 errors.append(
-                    f"{label}: organizations[{oi}].commodities: unknown commodity {cname!r}; "
+                    f"{label}: organizations[{oi}].commodities: unknown commodity "
+                    f"{yamlio.shorten(cname)}; "
                     f"valid: {', '.join(cnames)}"
                 )
             else:
@@ -347,7 +380,7 @@ def _compile(raw: dict, label: str) -> World:
         for k, (a, b, w) in enumerate(rows):
             for n in (a, b):
                 if n not in oidx:
-                    errors.append(f"{label}: {key}[{k}]: unknown organization {n!r}")
+                    errors.append(f"{label}: {key}[{k}]: unknown organization {yamlio.shorten(n)}")
             if a in oidx and b in oidx:
                 m[oidx[a], oidx[b]] = m[oidx[b], oidx[a]] = w
         return m
@@ -369,7 +402,8 @@ def _compile(raw: dict, label: str) -> World:
                     a_regions[ai, i] = True
         for p in a.partners:
             if p not in anames:
-                errors.append(f"{label}: agencies[{ai}].partners: unknown agency {p!r}")
+                errors.append(f"{label}: agencies[{ai}].partners: unknown agency "
+                              f"{yamlio.shorten(p)}")
             else:
                 partners[ai, anames.index(p)] = partners[anames.index(p), ai] = True
     if errors:

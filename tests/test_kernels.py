@@ -98,7 +98,9 @@ class Pop:
         arrests, deaths = np.zeros((O, R), np.int64), np.zeros((O, R), np.int64)
         events = np.zeros(6, np.int64)
         lost = np.zeros(O, np.int8)
-        h_max = min(ha + hd + he, 1.0) if h_max is None else h_max
+        if h_max is None:  # the tightest bound: the event probability 1 - exp(-h)
+            h = ha + hd + he
+            h_max = float(-np.expm1(-h)) if h < np.inf else 1.0
         self.n_jail = step_members(
             np.random.default_rng(seed), week, self.status.shape[0], self.status, self.org,
             self.role, self.region, self.release, self.jail, self.n_jail,
@@ -117,7 +119,7 @@ def test_step_members_no_hazard_changes_nothing():
 
 def test_step_members_certain_arrest_then_release_on_schedule():
     p = Pop(20)
-    events, _ = p.step(week=0, ha=1.0, conv=1.0, sentence_mean=3.0)
+    events, _ = p.step(week=0, ha=np.inf, conv=1.0, sentence_mean=3.0)  # a certain arrest
     assert events[0] == 20 and events[1] == 20 and p.counts.sum() == 0
     assert (p.status == Status.INCARCERATED).all() and p.n_jail == 20
     assert (p.release >= 1).all()
@@ -131,26 +133,42 @@ def test_step_members_certain_arrest_then_release_on_schedule():
 
 
 def test_step_members_thinned_draws_give_each_member_its_hazard():
-    """Arrests happen with probability h per member whatever the thinning bound h_max."""
+    """Arrests happen with probability 1 - exp(-h) per member whatever the thinning bound."""
     n, h = 200_000, 0.01
-    for h_max in (h, 0.05):
+    q = -np.expm1(-h)
+    for h_max in (q, 0.05):
         p = Pop(n)
         events, _ = p.step(ha=h, conv=0.0, seed=3, h_max=h_max)
-        se = np.sqrt(n * h * (1 - h))
-        assert abs(events[0] - n * h) < 4 * se
+        se = np.sqrt(n * q * (1 - q))
+        assert abs(events[0] - n * q) < 4 * se
         assert events[1] == 0 and (p.status == Status.ACTIVE).all()  # nobody convicted
+
+
+def test_step_members_large_hazards_are_competing_risks():
+    """Hazards are rates: any size gives a probability 1 - exp(-h), split between arrest,
+    death and exit in proportion to their hazards (issue 10: hazards above 1 were used as
+    probabilities)."""
+    n, ha, hd, he = 100_000, 3.0, 1.0, 0.5
+    p = Pop(n)
+    events, _ = p.step(ha=ha, hd=hd, he=he, conv=0.0, seed=5)
+    h = ha + hd + he
+    q = -np.expm1(-h)
+    for k, hk in ((0, ha), (2, hd), (3, he)):
+        pk = q * hk / h
+        assert abs(events[k] - n * pk) < 4 * np.sqrt(n * pk * (1 - pk))
+    assert events[0] + events[2] + events[3] < n  # exp(-4.5) of them had no event
 
 
 def test_step_members_deaths_exits_and_leader_loss():
     p = Pop(10, role=Role.LEADER)
-    events, lost = p.step(hd=1.0, leader=3)
+    events, lost = p.step(hd=np.inf, leader=3)
     assert events[2] == 10 and lost[0] == 1 and (p.status == Status.DEAD).all()
     assert p.counts.sum() == 0
     p = Pop(10)
-    events, _ = p.step(he=1.0)
+    events, _ = p.step(he=np.inf)
     assert events[3] == 10 and (p.status == Status.EXITED).all()
     p = Pop(10, role=Role.LEADER)  # leaders never exit voluntarily
-    events, _ = p.step(he=1.0)
+    events, _ = p.step(he=np.inf)
     assert events[3] == 0 and p.counts[0, 0, Role.LEADER] == 10
 
 
@@ -260,12 +278,27 @@ def _run_officials(off, offer, detect, bribe=2.0, can_pay=True, seed=0):
     return corrupt, bribes, events
 
 
+def test_officials_detection_is_a_hazard_and_acceptance_logistic_is_stable():
+    """Detection is a rate turned into 1 - exp(-d); the acceptance logistic never overflows
+    (issue 10: integrity_weight 38 with noise 0.01 overflowed math.exp)."""
+    from sim.kernels.officials import logistic
+
+    n, d = 20_000, 0.7
+    off = _officials(n, patron=0)
+    _, _, events = _run_officials(off, offer=0.0, detect=d)
+    q = -np.expm1(-d)
+    assert abs(events[2] - n * q) < 4 * np.sqrt(n * q * (1 - q))
+    assert logistic(-1e6) == 0.0 and logistic(1e6) == 1.0 and logistic(0.0) == 0.5
+    assert abs(logistic(-700.0) - np.exp(-700.0)) < 1e-300
+    assert np.isnan(logistic(np.nan))
+
+
 def test_officials_no_offers_no_corruption_and_certain_detection():
     off = _officials(100)
     corrupt, bribes, events = _run_officials(off, offer=0.0, detect=0.0)
     assert corrupt.sum() == 0 and bribes[0] == 0 and events.sum() == 0
     off = _officials(100, patron=0)
-    corrupt, bribes, events = _run_officials(off, offer=0.0, detect=1.0)
+    corrupt, bribes, events = _run_officials(off, offer=0.0, detect=np.inf)  # certain
     assert events[2] == 100 and (off[4] == -1).all() and corrupt.sum() == 0
     off = _officials(100, patron=0)
     corrupt, bribes, events = _run_officials(off, offer=0.0, detect=0.0)

@@ -280,8 +280,8 @@ def test_demand_reduction_lowers_consumption():
     arm = [{"type": "demand_reduction", "name": "dr", "start_week": START, "budget": 3.0e7,
             "targets": {"regions": ["consumer"]}}]
     # consumption is noisy against its 3% cut (supply, prices and recruitment all respond):
-    # 12 paired replicates
-    seeds = tuple(range(12))
+    # 16 paired replicates (12 gave -2.9 se once hazards became rates, issue 10)
+    seeds = tuple(range(16))
     assert_lower(arm, after("consumption", week=30), seeds=seeds)
     assert_lower(arm, after("criminal_revenue", week=30), seeds=seeds)
 

@@ -7,11 +7,13 @@ Bad input (a wrong scenario field, a missing file, an impossible value) prints
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
 EXIT_BAD_INPUT = 2
+EXIT_MODEL_STOPPED = 3  # a run left the model's valid space (ConservationError): a bug
 EXIT_INTERRUPTED = 130
 
 
@@ -40,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-plots", action="store_true", help="skip plots/overview.png")
     r.add_argument("--no-checks", action="store_true", help="skip conservation checks")
     r.add_argument("--quiet", action="store_true", help="print nothing on success")
+    r.add_argument("--force", action="store_true",
+                   help="run even if the memory estimate exceeds the memory available")
 
     v = sub.add_parser("validate", help="check scenario files without running them",
                        description="Exit 0 if every FILE is valid; otherwise print one line per "
@@ -91,8 +95,14 @@ def main(argv: list[str] | None = None) -> int:
         _err(exc.lines)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("interrupted: nothing was written", file=sys.stderr)
+        where = getattr(args, "out_written", None)
+        print(f"interrupted: {where} was already complete" if where else
+              "interrupted: nothing was written (any earlier output is unchanged)",
+              file=sys.stderr)
         return EXIT_INTERRUPTED
+    except RecursionError:  # pragma: no cover - the readers bound nesting first
+        print("input nested too deeply", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except BrokenPipeError:  # output piped into head and the like
         sys.stderr.close()
         return 0
@@ -130,23 +140,42 @@ def cmd_run(args) -> int:
     scn = load_scenario(args.scenario, overrides=parse_set(args.set), seed=args.seed,
                         weeks=args.weeks)
     out = Path(args.out) if args.out else Path("out") / scn.name
-    from sim.model import TocModel
-    from sim.output import staged_output, write_run
+    from sim.errors import ModelLimitError
+    from sim.memory import check_memory
+    from sim.model import ConservationError, TocModel
+    from sim.output import check_destination, staged_output, write_run
+
+    check_destination(out)  # before the run, not after it
+    need = check_memory(scn, force=args.force)
+    if need > 2**30 and not args.quiet:
+        print(f"note: this run needs about {need / 2**30:.1f} GiB of memory", file=sys.stderr)
 
     plot = None
     if not args.no_plots:
         from analysis.plots import overview as plot
 
     t0 = time.perf_counter()
-    model = TocModel(scn, checks=False if args.no_checks else None)
+    model = None
     progress, finish = _progress(scn.weeks, enabled=not args.quiet)
     try:
+        model = TocModel(scn, checks=False if args.no_checks else None)
         model.run(progress=progress)
+    except (ConservationError, ModelLimitError, ArithmeticError, ValueError) as exc:
+        # the model left its valid space: one line naming the week (TOCSIM_DEBUG=1: traceback)
+        if os.environ.get("TOCSIM_DEBUG"):
+            raise
+        week = f"week {model.week}: " if model is not None and "week" not in str(exc) else ""
+        kind = "" if isinstance(exc, ConservationError | ModelLimitError) \
+            else f"{type(exc).__name__}: "
+        print(f"{scn.source}: run stopped: {week}{kind}{exc}; nothing was written",
+              file=sys.stderr)
+        return EXIT_MODEL_STOPPED
     finally:
         finish()
     wall = time.perf_counter() - t0
     with staged_output(out) as tmp:
         summary = write_run(model, tmp, wall, plot=plot)
+    args.out_written = out
     if not args.quiet:
         _print_summary(summary, out)
     return 0
@@ -187,19 +216,19 @@ def _print_summary(summary: dict, out: Path) -> None:
 
 
 def cmd_list(args) -> int:
-    import yaml
-
+    from sim.errors import ScenarioError
     from sim.interventions import REGISTRY
     from sim.params import PARAMS
+    from sim.yamlio import read_yaml
 
     d = Path(args.scenarios_dir)
     print(f"Scenarios in {d}/:")
     files = sorted(d.glob("*.yaml")) if d.is_dir() else []
     for f in files:
         try:
-            data = yaml.safe_load(f.read_text()) or {}
-        except yaml.YAMLError:
-            data = {}
+            data = read_yaml(f)
+        except ScenarioError:
+            data = {"description": "(cannot be read: tocsim validate says why)"}
         desc = " ".join(str(data.get("description", "")).split())
         print(f"  {f.name}\n      {desc}")
     if not files:

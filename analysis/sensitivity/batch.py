@@ -187,7 +187,7 @@ class Sensitivity:
 
         from . import report as rep
 
-        with staged_output(out) as tmp:
+        with staged_output(out, keep_others=True) as tmp:
             self.indices.to_csv(tmp / "indices.csv", index=False, float_format="%.6g")
             self.samples.to_parquet(tmp / "samples.parquet", index=False)
             self.noise.to_csv(tmp / "noise.csv", index=False, float_format="%.6g")

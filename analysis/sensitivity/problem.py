@@ -47,7 +47,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.errors import ScenarioError, pydantic_lines
-from sim.yamlio import load as yaml_load
+from sim.yamlio import read_yaml
 
 from .testmodels import TEST_MODELS
 
@@ -178,14 +178,7 @@ def load_problem(path: str | Path) -> Problem:
     """Read and validate a problem file; raise ScenarioError with one line per problem."""
     path = Path(path)
     label = str(path)
-    if not path.is_file():
-        raise ScenarioError(f"{label}: file not found")
-    try:
-        raw = yaml_load(path.read_text())
-    except Exception as exc:  # yaml errors
-        raise ScenarioError(f"{label}: not valid YAML: {str(exc).splitlines()[0]}") from None
-    if not isinstance(raw, dict):
-        raise ScenarioError(f"{label}: expected a mapping at the top level")
+    raw = read_yaml(path, label)  # the readers' one path: encoding, duplicates, nesting, aliases
     return problem_from_dict(raw, label, path.resolve().parent)
 
 

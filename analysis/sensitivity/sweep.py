@@ -83,7 +83,7 @@ class Sweep:
         from .report import render_sweep
 
         images = {}
-        with staged_output(out) as tmp:
+        with staged_output(out, keep_others=True) as tmp:
             self.table.to_csv(tmp / "sweep.csv", index=False, float_format="%.6g")
             (tmp / "plots").mkdir()
             for m in self.metrics:

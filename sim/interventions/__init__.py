@@ -8,6 +8,7 @@ import importlib
 from typing import Any
 
 from ..rng import stream
+from ..yamlio import shorten
 from .base import Intervention
 
 TYPES = (
@@ -37,10 +38,13 @@ def check_interventions(entries: list[dict[str, Any]], world, label: str, weeks:
             errors.append(f"{where}: expected a mapping with a type")
             continue
         kind = entry.get("type")
-        if kind not in REGISTRY:
-            errors.append(f"{where}.type: unknown type {kind!r}; known: {known}")
+        if not isinstance(kind, str) or kind not in REGISTRY:
+            errors.append(f"{where}.type: unknown type {shorten(kind)}; known: {known}")
             continue
         name = entry.get("name") or f"{kind}-{i}"
+        if not isinstance(name, str) or len(name) > 200 or "\x00" in name:
+            errors.append(f"{where}.name: expected a short text, got {shorten(name)}")
+            continue
         if name in names:
             errors.append(f"{where}.name: duplicate intervention name {name!r}")
         names.add(name)

@@ -30,11 +30,14 @@ import numpy as np
 
 from ..enums import REGION_ROLE_BITS, OrgKind
 from ..params import Param, check_value
+from ..yamlio import shorten
 
 COMMON_FIELDS = ("type", "name", "start_week", "end_week", "ramp_weeks", "budget", "intensity",
                  "after_end", "decay_rate", "targets")
 TARGET_KEYS = ("regions", "corridors", "organizations", "kinds", "top_n")
 AFTER_END = ("stop", "decay", "persist")
+MAX_WEEK = 52 * 200  # the longest run (sim.scenario.MAX_WEEKS)
+MAX_BUDGET = 1e13  # USD/week: ~50 times the world's yearly GDP; keeps every cost finite
 
 
 class Intervention:
@@ -57,33 +60,42 @@ class Intervention:
         valid = list(COMMON_FIELDS) + list(cls.choices) + list(cls.params)
         for key, values in cls.choices.items():
             if key in entry and entry[key] not in values:
-                errs.append(f"{where}.{key}: unknown {key} {entry[key]!r}; valid: {', '.join(values)}")
+                errs.append(f"{where}.{key}: unknown {key} {shorten(entry[key])}; valid: "
+                            f"{', '.join(values)}")
         cap = cls.max_intensity
         if cap is not None and isinstance(entry.get("intensity"), int | float) \
                 and not isinstance(entry.get("intensity"), bool) and entry["intensity"] > cap:
             errs.append(f"{where}.intensity: must be between 0 and {cap:g}, got {entry['intensity']}")
         for key in entry:
             if key not in valid:
+                key = shorten(key)[1:-1] if isinstance(key, str) else shorten(key)
                 errs.append(f"{where}.{key}: unknown field for type {cls.type!r}; valid: "
                             f"{', '.join(valid)}")
         start, end = entry.get("start_week", 0), entry.get("end_week")
         for key, value in (("start_week", start), ("end_week", end),
                            ("ramp_weeks", entry.get("ramp_weeks", 0))):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                      or value < 0):
-                errs.append(f"{where}.{key}: expected a whole number of weeks >= 0, got {value!r}")
+            if value is None and key == "end_week":
+                continue  # no end: funded to the end of the run
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_WEEK:
+                errs.append(f"{where}.{key}: expected a whole number of weeks from 0 to "
+                            f"{MAX_WEEK}, got {shorten(value)}")
         if isinstance(start, int) and isinstance(end, int) and end < start:
             errs.append(f"{where}.end_week: {end} is before start_week {start}")
         if "budget" in entry and "intensity" in entry:
             errs.append(f"{where}: give either budget (USD/week) or intensity, not both")
-        for key in ("budget", "intensity", "decay_rate"):
-            v = entry.get(key)
-            if v is None:
+        limits = {"budget": MAX_BUDGET, "intensity": MAX_BUDGET / cls.unit_cost, "decay_rate": 10.0}
+        for key, hi in limits.items():
+            if key not in entry:
                 continue
+            v = entry[key]
             if isinstance(v, bool) or not isinstance(v, int | float):
-                errs.append(f"{where}.{key}: expected a number, got {v!r}")
+                errs.append(f"{where}.{key}: expected a number, got {shorten(v)}")
+            elif not math.isfinite(v):
+                errs.append(f"{where}.{key}: expected a finite number, got {v}")
             elif v < 0:
                 errs.append(f"{where}.{key}: must be >= 0, got {v}")
+            elif v > hi:
+                errs.append(f"{where}.{key}: must be <= {hi:g}, got {v:g}")
         if "budget" not in entry and "intensity" not in entry:
             errs.append(f"{where}: give a budget (USD/week) or an intensity ({cls.unit})")
         if entry.get("after_end", cls.default_after_end) not in AFTER_END:
@@ -244,25 +256,39 @@ def check_targets(spec, world, where: str, needs: tuple[str, ...]) -> list[str]:
             errs.append(f"{where}.targets.{key}: unknown key; valid: {', '.join(TARGET_KEYS)}")
     if needs and not any(k in spec for k in needs):
         errs.append(f"{where}.targets: this type needs one of: {', '.join(needs)}")
+    for key in ("regions", "organizations", "kinds"):
+        items = spec.get(key)
+        if items is not None and (not isinstance(items, list)
+                                  or not all(isinstance(x, str) for x in items)):
+            errs.append(f"{where}.targets.{key}: expected a list of names, got {shorten(items)}")
+            spec = {k: v for k, v in spec.items() if k != key}
+    items = spec.get("corridors")
+    if items is not None and (not isinstance(items, list) or not all(
+            isinstance(x, str) or (isinstance(x, dict) and set(x) == {"from", "to"}
+                                   and all(isinstance(v, str) for v in x.values()))
+            for x in items)):
+        errs.append(f"{where}.targets.corridors: expected a list of 'A-B' names or "
+                    f"{{from: A, to: B}} mappings, got {shorten(items)}")
+        spec = {k: v for k, v in spec.items() if k != "corridors"}
     names = world.region_names
     for r in spec.get("regions") or []:
         if r not in names and r not in REGION_ROLE_BITS:
-            errs.append(f"{where}.targets.regions: unknown region {r!r}; valid: "
+            errs.append(f"{where}.targets.regions: unknown region {shorten(r)}; valid: "
                         f"{', '.join(names)} or a role (source, transit, consumer)")
     for a, b, raw in _corridor_pairs(spec.get("corridors") or []):
         if a not in names or b not in names:
-            errs.append(f"{where}.targets.corridors: unknown corridor {raw!r} (write 'A-B' with "
+            errs.append(f"{where}.targets.corridors: unknown corridor {shorten(raw)} (write 'A-B' with "
                         f"region names)")
         elif not (((world.edge_from == names.index(a)) & (world.edge_to == names.index(b))).any()):
             errs.append(f"{where}.targets.corridors: no corridor joins {a} and {b}")
     for n in spec.get("organizations") or []:
         if n not in world.org_names:
-            errs.append(f"{where}.targets.organizations: unknown organization {n!r}; valid: "
+            errs.append(f"{where}.targets.organizations: unknown organization {shorten(n)}; valid: "
                         f"{', '.join(world.org_names)}")
     for k in spec.get("kinds") or []:
         if k not in ("cartel", "gang"):
-            errs.append(f"{where}.targets.kinds: unknown kind {k!r}; valid: cartel, gang")
+            errs.append(f"{where}.targets.kinds: unknown kind {shorten(k)}; valid: cartel, gang")
     top = spec.get("top_n")
     if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
-        errs.append(f"{where}.targets.top_n: expected a whole number >= 1, got {top!r}")
+        errs.append(f"{where}.targets.top_n: expected a whole number >= 1, got {shorten(top)}")
     return errs

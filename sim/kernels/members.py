@@ -15,7 +15,7 @@ LIEUTENANT = 1
 @njit(cache=True, nogil=True)
 def _next_candidate(rng, i, h_max, log_miss):
     """The next slot after ``i`` that gets a draw: a geometric gap with success ``h_max``."""
-    if h_max <= 0.0:
+    if not h_max > 0.0:  # also NaN
         return -2  # never
     if h_max >= 1.0:
         return i + 1
@@ -42,13 +42,16 @@ def step_members(
 ):
     """One week of member life: competing risks for active members, then releases from prison.
 
-    Active member i of org o in region r with role k: arrested with hazard ``h_arrest[o,r,k]``
-    (convicted with probability ``conviction[o,r]``, else released at once), killed with
-    ``h_death[o,r,k]``, exits with ``h_exit_o[o]`` (leaders never exit voluntarily); one
-    uniform draw u decides: arrest if u < h_a, death if u < h_a + h_d, exit if
-    u < h_a + h_d + h_e (weekly probabilities; a sum above 1 gives precedence in that order).
-    Draws are thinned: ``h_max`` bounds every member's total hazard, the gaps between candidate
-    slots are geometric with success probability ``h_max`` and a candidate's u is uniform on
+    Active member i of org o in region r with role k faces competing hazards (rates per week):
+    arrest ``h_a = h_arrest[o,r,k]`` (convicted with probability ``conviction[o,r]``, else
+    released at once), death ``h_d = h_death[o,r,k]`` and exit ``h_e = h_exit_o[o]`` (leaders
+    never exit voluntarily). With ``h = h_a + h_d + h_e`` an event happens this week with
+    probability ``p = 1 - exp(-h)`` and is an arrest, a death or an exit in proportion
+    ``h_a : h_d : h_e`` (the exact competing-risks split for a week of constant hazards; any
+    hazard, however large, gives a probability in [0, 1]). One uniform draw u decides: arrest if
+    u < p h_a / h, death if u < p (h_a + h_d) / h, exit if u < p. Draws are thinned: ``h_max``
+    is a probability that bounds every member's ``p``, the gaps between candidate slots are
+    geometric with success probability ``h_max`` and a candidate's u is uniform on
     [0, h_max): each member gets exactly the probabilities above while only ~h_max of the slots
     are visited. The convicted serve exponential sentences (mean ``sentence_mean``) and are
     listed in ``jail``; at ``release[i]`` they return to their organization with
@@ -68,10 +71,22 @@ def step_members(
             o = org[i]
             r = region[i]
             k = role[i]
-            ha = h_arrest[o, r, k]
-            hd = h_death[o, r, k]
-            he = h_exit_o[o] if k != LEADER else 0.0  # leaders leave only by force
+            ha = max(h_arrest[o, r, k], 0.0)
+            hd = max(h_death[o, r, k], 0.0)
+            he = max(h_exit_o[o], 0.0) if k != LEADER else 0.0  # leaders leave only by force
+            h = ha + hd + he
             u = rng.random() * h_max
+            if h > 0.0:
+                if h < np.inf:
+                    scale = -np.expm1(-h) / h  # the event probability per unit of hazard
+                    ha *= scale
+                    hd *= scale
+                    he *= scale
+                else:  # an infinite hazard: certain, shared among the infinite ones
+                    n_inf = (ha == np.inf) + (hd == np.inf) + (he == np.inf)
+                    ha = (ha == np.inf) / n_inf
+                    hd = (hd == np.inf) / n_inf
+                    he = (he == np.inf) / n_inf
             if u < ha:
                 events[0] += 1
                 arrests_or[o, r] += 1

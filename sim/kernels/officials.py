@@ -5,6 +5,15 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
+def logistic(x):
+    """1 / (1 + exp(-x)) without overflow for any x (NaN gives NaN)."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + np.exp(-x))
+    z = np.exp(x)
+    return z / (1.0 + z)
+
+
+@njit(cache=True, nogil=True)
 def step_officials(
     rng, region, otype, integrity, salary, patron, org_active, org_can_pay, presence_or,
     corrupt_share_r, violence_r, detect_r, integrity_mean_r, integrity_conc,
@@ -14,11 +23,12 @@ def step_officials(
 ):
     """One week for every official.
 
-    Corrupt officials are caught with probability ``detect_r`` and replaced by a new honest
+    Corrupt officials are caught with the weekly probability ``1 - exp(-d)`` of the detection
+    hazard ``d = detect_r * detect_type_mult * detect_patron_mult`` and replaced by a new honest
     official (fresh integrity draw), or stay and are paid ``bribe_multiple * salary`` by their
     patron; they fall back to honesty when the patron is gone, and with probability
-    ``unpaid_quit`` in each week it cannot pay them (they serve unpaid meanwhile). An honest official
-    receives an offer with probability ``offer_rate`` if organizations are present, from an
+    ``unpaid_quit`` in each week it cannot pay them (they serve unpaid meanwhile). An honest
+    official receives an offer with probability ``offer_rate`` if organizations are present, from an
     organization drawn in proportion to its members there, and accepts with the logistic
     probability of (bribe - integrity cost - expected penalty + peer pull + threat pull) in
     units of ``noise * salary`` (H00: peer pull makes corruption tip). Policy levers:
@@ -47,9 +57,9 @@ def step_officials(
             if unpaid and rng.random() < unpaid_quit:
                 patron[j] = -1
                 continue
-            d = detect_r[r] * detect_type_mult[otype[j], r] * detect_patron_mult[p]
-            if d > 1.0:
-                d = 1.0
+            # detection hazard (rate per week) -> weekly probability
+            hz = detect_r[r] * detect_type_mult[otype[j], r] * detect_patron_mult[p]
+            d = -np.expm1(-max(hz, 0.0))
             if rng.random() < d:
                 events[2] += 1
                 patron[j] = -1
@@ -71,7 +81,8 @@ def step_officials(
             acc += presence_or[o, r]
         if not org_active[o] or not org_can_pay[o]:
             continue
-        d = detect_r[r] * detect_type_mult[otype[j], r] * detect_patron_mult[o]
+        hz = detect_r[r] * detect_type_mult[otype[j], r] * detect_patron_mult[o]
+        d = -np.expm1(-max(hz, 0.0))
         utility = (
             bribe_multiple / pay_mult_r[r]
             - integrity_weight * integrity[j]
@@ -79,7 +90,7 @@ def step_officials(
             + peer_weight * corrupt_share_r[r]
             + threat_weight * violence_r[r]
         ) / noise
-        if rng.random() < 1.0 / (1.0 + np.exp(-utility)):
+        if rng.random() < logistic(utility):
             patron[j] = o
             events[1] += 1
             bribes_o[o] += bribe_multiple * salary[j]

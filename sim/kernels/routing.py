@@ -36,12 +36,14 @@ def shortest_paths(n_nodes, adj_start, adj_edge, edge_to, weight, src, dist, pre
 
 @njit(cache=True, nogil=True)
 def path_edges(pred_edge, edge_from, src, dst, out):
-    """Write the edges from ``src`` to ``dst`` into ``out`` in travel order; return the count."""
+    """Write the edges from ``src`` to ``dst`` into ``out`` in travel order; return the count,
+    or -1 when ``dst`` is unreachable or the predecessors do not lead back to ``src`` within
+    ``out.shape[0]`` edges (a cycle: never writes past ``out``)."""
     n = 0
     v = dst
     while v != src:
         e = pred_edge[v]
-        if e < 0:
+        if e < 0 or n >= out.shape[0]:
             return -1
         out[n] = e
         n += 1
@@ -107,7 +109,9 @@ def ship_commodities(
         for e in range(E):
             risk_ev[o, e] *= risk_memory
             risk_tr[o, e] *= risk_memory
-            risk[e] = (risk_ev[o, e] + prior_events) / (risk_tr[o, e] + prior_trials)
+            # a perceived seizure probability: at most 1 (a prior with more events than
+            # trials would give more)
+            risk[e] = min((risk_ev[o, e] + prior_events) / (risk_tr[o, e] + prior_trials), 1.0)
         for c in range(C):
             if not org_trades[o, c] or ship_target[o, c] <= 0.0:
                 continue
@@ -118,11 +122,14 @@ def ship_commodities(
             for e in range(E):
                 over = edge_flow_prev[e] / edge_capacity[e] - 1.0
                 cong = congestion_cost * over * value_at_risk[c] if over > 0.0 else 0.0
-                weight[e] = (
+                w_e = (
                     tw * cost_per_km[edge_mode[e]] * edge_dist[e]
                     + risk_aversion * risk[e] * value_at_risk[c]
                     + cong
                 )
+                # Dijkstra needs non-negative weights (a negative price upstream must not
+                # turn routes into cycles; NaN counts as 0)
+                weight[e] = w_e if w_e > 0.0 else 0.0
             shortest_paths(R, adj_start, adj_edge, edge_to, weight, src, dist, pred)
             total_w = 0.0
             for d in range(R):
@@ -130,6 +137,8 @@ def ship_commodities(
                 if demand_ref[c, d] <= 0.0 or d == src or dist[d] == np.inf:
                     continue
                 n = path_edges(pred, edge_from, src, d, path)
+                if n < 0:
+                    continue
                 survive = 1.0
                 tcost = 0.0
                 for k in range(n):
@@ -149,6 +158,9 @@ def ship_commodities(
             for d in range(R):
                 if alloc[d] <= 0.0:
                     continue
+                n = path_edges(pred, edge_from, src, d, path)
+                if n < 0:  # cannot happen: alloc[d] > 0 only for reachable d
+                    continue
                 vol = volume * alloc[d] / total_w
                 n_lots = int(vol / lot_size[c] + 0.5)
                 if n_lots < 1:
@@ -158,7 +170,6 @@ def ship_commodities(
                 sent_ocr[o, c, d] += vol
                 purchase_cost_oc[o, c] += vol * origin_price[c, src]
                 org_region_flow[o, src] += vol * tw
-                n = path_edges(pred, edge_from, src, d, path)
                 alive = n_lots
                 for k in range(n):
                     e = path[k]
