@@ -19,6 +19,7 @@ from .agents import (
 )
 from .enums import N_OFFICIAL_TYPES, N_ROLES, Role, Status
 from .ledger import Ledger
+from .live import LiveChanges
 from .metrics import METRICS, commodity_columns
 from .params import as_namespace
 from .rng import streams
@@ -28,7 +29,7 @@ class ConservationError(RuntimeError):
     """A bookkeeping identity (drug mass, members, money) failed: a bug, never bad input."""
 
 
-class TocModel(Processes, mesa.Model):
+class TocModel(Processes, LiveChanges, mesa.Model):
     """Illicit markets, criminal organizations, officials and agencies, week by week.
 
     Build it from a validated :class:`~sim.scenario.Scenario`; ``run()`` advances all weeks and
