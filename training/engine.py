@@ -219,13 +219,14 @@ class Exercise:
         names: set[str] = set()
         for i, d in enumerate(sub.decisions):
             where = f"{label}: decisions[{i}]"
-            if d.name in taken or d.name in names:
+            dup = d.name in taken or d.name in names
+            if dup:
                 errs.append(f"{where}.name: {d.name!r} is already used; decision names must be "
                             "unique in the session")
             names.add(d.name)
             derrs, entry = self._check_decision(spec, d, where, w0)
             errs.extend(derrs)
-            if entry is not None and not derrs:
+            if entry is not None and not derrs and not dup:
                 entries.append((i, entry))
         if entries:
             errs.extend(self.model.check_new_interventions([e for _, e in entries], label))

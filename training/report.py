@@ -53,10 +53,12 @@ def timeline_figure(res) -> plt.Figure:
                     color=TEAM_COLORS[i % len(TEAM_COLORS)], alpha=0.75)
             ax.text(d["week"] + 0.5, y, d["name"], va="center", fontsize=7, color="black")
     y_inj = len(teams)
+    seen: dict[int, int] = {}
     for n_, f in ex.state["fired"].items():
+        k = seen[f["week"]] = seen.get(f["week"], -1) + 1  # stagger labels of one week
         ax.axvline(f["week"], color="#d62728", ls="--", lw=1)
-        ax.plot([f["week"]], [y_inj], marker="v", color="#d62728")
-        ax.text(f["week"] + 0.4, y_inj - 0.15, f"{n_} ({f['how']})", fontsize=7,
+        ax.plot([f["week"]], [y_inj], marker="v", color="#d62728", clip_on=False)
+        ax.text(f["week"] + 0.3, y_inj - 0.12 - 0.22 * k, f"{n_} ({f['how']})", fontsize=7,
                 color="#d62728", rotation=0, va="top")
     ax.set_yticks(range(len(teams) + 1), teams + ["injects"])
     ax.set_ylim(-0.6, len(teams) + 0.9)
@@ -119,8 +121,7 @@ def ranking_figure(res) -> plt.Figure:
     ax.barh(y, est, color=colors, alpha=0.8)
     ax.errorbar(est, y, xerr=np.nan_to_num(err), fmt="none", ecolor="black", capsize=3, lw=1)
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_yticks(y, [f"{w}" + (" (team)" if k == "without_team" else "")
-                      for w, k in zip(r["what"], r["kind"], strict=True)], fontsize=8)
+    ax.set_yticks(y, [str(w) for w in r["what"]], fontsize=8)
     ax.set_xlabel("effect on the score (points; plan minus plan without it)")
     ax.set_title("Which decisions mattered (green/red: 95% CI excludes zero)")
     fig.tight_layout()
