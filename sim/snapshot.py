@@ -85,10 +85,12 @@ _MESA_BOOKKEEPING = ("_default_schedule", "_event_generators", "_event_list", "_
 
 
 def state_digest(model) -> str:
-    """SHA-256 of the model's whole simulation state: every attribute's pickle, in name order
-    (arrays, organizations, generator states, interventions, metrics), leaving out Mesa's
-    bookkeeping; the scenario and world count by their hash (``Scenario.hash``). Two models
-    with equal digests continue identically."""
+    """SHA-256 of the model's whole simulation state, by value: every attribute in name order
+    (arrays by dtype, shape and bytes; random generators by their bit-generator state;
+    organizations, interventions and other objects by their attributes, recursively),
+    leaving out Mesa's bookkeeping; the scenario and world count by ``Scenario.hash``. Two
+    models with equal digests continue identically. (Pickles are not compared: they depend
+    on object identity, e.g. which equal strings are one object, not only on values.)"""
     import hashlib
 
     h = hashlib.sha256()
@@ -96,8 +98,44 @@ def state_digest(model) -> str:
         if name in _MESA_BOOKKEEPING:
             continue
         h.update(name.encode())
-        value = getattr(model, name)
-        if name in ("config", "world"):  # immutable inputs: compared by value (pydantic's
-            value = model.config.hash     # pickles are not byte-stable across a round trip)
-        h.update(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        value = model.config.hash if name in ("config", "world") else getattr(model, name)
+        _feed(h, value, set())
     return h.hexdigest()
+
+
+def _feed(h, x, seen: set) -> None:
+    """Add a canonical encoding of ``x`` to the hash ``h``."""
+    import numpy as np
+
+    if x is None or isinstance(x, bool | int | float | complex | str | bytes):
+        h.update(f"{type(x).__name__}:{x!r};".encode())
+    elif isinstance(x, np.ndarray):
+        h.update(f"nd:{x.dtype.str}:{x.shape};".encode())
+        h.update(np.ascontiguousarray(x).tobytes())
+    elif isinstance(x, np.generic):
+        h.update(f"np:{x.dtype.str}:{x!r};".encode())
+    elif isinstance(x, np.random.Generator):
+        _feed(h, x.bit_generator.state, seen)
+    elif isinstance(x, dict):
+        h.update(f"dict:{len(x)}{{".encode())
+        for k in sorted(x, key=repr):
+            _feed(h, k, seen)
+            _feed(h, x[k], seen)
+        h.update(b"}")
+    elif isinstance(x, list | tuple):
+        h.update(f"{type(x).__name__}:{len(x)}[".encode())
+        for v in x:
+            _feed(h, v, seen)
+        h.update(b"]")
+    elif isinstance(x, set | frozenset):
+        _feed(h, sorted(x, key=repr), seen)
+    elif hasattr(x, "__dict__") and not callable(x):
+        if id(x) in seen:
+            h.update(b"<cycle>")
+            return
+        seen.add(id(x))
+        h.update(f"obj:{type(x).__qualname__}(".encode())
+        _feed(h, {k: v for k, v in vars(x).items()}, seen)
+        h.update(b")")
+    else:  # functions, modules, classes: by name
+        h.update(f"other:{type(x).__qualname__}:{getattr(x, '__qualname__', '')};".encode())
