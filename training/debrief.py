@@ -342,7 +342,8 @@ def luck_or_skill(ex: Exercise, arms, per_run: pd.DataFrame, sq_i: int) -> dict[
         vals = plan[metric].to_numpy()
         mine = float(own[own["arm"] == 0][metric].iloc[0])
         out["objectives"][key] = {"own": mine, "mean": float(vals.mean()),
-                                  "percentile": 100 * float((vals < mine).mean())}
+                                  "percentile": 100 * float((vals < mine).mean()
+                                                            + 0.5 * (vals == mine).mean())}
     if pct >= 0.9:
         out["reading"] = ("lucky: this session did better than most seeds would have given the "
                           "same plan")

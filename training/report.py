@@ -53,9 +53,8 @@ def timeline_figure(res) -> plt.Figure:
                     color=TEAM_COLORS[i % len(TEAM_COLORS)], alpha=0.75)
             ax.text(d["week"] + 0.5, y, d["name"], va="center", fontsize=7, color="black")
     y_inj = len(teams)
-    seen: dict[int, int] = {}
-    for n_, f in ex.state["fired"].items():
-        k = seen[f["week"]] = seen.get(f["week"], -1) + 1  # stagger labels of one week
+    for k, (n_, f) in enumerate(sorted(ex.state["fired"].items(), key=lambda x: x[1]["week"])):
+        k = k % 3  # labels on three rows, so that close injects do not overlap
         ax.axvline(f["week"], color="#d62728", ls="--", lw=1)
         ax.plot([f["week"]], [y_inj], marker="v", color="#d62728", clip_on=False)
         ax.text(f["week"] + 0.3, y_inj - 0.12 - 0.22 * k, f"{n_} ({f['how']})", fontsize=7,
