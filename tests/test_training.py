@@ -310,6 +310,13 @@ def test_scripted_exercise_through_the_cli(tmp_path, capsys):
     assert main(["exercise", "rewind", str(out), "--turn", "9"]) == 2
     assert main(["exercise", "rewind", str(out), "--turn", "1"]) == 0
     assert Exercise.open(out).turn == 2
+    assert main(["exercise", "fire", str(out), "budget-cut"]) == 0
+    assert main(["exercise", "fire", str(out), "budget-cut"]) == 2
+    assert "already fired at week 8" in capsys.readouterr().err
+    assert main(["exercise", "lock", str(out)]) == 0
+    assert main(["exercise", "submit", str(out), "--team", "Treasury", str(sub)]) == 2
+    assert "turn 2 is locked" in capsys.readouterr().err
+    assert Exercise.open(out).team_budget("Treasury") == pytest.approx(0.8 * 6e6)
     assert (out / "briefs" / "turn-01" / "Enforcement.md").is_file()
     assert not (out / "briefs" / "turn-02").exists()
 

@@ -265,6 +265,7 @@ def analyse(ex: Exercise, arms: list[Arm], frame: pd.DataFrame, out: Path) -> De
         for key, metric, _ in objs:
             dm = paired_difference(plan[metric].to_numpy(), w[metric].to_numpy())
             ref = abs(float(sq_means[metric].mean())) or 1.0
+            row[f"abs:{key}"] = dm.estimate
             row[f"rel:{key}"] = dm.estimate / ref
             row[f"rel_lo:{key}"] = dm.lo / ref
             row[f"rel_hi:{key}"] = dm.hi / ref

@@ -192,8 +192,9 @@ def _img(images: dict[str, bytes], name: str, alt: str) -> str:
 def _ci(lo, hi, signed=True) -> str:
     if not (np.isfinite(lo) and np.isfinite(hi)):
         return "\u2013"
-    f = "{:+.3f}" if signed else "{:.3g}"
-    return f"[{f.format(lo)}, {f.format(hi)}]"
+    if not signed:
+        return f"[{num(lo)}, {num(hi)}]"
+    return f"[{lo:+.3f}, {hi:+.3f}]"
 
 
 def _table(header: list[str], rows: list[list[str]], left: int = 1) -> str:
@@ -210,6 +211,19 @@ def _ul(items: list[str], cls: str = "") -> str:
     return f'<ul class="{cls}">' + "".join(f"<li>{html.escape(x)}</li>" for x in items) + "</ul>"
 
 
+def _change(r, key: str, metric: str) -> str:
+    """A decision's effect on one objective: relative to the status quo, or in USD/week for
+    the cost (the status quo costs nothing)."""
+    if metric == "intervention_cost":
+        v = r[f"abs:{key}"]
+        return ("+" if v > 0 else "") + num(v)
+    return f"{100 * r[f'rel:{key}']:+.1f}%"
+
+
+def _unit(ex, key: str) -> str:
+    return "USD/week" if ex.ex.objective_metric(key) == "intervention_cost" else "rel."
+
+
 def render(res, images: dict[str, bytes]) -> str:
     ex, p, luck = res.exercise, res.pearls, res.luck
     spec = ex.ex.spec
@@ -223,7 +237,7 @@ def render(res, images: dict[str, bytes]) -> str:
                            f"{r['points']:+.3f}", e(_ci(r["points_lo"], r["points_hi"]))])
     rank_rows = [[str(r["rank"]), e(str(r["what"])), e(str(r["team"] or "")),
                   f"{r['score_effect']:+.3f}", e(_ci(r["lo"], r["hi"]))]
-                 + [f"{100 * r[f'rel:{k}']:+.1f}%" for k in spec.scorecard]
+                 + [_change(r, k, ex.ex.objective_metric(k)) for k in spec.scorecard]
                  for _, r in res.ranking.iterrows()]
     stated_rows = [[e(r["decision"]), e(r["team"]), str(r["turn"]), e(r["metric"]),
                     f"{100 * r['stated']:+.0f}%",
@@ -262,8 +276,8 @@ def render(res, images: dict[str, bytes]) -> str:
                left=2),
         "<h3>Which decisions mattered (leave one out, paired)</h3>",
         _img(images, "ranking.png", "ranking"),
-        _table(["rank", "without", "team", "score effect", "95% CI"]
-               + [f"{k} (rel.)" for k in spec.scorecard], rank_rows, left=3)
+        _table(["rank", "decision or team", "team", "score effect", "95% CI"]
+               + [f"{k} ({_unit(ex, k)})" for k in spec.scorecard], rank_rows, left=3)
         if rank_rows else "<p class='muted'>No decisions to rank.</p>",
         "<h3>Stated against measured effects</h3>",
         _table(["decision", "team", "turn", "metric", "stated", "measured", "95% CI", "reading",
