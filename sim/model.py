@@ -18,6 +18,7 @@ from .agents import (
 from .enums import N_OFFICIAL_TYPES, N_ROLES, Role, Status
 from .kernels.officials import logistic
 from .ledger import Ledger
+from .live import LiveChanges
 from .metrics import METRICS, commodity_columns
 from .params import as_namespace
 from .rng import spinup_streams, streams
@@ -27,7 +28,7 @@ class ConservationError(RuntimeError):
     """A bookkeeping identity (drug mass, members, money) failed: a bug, never bad input."""
 
 
-class TocModel(Processes, mesa.Model):
+class TocModel(Processes, LiveChanges, mesa.Model):
     """Illicit markets, criminal organizations, officials and agencies, week by week.
 
     Build it from a validated :class:`~sim.scenario.Scenario`; ``run()`` advances all weeks and
