@@ -10,8 +10,9 @@ says the model's quantity is a ``share`` of the observed one, so the data are pr
     Sigma  =  diag(error_sd_log**2 + (1 + 1/R) v)  +  share_sd_log**2 * 1 1^T
 
 where ``v`` is the replicates' variance of ``log y`` pooled over the target's years: it stands
-for the model's own noise (a synthetic likelihood, after Wood 2010), the error term for measurement and model error, and the common term for a share that is
-uncertain but the same every year. The predictive bands draw from the same model: replicate,
+for the model's own noise (a synthetic likelihood, after Wood 2010); the error term stands for
+measurement and model error, and the common term for a share that is uncertain but the same
+every year. The predictive bands draw from the same model: replicate,
 shared share error, yearly error.
 """
 

@@ -65,6 +65,17 @@ def corner_figure(res, truth: dict[str, float] | None = None) -> plt.Figure:
     def tr(p, v):
         return np.log10(v) if p.prior == "log" else v
 
+    def lims(k):
+        """Zoom on the posterior (and the best and true values), not the whole prior."""
+        p = specs[k]
+        x = tr(p, post[names[k]].to_numpy())
+        pts = [*np.quantile(x, [0.002, 0.998]), tr(p, best[names[k]])]
+        if truth and names[k] in truth:
+            pts.append(tr(p, truth[names[k]]))
+        lo, hi = min(pts), max(pts)
+        pad = max(hi - lo, 1e-3 * (tr(p, p.high) - tr(p, p.low))) * 0.25
+        return max(lo - pad, tr(p, p.low)), min(hi + pad, tr(p, p.high))
+
     for i in range(d):
         for j in range(d):
             ax = axes[i, j]
@@ -73,7 +84,7 @@ def corner_figure(res, truth: dict[str, float] | None = None) -> plt.Figure:
                 ax.axis("off")
                 continue
             xi = tr(pj, post[names[j]].to_numpy())
-            lo, hi = tr(pj, pj.low), tr(pj, pj.high)
+            lo, hi = lims(j)
             if i == j:
                 ax.hist(xi, bins=30, range=(lo, hi), color="#3182bd")
                 ax.axvline(tr(pj, best[names[j]]), color="#d94801", lw=1.2)
@@ -82,8 +93,7 @@ def corner_figure(res, truth: dict[str, float] | None = None) -> plt.Figure:
                 ax.set_yticks([])
             else:
                 yi = tr(pi, post[names[i]].to_numpy())
-                ax.hist2d(xi, yi, bins=25, range=[[lo, hi], [tr(pi, pi.low), tr(pi, pi.high)]],
-                          cmap="Blues")
+                ax.hist2d(xi, yi, bins=25, range=[[lo, hi], list(lims(i))], cmap="Blues")
                 ax.plot(tr(pj, best[names[j]]), tr(pi, best[names[i]]), "o", color="#d94801",
                         ms=4)
                 if truth and names[i] in truth and names[j] in truth:
@@ -94,8 +104,8 @@ def corner_figure(res, truth: dict[str, float] | None = None) -> plt.Figure:
                 ax.set_xlabel(("log10 " if pj.prior == "log" else "") + names[j], fontsize=8)
             if j == 0 and i > 0:
                 ax.set_ylabel(("log10 " if pi.prior == "log" else "") + names[i], fontsize=8)
-    fig.suptitle("posterior (importance resampling); orange: best re-scored trial"
-                 + ("; black: known answer" if truth else ""), fontsize=9)
+    fig.suptitle("posterior (importance resampling), zoomed on it; orange: best re-scored "
+                 "trial" + ("; black: known answer" if truth else ""), fontsize=9)
     fig.tight_layout(rect=(0, 0, 1, 0.95))
     return fig
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import html
 import json
 
+import numpy as np
+
 from analysis.report import CSS, _img, fmt
 
 
@@ -17,7 +19,10 @@ def _table(df, cols, left=()) -> str:
         for c in cols:
             v = r[c]
             cls = ' class="l"' if c in left else ""
-            text = v if isinstance(v, str) else fmt(v)
+            if isinstance(v, bool | np.bool_):
+                text = "yes" if v else "NO"
+            else:
+                text = v if isinstance(v, str) else fmt(v)
             if c.startswith("coverage"):
                 text = f"{v:.0%}"
             cells.append(f"<td{cls}>{html.escape(str(text))}</td>")
@@ -54,8 +59,9 @@ trials of {res.provenance['replicates']} replicates (common random numbers), the
 synthetic (replicate-based) one and the posterior rests on the draws made.</p>
 <h2>Fitted values</h2>
 {_table(p, ["parameter", "path", "prior", "low", "high", "best", "median", "50% interval",
-            "90% interval", "at_bound"], left=("parameter", "path", "prior", "50% interval",
-                                                "90% interval", "at_bound"))}
+            "90% interval", "at_bound", *(["known", "known_in_90"] if "known" in p else [])],
+        left=("parameter", "path", "prior", "50% interval", "90% interval", "at_bound",
+              "known_in_90"))}
 <h2>Warnings</h2><ul>{warn}</ul>
 <h2>Goodness of fit</h2>
 <p>{hold} Coverage: share of observed years inside the model's 50% and 90% predictive bands;

@@ -233,9 +233,36 @@ def calibrate(targets_path: str | Path, *, trials: int | None = None,
     res = _summarise(targets, out, trials_df, rescored, draws, values, seeds, n_rep, scn)
     timings["total_s"] = time.perf_counter() - t_start
     res.timings = timings
-    res.provenance["wall_s"] = {k: round(v, 1) for k, v in timings.items()}
+    res.provenance["sessions"] = _add_session(out, timings, len(trials_df), workers,
+                                              scheduler)
     _write(res, scn, plots)
     return res
+
+
+def _add_session(out: Path, timings: dict, n_trials: int, workers, scheduler) -> list:
+    """Record this command's wall time in calibration.json; return every session's."""
+    from analysis.store import write_atomic
+
+    path = out / STATE
+    state = json.loads(path.read_text())
+    state.setdefault("sessions", []).append({
+        "ended": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "trials_after": n_trials, "workers": scheduler or workers or 2,
+        **{k: round(v, 1) for k, v in timings.items()}})
+    write_atomic(path, (json.dumps(state, indent=1, default=str) + "\n").encode())
+    return state["sessions"]
+
+
+def _search_inputs(inputs: dict) -> dict:
+    """What the stored search depends on: everything but the trial count, the re-scoring and
+    posterior settings (those stages keep their runs in folders named by their inputs, so
+    changing them on resume reruns only them)."""
+    out = json.loads(json.dumps(inputs, default=str))
+    t = out.get("targets", {})
+    t.pop("posterior", None)
+    for k in ("trials", "rescore_top", "rescore_replicates"):
+        t.get("search", {}).pop(k, None)
+    return out
 
 
 def _open_state(out: Path, inputs: dict, resume: bool) -> None:
@@ -245,8 +272,8 @@ def _open_state(out: Path, inputs: dict, resume: bool) -> None:
             raise ScenarioError(f"{out}: holds an earlier calibration ({STATE}); pass --resume "
                                 "to continue it, or choose another --out")
         old = json.loads(path.read_text())
-        stored = old.get("inputs", {})
-        now = json.loads(json.dumps(inputs, default=str))
+        stored = _search_inputs(old.get("inputs", {}))
+        now = _search_inputs(json.loads(json.dumps(inputs, default=str)))
         diff = [k for k in sorted(set(stored) | set(now)) if stored.get(k) != now.get(k)]
         if diff:
             raise ScenarioError([f"{path}: inputs.{k}: differ from this command's (the targets "
@@ -516,9 +543,13 @@ def _summarise(targets, out, trials_df, rescored, draws, values, seeds, n_rep, s
             warnings.append(f"{n} ({p.path}): fitted value {best[n]:.4g} sits at its {at} "
                             f"bound [{p.low:g}, {p.high:g}]: widen the bounds if the "
                             "documented range allows")
-        prows.append({"parameter": n, "path": p.path, "prior": p.prior, "low": p.low,
-                      "high": p.high, "best": float(best[n]), "median": q[2], "q05": q[0],
-                      "q25": q[1], "q75": q[3], "q95": q[4], "at_bound": at})
+        row = {"parameter": n, "path": p.path, "prior": p.prior, "low": p.low,
+               "high": p.high, "best": float(best[n]), "median": q[2], "q05": q[0],
+               "q25": q[1], "q75": q[3], "q95": q[4], "at_bound": at}
+        if p.path in spec.known_answer:
+            row["known"] = spec.known_answer[p.path]
+            row["known_in_90"] = bool(q[0] <= row["known"] <= q[4])
+        prows.append(row)
     parameters = pd.DataFrame(prows)
     # predictive bands: every weighted draw, its replicates, observation noise
     prng = np.random.default_rng(_seed(spec.seed, 4))
@@ -641,7 +672,7 @@ def _write(res: Calibration, scn, plots: bool) -> None:
     if plots:
         from .plots import save_all
 
-        images = save_all(res, out / "plots")
+        images = save_all(res, out / "plots", res.targets.truth() or None)
     from .report import render
 
     write_atomic(out / "report.html", render(res, images).encode())

@@ -12,6 +12,7 @@ A targets file (YAML; paths relative to the file)::
     search: {trials: 40, replicates: 3, batch: 4, rescore_top: 3, rescore_replicates: 6}
     posterior: {draws: 32, rounds: 3, samples: 2000, inflate: 1.5}
     holdout: {from_year: 2019}   # optional: fit the years before, predict these
+    known_answer: {params.recruitment.rate: 0.0035}   # optional: where the data are the model
     parameters:               # only these are fitted, each within its documented range
       - {path: params.recruitment.rate, low: 0.001, high: 0.006, prior: log}
     targets:
@@ -122,6 +123,9 @@ class TargetsSpec(_Strict):
     holdout: HoldoutSpec | None = None
     parameters: list[ParameterSpec] = Field(min_length=1)
     targets: list[TargetSpec] = Field(min_length=1)
+    known_answer: dict[str, float] = Field(
+        default={}, description="true values by parameter path, where the data were made "
+        "by the model itself (shown in the plots and the report; not used in the fit)")
 
 
 @dataclass
@@ -170,8 +174,13 @@ class Targets:
 
     def inputs(self) -> dict[str, Any]:
         """What determines the results (stored with the search; must match on resume)."""
-        return {"targets": self.spec.model_dump(mode="json"), "data_sha256": self.data_hash,
-                "weeks": self.weeks}
+        return {"targets": self.spec.model_dump(mode="json", exclude={"known_answer"}),
+                "data_sha256": self.data_hash, "weeks": self.weeks}
+
+    def truth(self) -> dict[str, float]:
+        """The known answer by parameter name (empty for real data)."""
+        by_path = dict(zip(self.paths, self.names, strict=True))
+        return {by_path[k]: v for k, v in self.spec.known_answer.items() if k in by_path}
 
 
 def load_targets(path: str | Path) -> Targets:
@@ -267,6 +276,9 @@ def check_targets(spec: TargetsSpec, label: str, folder: Path) -> Targets:
             continue
         series.append(Series(t, years, values))
         blobs.append(blob)
+    for k in spec.known_answer:
+        if k not in {p.path for p in spec.parameters}:
+            errors.append(f"{label}: known_answer.{k}: not a fitted parameter's path")
     if spec.holdout is not None and not errors:
         if not any((s.years < spec.holdout.from_year).any() for s in series if s.spec.fit):
             errors.append(f"{label}: holdout.from_year: {spec.holdout.from_year} leaves no "

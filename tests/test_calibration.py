@@ -189,7 +189,7 @@ def test_calibrate_end_to_end_resume_and_worker_count(tmp_path):
 
     path = write_targets(tmp_path, holdout={"from_year": 2001})
     a = calibrate(path, out=tmp_path / "a", workers=1, plots=False)
-    b = calibrate(path, out=tmp_path / "b", workers=2, plots=True)
+    calibrate(path, out=tmp_path / "b", workers=2, plots=True)
     for f in ("trials.csv", "parameters.csv", "gof.csv", "rescored.csv"):
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
     for f in ("calibrated.yaml", "posterior.parquet", "draws.parquet", "report.html",
@@ -264,6 +264,7 @@ def test_example_small_recovers_the_known_answer(tmp_path):
     from calibration.search import calibrate
 
     t = load_targets(EXAMPLE)
+    assert t.spec.known_answer == TRUTH  # the file states the answer the script used
     data = observed()
     for s in t.series:  # the shipped data are the model at the known answer
         assert list(s.values) == [data[s.name][int(y)] for y in s.years]
