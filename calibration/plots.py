@@ -104,9 +104,9 @@ def corner_figure(res, truth: dict[str, float] | None = None) -> plt.Figure:
                 ax.set_xlabel(("log10 " if pj.prior == "log" else "") + names[j], fontsize=8)
             if j == 0 and i > 0:
                 ax.set_ylabel(("log10 " if pi.prior == "log" else "") + names[i], fontsize=8)
-    fig.suptitle("posterior (importance resampling), zoomed on it; orange: best re-scored "
-                 "trial" + ("; black: known answer" if truth else ""), fontsize=9)
-    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    fig.suptitle("posterior (importance resampling), zoomed on it\norange: best re-scored "
+                 "trial" + ("; black dashed / x: known answer" if truth else ""), fontsize=9)
+    fig.tight_layout(rect=(0, 0, 1, 0.92))
     return fig
 
 
@@ -117,7 +117,8 @@ def trace_figure(res) -> plt.Figure:
     ll = t["loglik"].to_numpy()
     floor = np.nanpercentile(ll, 10) if len(ll) > 3 else np.nanmin(ll)
     ax.plot(t["trial"], np.maximum(ll, floor), ".", color="#3182bd", label="trial")
-    ax.plot(t["trial"], np.maximum.accumulate(ll), "-", color="#d94801", label="best so far")
+    ax.plot(t["trial"], np.maximum(np.maximum.accumulate(ll), floor), "-", color="#d94801",
+            label="best so far")
     ax.set_xlabel("trial")
     ax.set_ylabel("log-likelihood (fitted years)")
     ax.set_title(f"search: {len(t)} trials (values below the 10th percentile drawn at it)",

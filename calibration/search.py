@@ -257,7 +257,16 @@ def _search_inputs(inputs: dict) -> dict:
     """What the stored search depends on: everything but the trial count, the re-scoring and
     posterior settings (those stages keep their runs in folders named by their inputs, so
     changing them on resume reruns only them)."""
+    from pydantic import ValidationError
+
+    from .targets import TargetsSpec
+
     out = json.loads(json.dumps(inputs, default=str))
+    try:  # normalized: fields added since, at their defaults, do not count as a change
+        out["targets"] = TargetsSpec.model_validate(out.get("targets", {})).model_dump(
+            mode="json", exclude_defaults=True)
+    except ValidationError:
+        pass
     t = out.get("targets", {})
     t.pop("posterior", None)
     for k in ("trials", "rescore_top", "rescore_replicates"):

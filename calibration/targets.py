@@ -108,6 +108,8 @@ class TargetSpec(_Strict):
     data: dict[int, float] | CsvData
     observation: ObservationSpec = ObservationSpec()
     fit: bool = True
+    holdout: bool = Field(default=True, description="false: the holdout years do not apply "
+                          "(a single figure, such as an end-of-period total, stays fitted)")
 
 
 class TargetsSpec(_Strict):
@@ -164,7 +166,7 @@ class Targets:
 
     def fit_years(self, s: Series) -> np.ndarray:
         """Mask of the years of ``s`` used in the fit (all but the held-out ones)."""
-        if self.spec.holdout is None or not s.spec.fit:
+        if self.spec.holdout is None or not s.spec.fit or not s.spec.holdout:
             return np.full(len(s.years), s.spec.fit)
         return s.years < self.spec.holdout.from_year
 
