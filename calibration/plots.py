@@ -25,11 +25,23 @@ def targets_figure(res) -> plt.Figure:
     for ax, s in zip(axes.flat, series, strict=False):
         b = res.bands[s.name]
         x = s.years
-        ax.fill_between(x, b["q05"], b["q95"], color="#9ecae1", alpha=0.55, label="model 90%")
-        ax.fill_between(x, b["q25"], b["q75"], color="#3182bd", alpha=0.55, label="model 50%")
-        ax.plot(x, b["q50"], color="#08519c", lw=1.2, label="model median")
+        if len(x) > 1:
+            ax.fill_between(x, b["q05"], b["q95"], color="#9ecae1", alpha=0.55,
+                            label="model 90%")
+            ax.fill_between(x, b["q25"], b["q75"], color="#3182bd", alpha=0.55,
+                            label="model 50%")
+            ax.plot(x, b["q50"], color="#08519c", lw=1.2, label="model median")
+        else:  # one year: the bands as boxes
+            ax.bar(x, b["q95"] - b["q05"], bottom=b["q05"], width=0.5, color="#9ecae1",
+                   alpha=0.55, label="model 90%")
+            ax.bar(x, b["q75"] - b["q25"], bottom=b["q25"], width=0.5, color="#3182bd",
+                   alpha=0.55, label="model 50%")
+            ax.plot([x[0] - 0.25, x[0] + 0.25], [b["q50"][0]] * 2, color="#08519c", lw=1.2,
+                    label="model median")
+            ax.set_xlim(x[0] - 1, x[0] + 1)
         ax.plot(x, s.values, "o", color="#d94801", ms=4, label="data")
-        if hold is not None and s.spec.fit and (x >= hold.from_year).any():
+        if (hold is not None and s.spec.fit and s.spec.holdout
+                and (x >= hold.from_year).any()):
             ax.axvspan(hold.from_year - 0.5, x[-1] + 0.5, color="#bbbbbb", alpha=0.25, lw=0,
                        label="held out")
         if not s.spec.fit:
@@ -44,7 +56,12 @@ def targets_figure(res) -> plt.Figure:
             ax.set_xticks(x)
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
-    h, lab = axes.flat[0].get_legend_handles_labels()
+    h, lab = [], []
+    for ax in axes.flat:  # every label once, whichever panel has it
+        for hh, ll in zip(*ax.get_legend_handles_labels(), strict=True):
+            if ll not in lab:
+                h.append(hh)
+                lab.append(ll)
     fig.legend(h, lab, loc="lower center", ncol=len(lab), fontsize=8, frameon=False)
     fig.suptitle(f"{res.targets.spec.name}: data and the calibrated model "
                  "(posterior predictive)", fontsize=11)

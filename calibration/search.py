@@ -546,12 +546,17 @@ def _summarise(targets, out, trials_df, rescored, draws, values, seeds, n_rep, s
     prows = []
     for p, n in zip(spec.parameters, names, strict=True):
         q = L.weighted_quantiles(draws[[n]].to_numpy(), w, (0.05, 0.25, 0.5, 0.75, 0.95))[:, 0]
-        ub = to_unit(p, float(best[n]))
+        ub = to_unit(p, float(q[2]))
         at = "low" if ub < 0.02 else ("high" if ub > 0.98 else "")
         if at:
-            warnings.append(f"{n} ({p.path}): fitted value {best[n]:.4g} sits at its {at} "
+            warnings.append(f"{n} ({p.path}): fitted value {q[2]:.4g} sits at its {at} "
                             f"bound [{p.low:g}, {p.high:g}]: widen the bounds if the "
                             "documented range allows")
+        if not q[0] <= float(best[n]) <= q[4]:
+            warnings.append(f"{n}: the best re-scored trial ({best[n]:.4g}) lies outside the "
+                            f"posterior's 90% interval [{q[0]:.4g}, {q[4]:.4g}]: the search "
+                            "has not converged (raise --trials); calibrated.yaml uses the "
+                            "posterior median")
         row = {"parameter": n, "path": p.path, "prior": p.prior, "low": p.low,
                "high": p.high, "best": float(best[n]), "median": q[2], "q05": q[0],
                "q25": q[1], "q75": q[3], "q95": q[4], "at_bound": at}
@@ -613,13 +618,16 @@ def _weighted_ll(targets, s, values, keep, w, mask) -> float:
 
 
 def calibrated_scenario(res: Calibration, scn) -> dict:
-    """The scenario dict of ``calibrated.yaml``: the base extended with the best values."""
+    """The scenario dict of ``calibrated.yaml``: the base extended with the fitted values, the
+    posterior medians (the re-scored best trial is reported next to them: a short search's best
+    trial can lie outside the posterior's 90% interval when the posterior draws found better
+    values)."""
     out = res.out.resolve()
     rel = os.path.relpath(res.targets.base_path.resolve(), out)
     params: dict = {}
     other = {}
     for r in res.parameters.itertuples():
-        value = float(r.best)
+        value = float(r.median)
         parts = r.path.split(".")
         if parts[0] == "params" and len(parts) == 3:
             from sim.params import PARAMS
@@ -666,12 +674,14 @@ def _write(res: Calibration, scn, plots: bool) -> None:
                      for k, v in res.provenance.items() if k != "replicate_seeds")
     card += f"\n#   replicate_seeds: {res.provenance['replicate_seeds']}"
     intervals = "\n".join(
-        f"#   {r.parameter}: best {r.best:.6g}, median {r.median:.6g}, "
+        f"#   {r.parameter}: median {r.median:.6g} (used below), best re-scored trial "
+        f"{r.best:.6g}, "
         f"90% interval [{r.q05:.6g}, {r.q95:.6g}]" + (f"  (AT {r.at_bound.upper()} BOUND)"
                                                      if r.at_bound else "")
         for r in res.parameters.itertuples())
     text = ("# Calibrated by tocsim calibrate. Provenance card:\n" + card
             + "\n# Fitted values (posterior by importance resampling):\n" + intervals + "\n"
+            + "".join(f"# WARNING: {w}\n" for w in res.warnings)
             + yaml.safe_dump(calibrated_scenario(res, scn), sort_keys=False,
                              allow_unicode=True))
     write_atomic(out / "calibrated.yaml", text.encode())

@@ -76,10 +76,10 @@ def _print(res) -> None:
 
     t = Table(title=f"{res.targets.spec.name}: fitted values "
               f"({len(res.trials)} trials, ESS {res.provenance['effective_sample_size']})")
-    for c in ("parameter", "best", "median", "90% interval", "bound"):
+    for c in ("parameter", "median (used)", "best trial", "90% interval", "bound"):
         t.add_column(c, justify="left" if c in ("parameter", "bound") else "right")
     for r in res.parameters.itertuples():
-        t.add_row(r.parameter, f"{r.best:.4g}", f"{r.median:.4g}",
+        t.add_row(r.parameter, f"{r.median:.4g}", f"{r.best:.4g}",
                   f"[{r.q05:.4g}, {r.q95:.4g}]", r.at_bound)
     Console().print(t)
     g = Table(title="goodness of fit")
