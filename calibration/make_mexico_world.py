@@ -1,7 +1,7 @@
-"""Build ``scenarios/mexico_world.yaml``, the world of the Mexico 2012-2021 preset, from the
+"""Build ``scenarios/worlds/mexico.yaml``, the world of the Mexico 2012-2021 preset, from the
 2020 group network in ``calibration/data/mexico_cartels_2020/``.
 
-    .venv/bin/python calibration/make_mexico_world.py     # rewrites scenarios/mexico_world.yaml
+    .venv/bin/python calibration/make_mexico_world.py     # rewrites scenarios/worlds/mexico.yaml
 
 What comes from where (the world file repeats this in its header):
 
@@ -39,7 +39,7 @@ import numpy as np
 from calibration.reference import load_network
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "scenarios" / "mexico_world.yaml"
+OUT = ROOT / "scenarios" / "worlds" / "mexico.yaml"
 MEMBERS_2012 = 115_000  # PC23
 N_CARTELS = 20
 

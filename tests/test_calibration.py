@@ -247,7 +247,7 @@ def test_mexico_world_is_the_2020_network():
     total = sum(o["members"] for o in w["organizations"])
     assert abs(total - 115_000) < 150  # PC23's 2012 members, rounded per group
     # the shipped world file is what the script writes
-    shipped = yaml.safe_load((ROOT / "scenarios" / "mexico_world.yaml").read_text())
+    shipped = yaml.safe_load((ROOT / "scenarios" / "worlds" / "mexico.yaml").read_text())
     assert shipped == yaml.safe_load(yaml.safe_dump(w, allow_unicode=True))
     scn = load_scenario(ROOT / "scenarios" / "mexico.yaml")
     assert scn.world.n_regions == 35 and len(scn.world.org_names) == 150
