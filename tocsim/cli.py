@@ -62,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
 # Commands that live in their own modules: each has add_parser(subparsers), which sets
 # ``func`` on its parser with set_defaults(func=...), a callable taking the parsed args and
 # returning an exit status.
-EXTRA_COMMANDS = ("tocsim.cmd_compare", "tocsim.cmd_sensitivity", "tocsim.cmd_exercise")
+EXTRA_COMMANDS = ("tocsim.cmd_compare", "tocsim.cmd_sensitivity", "tocsim.cmd_exercise",
+                  "tocsim.cmd_calibrate")
 
 
 def _extra_command_modules():
