@@ -30,7 +30,9 @@ lint: venv
 	$(VENV)/bin/ruff check sim analysis tocsim tests benchmarks
 
 # Regenerate every generated document and figure at the current model (commit first: each one
-# records the commit it was made at). About 12 minutes on 2 cores; each part prints its time.
+# records the commit it was made at). Measured at 16e9744 on 2 cores shared with other jobs:
+# ODD snapshot 10 s, validation 4 min, interventions 9.5 min, sensitivity 4-6 min when the
+# model changed (it resumes a finished batch of the same engine); each part prints its time.
 docs: venv
 	mkdir -p out
 	$(PY) docs/make_param_table.py

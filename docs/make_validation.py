@@ -116,12 +116,26 @@ def render(report: Report, commit: str, cmd: str, seconds: float) -> str:
         "  week 104 by which the kingpin run has removed more leaders than its paired baseline",
         "  run; replicates without such an event inside the horizon are left out (the row's n",
         "  is then smaller).",
-        "- With 10 replicates, an effect smaller than about a third of the between-replicate",
-        "  spread of the paired difference will not show: a failing \"CI above 0\" can be a",
-        "  small true effect as well as a missing one.",
+        f"- With {report.replicates} replicates the 95% CI's half-width is about "
+        f"{_half(report.replicates):.2f} standard",
+        "  deviations of the per-pair difference: a smaller effect will not show, so a failing",
+        "  \"CI above 0\" can be a small true effect as well as a missing one.",
+        "- The hysteresis row's baseline is itself unstable late in the run: in some seeds the",
+        "  baseline's corruption in the Northern Triangle collapses after week 400 (see",
+        "  \"Baseline corruption in Guatemala, Honduras and El Salvador, by seed\" in",
+        "  INTERVENTIONS.md), which shrinks the gap the row measures.",
+        "- Not tested: D14's \"targeting scarce roles slows recovery most\" (no lever targets",
+        "  launderers or logistics alone).",
         "",
     ]
     return "\n".join(out)
+
+
+def _half(n: int) -> float:
+    """Half-width of a 95% t-interval of a mean, in standard deviations of one value."""
+    from scipy.special import stdtrit
+
+    return float(stdtrit(n - 1, 0.975)) / n ** 0.5
 
 
 def main(argv: list[str] | None = None) -> int:
