@@ -13,17 +13,26 @@ Usage (from the repository root; a few minutes on two cores)::
     .venv/bin/python docs/make_intervention_figures.py               # 5 reps x 520 weeks
     .venv/bin/python docs/make_intervention_figures.py --reps 3 --weeks 260 --workers 2
 
-Runs are cached as pickles under ``--cache`` (default out/levers/, ignored by git); delete it
-to rerun after a model change. The engine is used through its public API only.
+Runs are cached as pickles under ``--cache``/KEY (default out/levers/, ignored by git; one
+folder per engine fingerprint and scenario files, so a change never reuses stale runs).
+``--write`` puts the printed tables into docs/INTERVENTIONS.md (between ``<!-- runs:start -->`` and
+``<!-- runs:end -->``) and stamps its version block with the commit. The per-week recorder
+reads model state the frames do not hold (organizations' laundered assets, access, roles).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
+import io
 import os
 import pickle
 import sys
+import textwrap
+import time
 from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +41,7 @@ os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGS = ROOT / "docs" / "figures"
+DOC = ROOT / "docs" / "INTERVENTIONS.md"
 SCN = ROOT / "scenarios"
 
 # name -> (scenario file, dotted overrides); variants isolate one mechanism
@@ -622,13 +632,54 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--cache", default=str(ROOT / "out" / "levers"))
     ap.add_argument("--no-figures", action="store_true")
+    ap.add_argument("--write", action="store_true",
+                    help="write the tables into docs/INTERVENTIONS.md (between the "
+                    "runs:start/end markers) and stamp its version block with the commit")
     args = ap.parse_args(argv)
-    runs = run_all(list(SCENARIOS), args.reps, args.weeks, args.workers, args.cache)
-    tables(runs, args.weeks)
+    sys.path.insert(0, str(ROOT))
+    from analysis import provenance
+    from analysis.cluster import engine_fingerprint
+
+    commit = provenance.commit()
+    started = time.perf_counter()
+    # runs are cached per engine: a model change never reuses stale runs
+    scn_hash = hashlib.sha256(b"".join(
+        (SCN / f).read_bytes() for f in sorted({f for f, _ in SCENARIOS.values()}))).hexdigest()
+    cache = Path(args.cache) / f"{engine_fingerprint()}-{scn_hash[:12]}"
+    runs = run_all(list(SCENARIOS), args.reps, args.weeks, args.workers, str(cache))
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        tables(runs, args.weeks)
+    print(buf.getvalue())
     if not args.no_figures:
         for p in figures(runs, args.weeks):
             print(f"wrote {p}")
+    seconds = time.perf_counter() - started
+    if args.write:
+        stamp = (f"**Version.** The figures and the generated tables at the end of this document "
+                 f"come from commit `{commit}` (engine `{engine_fingerprint()}`), made on "
+                 f"{datetime.now(UTC):%Y-%m-%d} by `{provenance.command()}` "
+                 f"({seconds / 60:.1f} minutes with {args.workers} workers; {args.reps} "
+                 f"replicates x {args.weeks} weeks; seed r in every scenario).")
+        write_doc(buf.getvalue(), stamp)
+        print(f"wrote {DOC.relative_to(ROOT)} (commit {commit})")
     return 0
+
+
+def _between(text: str, start: str, end: str, new: str) -> str:
+    if start not in text or end not in text:
+        raise SystemExit(f"{DOC.relative_to(ROOT)}: markers {start} ... {end} not found")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return head + start + "\n" + new.strip("\n") + "\n" + end + tail
+
+
+def write_doc(tables_md: str, stamp: str) -> None:
+    text = DOC.read_text()
+    text = _between(text, "<!-- version:start -->", "<!-- version:end -->",
+                    textwrap.fill(stamp, 96, break_on_hyphens=False))
+    text = _between(text, "<!-- runs:start -->", "<!-- runs:end -->", tables_md)
+    DOC.write_text(text)
 
 
 if __name__ == "__main__":

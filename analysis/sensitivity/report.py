@@ -64,10 +64,18 @@ def morris_figure(indices, output: str) -> plt.Figure:
     t = indices[indices.output == output].pivot(index="parameter", columns="index", values="value")
     fig, ax = plt.subplots(figsize=(6, 5), constrained_layout=True)
     ax.scatter(t["mu_star"], t["sigma"])
-    for p, row in t.iterrows():
-        ax.annotate(short_name(p), (row["mu_star"], row["sigma"]), fontsize=8,
-                    xytext=(3, 3), textcoords="offset points")
     lim = max(float(t["mu_star"].max()), float(t["sigma"].max()), 1e-12) * 1.1
+    placed: list[tuple[float, float]] = []  # label anchors already used (data units)
+    for p, row in t.sort_values("sigma", ascending=False).iterrows():
+        x, y = float(row["mu_star"]), float(row["sigma"])
+        dy = 3
+        # move a label down while it would overlap one placed near the same point
+        while any(abs(x - px) < 0.12 * lim and abs(y + dy / 300 * lim - py) < 0.03 * lim
+                  for px, py in placed):
+            dy -= 9
+        placed.append((x, y + dy / 300 * lim))
+        ax.annotate(short_name(p), (x, y), fontsize=8, xytext=(3, dy),
+                    textcoords="offset points")
     ax.plot([0, lim], [0, lim], ls=":", color="grey", lw=1, label="sigma = mu*")
     ax.set_xlabel("mu* (mean absolute elementary effect)")
     ax.set_ylabel("sigma (interaction / non-linearity)")
