@@ -21,6 +21,16 @@ import pandas as pd
 TEMPLATES = Path(__file__).parent / "templates"
 
 
+def _shared_css() -> str:
+    """The reports' one style sheet (the <style> block of templates/base.html.j2), for pages
+    built without the template (calibration's report)."""
+    text = (TEMPLATES / "base.html.j2").read_text(encoding="utf-8")
+    return text.split("<style>", 1)[1].split("</style>", 1)[0]
+
+
+CSS = _shared_css()
+
+
 def render_page(template: str, **context: Any) -> str:
     """Render ``analysis/templates/<template>`` (which extends ``base.html.j2``). Values are
     escaped unless the template marks them ``| safe`` (the prebuilt tables and images)."""

@@ -46,7 +46,7 @@ def state_problems(model) -> list[str]:
         a = np.asarray(a, dtype=np.float64)
         problems += _bad_values(name, a, signed)
     t = model.week
-    if t < model.metrics.shape[0]:
+    if 0 <= t < model.metrics.shape[0]:  # spin-up weeks (t < 0) are not recorded
         cols = model.metric_names
         row = model.metrics[t]
         for j in np.nonzero(~np.isfinite(row))[0][:3]:

@@ -81,7 +81,9 @@ def load(path: str | Path):
 # of the simulation's state (tocsim does not use Mesa's scheduler or agents).
 _MESA_BOOKKEEPING = ("_default_schedule", "_event_generators", "_event_list", "_scenario",
                      "_user_step", "step", "_simulator", "_batch_context", "subscribers",
-                     "data_registry", "_agents_by_type", "_all_agents")
+                     "data_registry", "_agents_by_type", "_all_agents",
+                     # wall-clock measurements, not simulation state
+                     "spinup_seconds")
 
 
 def state_digest(model) -> str:
