@@ -192,7 +192,7 @@ def _reason(f: Finding, iv: Interval) -> str:
         got = f"estimate {fmt(iv.estimate)} without a finite CI"
     else:
         got = f"95% CI [{fmt(iv.lo)}, {fmt(iv.hi)}]"
-    return f"criterion not met ({f.criterion}): {got}; needs {f.mechanism}"
+    return f"criterion not met ({f.criterion}): {got}; mechanism under test: {f.mechanism}"
 
 
 def fmt(x: float) -> str:
