@@ -28,6 +28,7 @@ from sim import Scenario, ScenarioError, load_scenario
 from sim.metrics import METRICS
 
 from . import compare_tables as T
+from .provenance import write_resolved
 from .runner import Progress, Task, replicate_seeds, run_tasks, versions
 from .store import DONE, FAILED, PENDING, RunStore
 
@@ -91,8 +92,12 @@ def plan_comparison(
     seed: int | None = None,
     paired: bool = True,
     metrics: list[str] | None = None,
+    overrides: dict[str, Any] | None = None,
 ) -> Plan:
-    """Load and check every input; raise :class:`ScenarioError` listing every problem."""
+    """Load and check every input; raise :class:`ScenarioError` listing every problem.
+
+    ``overrides`` (dotted path: value, as ``--set`` gives them) apply to every scenario; see
+    :func:`override_scenarios`."""
     lines: list[str] = []
     if replicates < 2:
         lines.append(f"--replicates: {replicates}: need at least 2 replicates for a "
@@ -126,6 +131,8 @@ def plan_comparison(
     if len(loaded) < 2:
         raise ScenarioError("compare: need at least two distinct scenarios (a baseline and "
                             "one to compare with it)")
+    if overrides:
+        loaded = override_scenarios(loaded, overrides)
     labels = _labels(loaded)
     bases = dict(zip(labels, loaded, strict=True))
     horizons = {s.weeks for s in loaded}
@@ -146,6 +153,36 @@ def plan_comparison(
                                    seed=s, weeks=T_weeks,
                                    labels={"scenario": label, "replicate": r}))
     return plan
+
+
+def override_scenarios(loaded: list[Scenario], overrides: dict[str, Any]) -> list[Scenario]:
+    """Apply ``--set`` overrides to every scenario of a comparison. A path into a list item
+    (``interventions.kingpin.budget``) applies to the scenarios that have that item (the
+    baseline usually has no such lever); it is an error if none has it."""
+    from sim.scenario import has_item, set_dotted
+
+    lines, per = [], [{} for _ in loaded]
+    for path, value in overrides.items():
+        hit = [i for i, s in enumerate(loaded) if has_item(s.raw, path)]
+        if not hit:  # let set_dotted say what is missing, naming the option
+            try:
+                set_dotted(dict(loaded[-1].raw), path, value, f"--set {path}={value}")
+            except ScenarioError as exc:
+                lines.append(exc.lines[0] + " (in no scenario of this comparison)")
+            continue
+        for i in hit:
+            per[i][path] = value
+    if lines:
+        raise ScenarioError(lines)
+    out = []
+    for s, over in zip(loaded, per, strict=True):
+        try:
+            out.append(s.with_overrides(over) if over else s)
+        except ScenarioError as exc:
+            lines.extend(f"{line} (scenario {s.name})" for line in exc.lines)
+    if lines:
+        raise ScenarioError(lines)
+    return out
 
 
 def _with_weeks(scn: Scenario, weeks: int) -> Scenario:
@@ -190,6 +227,7 @@ def compare(
     metrics: list[str] | None = None,
     progress: Progress | None = None,
     write: bool = True,
+    overrides: dict[str, Any] | None = None,
 ) -> Comparison:
     """Run every scenario ``replicates`` times and compare each with the baseline.
 
@@ -213,6 +251,9 @@ def compare(
         metrics: metrics to plot and summarise (default ``HEADLINE``); the CSV has all.
         progress: progress reporter (see :class:`analysis.runner.RichProgress`).
         write: write comparison.csv, plots and report.html into ``out``.
+        overrides: scenario fields by dotted path (``--set``), applied to every scenario
+            that has them (:func:`override_scenarios`); recorded in the manifest, and each
+            resolved scenario is written to ``out/scenarios/<label>.resolved.yaml``.
 
     Returns:
         The :class:`Comparison` (tables as DataFrames).
@@ -227,14 +268,16 @@ def compare(
     if workers is not None and scheduler:
         raise ScenarioError("--workers: not allowed with --scheduler (the cluster has its own)")
     plan = plan_comparison(scenarios, replicates, baseline=baseline, weeks=weeks, window=window,
-                           seed=seed, paired=paired, metrics=metrics)
+                           seed=seed, paired=paired, metrics=metrics, overrides=overrides)
     store = RunStore(out)
-    store.open(kind=KIND, inputs=plan.inputs(), versions=versions(),
+    store.open(kind=KIND, inputs={**plan.inputs(), "overrides": dict(overrides or {})},
+               versions=versions(),
                runs=[t.record() for t in plan.tasks], resume=resume,
                settings={"window": plan.window, "metrics": list(metrics or HEADLINE),
                          "scenarios": plan.describe()})
     run_tasks(plan.tasks, plan.bases, store, workers=workers, scheduler=scheduler,
               client=client, connect_timeout=connect_timeout, progress=progress)
+    write_resolved(out, plan.bases, per_label=True)
     counts = store.counts()
     if counts[FAILED] or counts[PENDING]:
         raise IncompleteBatch(Path(out), counts)
@@ -278,6 +321,14 @@ class Comparison:
         figs["forest.png"] = P.forest(self.table, self.metrics, self.labels, self.baseline)
         figs["cost_effectiveness.png"] = P.cost_effectiveness(self.cost_effectiveness,
                                                               self.labels, self.baseline)
+        return self._note_overrides(figs)
+
+    def _note_overrides(self, figs: dict[str, Any]) -> dict[str, Any]:
+        from .plots import note_overrides
+
+        over = self.manifest.get("inputs", {}).get("overrides")
+        for fig in figs.values():
+            note_overrides(fig, over)
         return figs
 
     def write(self, out: str | Path | None = None) -> Path:

@@ -45,3 +45,18 @@ def overview(ts, title: str = "tocsim run") -> plt.Figure:
     axes.flat[-1].set_ylim(bottom=0)
     fig.suptitle(title, fontsize=13)
     return fig
+
+
+def note_overrides(fig: plt.Figure, overrides: dict | None) -> plt.Figure:
+    """Add the ``--set`` overrides under the figure's title (a figure says what made it);
+    nothing when there are none."""
+    if not overrides:
+        return fig
+    import textwrap
+
+    from sim.scenario import format_overrides
+
+    note = "\n".join(textwrap.wrap("with --set " + format_overrides(overrides), 110))
+    old = fig._suptitle.get_text() if fig._suptitle is not None else ""
+    fig.suptitle(f"{old}\n{note}" if old else note, fontsize=9 if not old else None)
+    return fig

@@ -112,7 +112,9 @@ def replicate_seeds(root: int, n: int, group: int | None = None) -> list[int]:
 
 
 def versions() -> dict[str, str]:
-    """Versions that results depend on (``tocsim`` and ``engine`` must match to resume)."""
+    """Versions that results depend on (``tocsim`` and ``engine`` must match to resume), and
+    the git commit of the source tree (``abc1234``, ``+dirty`` with uncommitted changes,
+    ``unknown`` outside git)."""
     import dask
     import distributed
     import numba
@@ -120,8 +122,9 @@ def versions() -> dict[str, str]:
     import pyarrow
 
     import sim
+    from sim.provenance import git_commit
 
-    return {"tocsim": sim.__version__, "engine": engine_fingerprint(),
+    return {"tocsim": sim.__version__, "engine": engine_fingerprint(), "git_commit": git_commit(),
             "python": platform.python_version(), "numpy": np.__version__,
             "numba": numba.__version__, "pandas": pandas.__version__,
             "pyarrow": pyarrow.__version__, "dask": dask.__version__,

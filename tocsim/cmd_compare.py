@@ -18,8 +18,10 @@ DESCRIPTION = """\
 Run every SCENARIO (and the baseline) --replicates times and compare each with the baseline.
 Replicate r has the same seed in every scenario (common random numbers), so differences are
 paired. Runs go to Dask workers (a local cluster by default, or --scheduler) and stream to
-DIR/runs.parquet as they finish; DIR/manifest.json records inputs, seeds, versions and the
-state of every run. Writes DIR/comparison.csv, per_run.csv, cost_effectiveness.csv,
+DIR/runs.parquet as they finish; DIR/manifest.json records inputs (with the --set overrides),
+seeds, versions (with the git commit) and the state of every run; DIR/scenarios/ holds each
+resolved scenario. --set applies to every scenario that has the field (a lever's fields only
+to the scenarios with that lever). Writes DIR/comparison.csv, per_run.csv, cost_effectiveness.csv,
 timeseries_bands.csv, plots/ and report.html. See docs/COMPARE.md."""
 
 
@@ -27,7 +29,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "compare", help="compare scenarios with replicates and confidence intervals",
         description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml",
+                   help="scenario files; the first is the baseline unless --baseline is given")
     p.add_argument("--replicates", "-r", type=int, required=True, metavar="R",
                    help="runs per scenario (at least 2)")
     p.add_argument("--baseline", metavar="FILE",
@@ -56,6 +59,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--metrics", metavar="M1,M2",
                    help="metrics to plot and summarise (default: the headline metrics)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    from .cli import add_set_option
+
+    add_set_option(p)
     p.set_defaults(func=run)
     return p
 
@@ -63,6 +69,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args) -> int:
     from analysis.comparison import IncompleteBatch, compare
     from analysis.runner import RichProgress
+    from sim.scenario import parse_set
 
     t0 = time.perf_counter()
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None
@@ -72,7 +79,7 @@ def run(args) -> int:
                       window=args.window, seed=args.seed, paired=not args.independent_seeds,
                       out=args.out, resume=args.resume, workers=args.workers,
                       scheduler=args.scheduler, connect_timeout=args.connect_timeout,
-                      metrics=metrics, progress=progress)
+                      metrics=metrics, progress=progress, overrides=parse_set(args.set))
     except IncompleteBatch as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_FAILED_RUNS

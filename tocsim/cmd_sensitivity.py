@@ -15,7 +15,8 @@ def add_parser(subparsers):
         description="Sample the parameters of PROBLEM.yaml with SALib, run every sample "
         "(with replicates) on Dask workers, and analyse. Writes DIR/indices.csv, "
         "samples.parquet, noise.csv, plots/ and report.html. See docs/SENSITIVITY.md.")
-    s.add_argument("problem", metavar="PROBLEM.yaml")
+    s.add_argument("problem", metavar="PROBLEM.yaml",
+                   help="the problem file: base scenario, parameters, outputs, method")
     s.add_argument("--method", choices=("sobol", "morris", "fast", "rbd_fast", "delta", "pawn"),
                    help="override the problem's method")
     s.add_argument("--n", type=int, metavar="N", help="override the sample size N")
@@ -26,35 +27,47 @@ def add_parser(subparsers):
         "sweep", help="dose-response curves over a parameter grid",
         description="Run SCENARIO over a grid of values (each --vary path=lo:hi:n or "
         "path=v1,v2,...) with replicates; writes DIR/sweep.csv and DIR/plots/.")
-    w.add_argument("scenario", metavar="SCENARIO.yaml")
+    w.add_argument("scenario", metavar="SCENARIO.yaml", help="the scenario to sweep")
     w.add_argument("--vary", action="append", required=True, metavar="path=lo:hi:n",
                    help="a dotted scenario path and its values, e.g. "
                    "interventions.border-surge.budget=0:4e7:5")
-    w.add_argument("--replicates", "-r", type=int, default=3, metavar="R")
-    w.add_argument("--weeks", type=int, metavar="T")
-    w.add_argument("--window", type=int, default=52, metavar="W")
-    w.add_argument("--metrics", metavar="M1,M2")
+    w.add_argument("--replicates", "-r", type=int, default=3, metavar="R",
+                   help="runs per grid point, with the same seeds at every point (default 3)")
+    w.add_argument("--weeks", type=int, metavar="T",
+                   help="weeks per run (default: the scenario's)")
+    w.add_argument("--window", type=int, default=52, metavar="W",
+                   help="average each run over its last W weeks (default 52)")
+    w.add_argument("--metrics", metavar="M1,M2",
+                   help="metrics to tabulate and plot (tocsim list metrics)")
     _common(w, "out/sweep")
     w.set_defaults(func=run_sweep)
 
 
 def _common(p, default_out):
+    from .cli import add_set_option
+
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, metavar="N")
-    where.add_argument("--scheduler", metavar="ADDRESS")
-    p.add_argument("--out", default=default_out, metavar="DIR")
+    where.add_argument("--workers", type=int, metavar="N",
+                       help="worker processes of the local Dask cluster (default: CPU count)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="an existing Dask scheduler, e.g. tcp://host:8786")
+    p.add_argument("--out", default=default_out, metavar="DIR",
+                   help=f"output folder (default {default_out})")
     p.add_argument("--resume", action="store_true", help="finish the batch stored in DIR")
-    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    add_set_option(p)
 
 
 def _run(fn, args, **kw) -> int:
     from analysis.runner import RichProgress
     from analysis.sensitivity.batch import IncompleteBatch
+    from sim.scenario import parse_set
 
     progress = None if args.quiet else RichProgress("runs")
+    overrides = parse_set(args.set)
     try:
         res = fn(out=args.out, resume=args.resume, workers=args.workers,
-                 scheduler=args.scheduler, progress=progress, **kw)
+                 scheduler=args.scheduler, progress=progress, overrides=overrides, **kw)
     except IncompleteBatch as exc:
         print(str(exc), file=sys.stderr)
         return 1

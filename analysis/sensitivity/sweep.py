@@ -16,6 +16,7 @@ import pandas as pd
 
 from sim.errors import ScenarioError
 
+from ..provenance import write_resolved
 from ..runner import Task, replicate_seeds, run_tasks, versions
 from ..stats import mean_interval
 from ..store import FAILED, PENDING, RunStore
@@ -53,15 +54,19 @@ class Sweep:
     paths: list[str]
     metrics: list[str]
     scenario: str
+    overrides: dict | None = None  # the --set overrides of the base scenario (plot titles)
 
     def write(self, out: Path) -> None:
         from sim.output import staged_output
+
+        from ..plots import note_overrides
 
         with staged_output(out) as tmp:
             self.table.to_csv(tmp / "sweep.csv", index=False, float_format="%.6g")
             (tmp / "plots").mkdir()
             for m in self.metrics:
-                fig = dose_response(self.table, self.paths, m, self.scenario)
+                fig = note_overrides(dose_response(self.table, self.paths, m, self.scenario),
+                                     self.overrides)
                 fig.savefig(tmp / "plots" / f"sweep_{m}.png", dpi=100)
                 import matplotlib.pyplot as plt
 
@@ -72,13 +77,14 @@ def run_sweep(scenario: str | Path, varies: list[str], *, replicates: int = 3,
               weeks: int | None = None, window: int = 52, metrics: list[str] | None = None,
               seed: int | None = None, out: str | Path = "out/sweep", resume: bool = False,
               workers: int | None = None, scheduler: str | None = None, client=None,
-              progress=None, write: bool = True) -> Sweep:
+              progress=None, write: bool = True, overrides: dict | None = None) -> Sweep:
+    """Run ``scenario`` (with ``overrides``, ``--set``) over the grid of ``varies``."""
     from sim.metrics import METRICS
     from sim.scenario import load_scenario
 
     if replicates < 1:
         raise ScenarioError(f"--replicates: {replicates}: must be at least 1")
-    scn = load_scenario(scenario)
+    scn = load_scenario(scenario, overrides=overrides)
     weeks = weeks or scn.weeks
     grid_axes = [parse_vary(v) for v in varies]
     paths = [p for p, _ in grid_axes]
@@ -109,11 +115,12 @@ def run_sweep(scenario: str | Path, varies: list[str], *, replicates: int = 3,
     store = RunStore(out)
     store.open(kind=KIND, inputs={"scenario": str(scenario), "scenario_hash": scn.hash,
                                   "vary": varies, "replicates": replicates, "weeks": weeks,
-                                  "seeds": seeds},
+                                  "seeds": seeds, "overrides": dict(overrides or {})},
                versions=versions(), runs=[t.record() for t in tasks], resume=resume,
                settings={"window": window, "metrics": metrics})
     run_tasks(tasks, {"base": scn}, store, workers=workers, scheduler=scheduler, client=client,
               progress=progress)
+    write_resolved(out, {"base": scn})
     counts = store.counts()
     if counts[FAILED] or counts[PENDING]:
         raise IncompleteBatch(Path(out), counts)
@@ -131,7 +138,7 @@ def run_sweep(scenario: str | Path, varies: list[str], *, replicates: int = 3,
             ci = mean_interval(sub[m])
             out_rows.append({"point": i, **dict(zip(paths, point, strict=True)), "metric": m,
                              "mean": ci.estimate, "ci_low": ci.lo, "ci_high": ci.hi, "n": ci.n})
-    result = Sweep(pd.DataFrame(out_rows), paths, metrics, scn.name)
+    result = Sweep(pd.DataFrame(out_rows), paths, metrics, scn.name, dict(scn.overrides))
     if write:
         result.write(Path(out))
     return result
