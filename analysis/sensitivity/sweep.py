@@ -85,6 +85,7 @@ def run_sweep(scenario: str | Path, varies: list[str], *, replicates: int = 3,
     if replicates < 1:
         raise ScenarioError(f"--replicates: {replicates}: must be at least 1")
     scn = load_scenario(scenario, overrides=overrides)
+    set_overrides = dict(overrides or {})  # (``overrides`` is reused below for each point)
     weeks = weeks or scn.weeks
     grid_axes = [parse_vary(v) for v in varies]
     paths = [p for p, _ in grid_axes]
@@ -115,7 +116,7 @@ def run_sweep(scenario: str | Path, varies: list[str], *, replicates: int = 3,
     store = RunStore(out)
     store.open(kind=KIND, inputs={"scenario": str(scenario), "scenario_hash": scn.hash,
                                   "vary": varies, "replicates": replicates, "weeks": weeks,
-                                  "seeds": seeds, "overrides": dict(overrides or {})},
+                                  "seeds": seeds, "overrides": set_overrides},
                versions=versions(), runs=[t.record() for t in tasks], resume=resume,
                settings={"window": window, "metrics": metrics})
     run_tasks(tasks, {"base": scn}, store, workers=workers, scheduler=scheduler, client=client,
