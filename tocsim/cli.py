@@ -217,8 +217,9 @@ def _print_summary(summary: dict, out: Path) -> None:
     from rich.table import Table
 
     means = summary["means_last_window"]
-    table = Table(title=f"{summary['scenario']}: mean of the last {summary['window_weeks']} weeks "
-                  f"(seed {summary['seed']}, {summary['weeks']} weeks, {summary['wall_time_s']:.1f} s)")
+    table = Table(title=f"{summary['scenario']}: mean of the last {summary['window_weeks']} "
+                  f"weeks (seed {summary['seed']}, {summary['weeks']} weeks, "
+                  f"{summary['wall_time_s']:.1f} s)")
     table.add_column("metric")
     table.add_column("value", justify="right")
     for k in HEADLINE:
@@ -252,23 +253,22 @@ def cmd_list(args) -> int:
         from tocsim import listing
 
         return listing.show(args.what, args.world)
-    if args.what == "params":
-        args.params = True
-    return _list_scenarios_and_levers(args, levers_only=args.what == "levers",
-                                      params_only=args.what == "params")
+    return _list_scenarios_and_levers(args, args.what)
 
 
-def _list_scenarios_and_levers(args, levers_only: bool = False, params_only: bool = False) -> int:
+def _list_scenarios_and_levers(args, what: str | None = None) -> int:
+    """``what`` None: scenarios and levers (and parameters with --params); else only
+    ``scenarios``, ``levers`` or ``params``."""
     import yaml
 
     from sim.interventions import REGISTRY
     from sim.params import PARAMS
 
-    if params_only:
+    if what == "params":
         return _list_params(PARAMS)
     d = Path(args.scenarios_dir)
     files = sorted(d.glob("*.yaml")) if d.is_dir() else []
-    if not levers_only:
+    if what in (None, "scenarios"):
         print(f"Scenarios in {d}/:")
         for f in files:
             try:
@@ -279,6 +279,8 @@ def _list_scenarios_and_levers(args, levers_only: bool = False, params_only: boo
             print(f"  {f.name}\n      {desc}")
         if not files:
             print("  (none)")
+        if what == "scenarios":
+            return 0
         print()
     print("Intervention types (common fields: start_week, end_week, ramp_weeks, budget USD/week "
           "or intensity, targets, after_end stop|decay|persist, decay_rate):")
@@ -293,7 +295,7 @@ def _list_scenarios_and_levers(args, levers_only: bool = False, params_only: boo
             print(f"      {field} = {values[0]} (one of: {', '.join(values)})")
         for pname, p in cls.params.items():
             print(f"      {pname} = {p.default:g} [{p.unit}] ({p.lo:g}-{p.hi:g}): {p.doc}")
-    if args.params and not levers_only:
+    if args.params and what is None:
         print()
         _list_params(PARAMS)
     return 0
