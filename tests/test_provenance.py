@@ -172,3 +172,18 @@ def test_every_command_that_builds_scenarios_takes_set():
     for name in ("run", "compare", "sweep", "sensitivity"):
         opts = {o for a in sub.choices[name]._actions for o in a.option_strings}
         assert "--set" in opts, name
+
+
+def test_plot_titles_show_the_overrides():
+    import matplotlib.pyplot as plt
+
+    from analysis.plots import note_overrides
+
+    fig, _ = plt.subplots()
+    assert note_overrides(fig, {}) is fig and fig._suptitle is None
+    fig.suptitle("Cost-effectiveness")
+    note_overrides(fig, {"interventions.kingpin.budget": 2e7, "params.recruitment.rate": 0.003})
+    assert fig._suptitle.get_text() == ("Cost-effectiveness\nwith --set "
+                                        "interventions.kingpin.budget=20000000, "
+                                        "params.recruitment.rate=0.003")
+    plt.close(fig)

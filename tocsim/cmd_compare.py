@@ -122,6 +122,11 @@ def print_summary(res, wall: float) -> None:
                     f"({num(r['rel_change'], rel=True)})")
             row.append(f"[bold]{cell}[/bold]" if sig else cell)
         table.add_row(*row)
+    over = res.manifest.get("inputs", {}).get("overrides")
+    if over:
+        from sim.scenario import format_overrides
+
+        table.caption = f"with --set {format_overrides(over)}"
     Console().print(table)
     print(f"bold: interval excludes zero. {len(res.per_run)} runs, {wall:.0f} s. Outputs: "
           f"{res.out}/report.html, comparison.csv, runs.parquet, plots/")
