@@ -32,19 +32,25 @@ def engine_fingerprint() -> str:
 
 
 @functools.cache
-def git_commit() -> str:
+def git_commit(root: str | Path | None = None) -> str:
     """The short hash of the source tree's commit, with ``+dirty`` when tracked files have
-    uncommitted changes; ``unknown`` outside a git checkout (an installed package) or without
-    git."""
-    root = Path(__file__).resolve().parent.parent
+    uncommitted changes; ``unknown`` outside a git checkout of tocsim (an installed package,
+    or a folder inside some other repository) or without git. ``root``: the checkout's top
+    folder (default: the one holding this package)."""
+    root = Path(root) if root is not None else Path(__file__).resolve().parent.parent
+
+    def git(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                              timeout=10)
+
     try:
-        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, timeout=10)
+        top = git("rev-parse", "--show-toplevel")
+        if top.returncode != 0 or Path(top.stdout.strip()).resolve() != root.resolve():
+            return "unknown"
+        head = git("rev-parse", "--short", "HEAD")
         if head.returncode != 0 or not head.stdout.strip():
             return "unknown"
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain",
-                                "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10)
+        dirty = git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     commit = head.stdout.strip()

@@ -187,3 +187,26 @@ def test_plot_titles_show_the_overrides():
                                         "interventions.kingpin.budget=20000000, "
                                         "params.recruitment.rate=0.003")
     plt.close(fig)
+
+
+def test_git_commit_is_short_hash_dirty_or_unknown(tmp_path):
+    from sim.provenance import git_commit
+
+    assert git_commit(tmp_path) == "unknown"  # not a git checkout
+    repo = tmp_path / "repo"
+    repo.mkdir()
+
+    def git(*args):
+        subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    (repo / "a.txt").write_text("1")
+    git("add", "a.txt")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "one")
+    clean = git_commit(repo)
+    assert len(clean) >= 7 and "+" not in clean
+    (repo / "a.txt").write_text("2")
+    git_commit.cache_clear()
+    assert git_commit(repo) == clean + "+dirty"
+    (repo / "sub").mkdir()
+    assert git_commit(repo / "sub") == "unknown"  # a folder inside another repository
