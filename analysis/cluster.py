@@ -10,11 +10,9 @@ worker, not once per run; it refuses workers whose engine differs from this mach
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from sim.errors import ScenarioError
@@ -28,17 +26,11 @@ WORKER_ENV = {  # one thread per worker process for every numeric library
 
 
 def engine_fingerprint() -> str:
-    """SHA-256 (16 hex digits) of the engine's source and data files: a run is reproducible
-    only with the same engine, whatever its version number says."""
-    import sim
+    """SHA-256 (16 hex digits) of the engine's source and data files
+    (:func:`sim.provenance.engine_fingerprint`)."""
+    from sim.provenance import engine_fingerprint as fingerprint
 
-    root = Path(sim.__file__).resolve().parent
-    h = hashlib.sha256()
-    files = sorted(p for pat in ("*.py", "data/*.yaml") for p in root.rglob(pat)
-                   if "__pycache__" not in p.parts)
-    for p in files:
-        h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
-    return h.hexdigest()[:16]
+    return fingerprint()
 
 
 def worker_address() -> str:

@@ -33,6 +33,7 @@ from . import compare_tables as T
 from .effects import Effects, effects
 from .idle import check_idle
 from .periods import Lever, Period, parse_period, schedule, standard_periods
+from .provenance import write_resolved
 from .runner import Progress, Task, replicate_seeds, run_tasks, versions
 from .store import DONE, FAILED, PENDING, RunStore
 
@@ -102,13 +103,15 @@ def plan_comparison(
     metrics: list[str] | None = None,
     period: str | None = None,
     allow_idle: bool = False,
+    overrides: dict[str, Any] | None = None,
 ) -> Plan:
     """Load and check every input; raise :class:`ScenarioError` listing every problem.
 
     ``window`` and ``period`` are two spellings of the period summaries average over
     (:func:`analysis.periods.parse_period`: ``last:52``, ``104:364``, ``intervention``,
     ``all``; a number N is ``last:N``). Idle levers (:mod:`analysis.idle`) are refused unless
-    ``allow_idle``."""
+    ``allow_idle``. ``overrides`` (dotted path: value, as ``--set`` gives them) apply to
+    every scenario; see :func:`override_scenarios`."""
     lines: list[str] = []
     if replicates < 2:
         lines.append(f"--replicates: {replicates}: need at least 2 replicates for a "
@@ -144,6 +147,8 @@ def plan_comparison(
     if len(loaded) < 2:
         raise ScenarioError("compare: need at least two distinct scenarios (a baseline and "
                             "one to compare with it)")
+    if overrides:
+        loaded = override_scenarios(loaded, overrides)
     labels = _labels(loaded)
     bases = dict(zip(labels, loaded, strict=True))
     horizons = {s.weeks for s in loaded}
@@ -170,6 +175,36 @@ def plan_comparison(
                                    seed=s, weeks=T_weeks,
                                    labels={"scenario": label, "replicate": r}))
     return plan
+
+
+def override_scenarios(loaded: list[Scenario], overrides: dict[str, Any]) -> list[Scenario]:
+    """Apply ``--set`` overrides to every scenario of a comparison. A path into a list item
+    (``interventions.kingpin.budget``) applies to the scenarios that have that item (the
+    baseline usually has no such lever); it is an error if none has it."""
+    from sim.scenario import has_item, set_dotted
+
+    lines, per = [], [{} for _ in loaded]
+    for path, value in overrides.items():
+        hit = [i for i, s in enumerate(loaded) if has_item(s.raw, path)]
+        if not hit:  # let set_dotted say what is missing, naming the option
+            try:
+                set_dotted(dict(loaded[-1].raw), path, value, f"--set {path}={value}")
+            except ScenarioError as exc:
+                lines.append(exc.lines[0] + " (in no scenario of this comparison)")
+            continue
+        for i in hit:
+            per[i][path] = value
+    if lines:
+        raise ScenarioError(lines)
+    out = []
+    for s, over in zip(loaded, per, strict=True):
+        try:
+            out.append(s.with_overrides(over) if over else s)
+        except ScenarioError as exc:
+            lines.extend(f"{line} (scenario {s.name})" for line in exc.lines)
+    if lines:
+        raise ScenarioError(lines)
+    return out
 
 
 def _with_weeks(scn: Scenario, weeks: int) -> Scenario:
@@ -219,6 +254,7 @@ def compare(
     allow_idle: bool = False,
     target_ci: float | None = None,
     max_replicates: int = 100,
+    overrides: dict[str, Any] | None = None,
 ) -> Comparison:
     """Run every scenario ``replicates`` times and compare each with the baseline.
 
@@ -251,6 +287,9 @@ def compare(
             difference (the first of ``metrics``) is below ``target_ci`` percent of the
             difference, for every scenario, or ``max_replicates`` is reached.
         max_replicates: the most replicates ``target_ci`` may reach.
+        overrides: scenario fields by dotted path (``--set``), applied to every scenario
+            that has them (:func:`override_scenarios`); recorded in the manifest, and each
+            resolved scenario is written to ``out/scenarios/<label>.resolved.yaml``.
 
     Returns:
         The :class:`Comparison` (tables as DataFrames).
@@ -271,14 +310,15 @@ def compare(
         raise ScenarioError(f"--max-replicates: {max_replicates}: fewer than --replicates "
                             f"{replicates}")
     kw = dict(baseline=baseline, weeks=weeks, window=window, seed=seed, paired=paired,
-              metrics=metrics, period=period, allow_idle=allow_idle)
+              metrics=metrics, period=period, allow_idle=allow_idle, overrides=overrides)
     plan = plan_comparison(scenarios, replicates, **kw)
     rounds: list[dict[str, Any]] = []
     while True:
         result = _run_plan(plan, out, resume or bool(rounds), metrics, cumulative, workers,
                            scheduler, client, connect_timeout, progress,
                            grow=("replicates",) if target_ci is not None else (),
-                           target=(target_ci, max_replicates, rounds))
+                           target=(target_ci, max_replicates, rounds),
+                           overrides=overrides)
         if target_ci is None:
             break
         widest = precision(result)
@@ -311,10 +351,11 @@ def _record_rounds(out: Path, rounds: list[dict[str, Any]]) -> None:
 
 
 def _run_plan(plan, out, resume, metrics, cumulative, workers, scheduler, client,
-              connect_timeout, progress, grow, target) -> Comparison:
+              connect_timeout, progress, grow, target, overrides=None) -> Comparison:
     store = RunStore(out)
     target_ci, max_replicates, rounds = target
-    store.open(kind=KIND, inputs=plan.inputs(), versions=versions(),
+    store.open(kind=KIND, inputs={**plan.inputs(), "overrides": dict(overrides or {})},
+               versions=versions(),
                runs=[t.record() for t in plan.tasks], resume=resume, grow=grow,
                settings={"window": plan.window, "period": plan.period,
                          "cumulative": cumulative, "metrics": list(metrics or HEADLINE),
@@ -326,6 +367,7 @@ def _run_plan(plan, out, resume, metrics, cumulative, workers, scheduler, client
                           "rounds": rounds}})
     run_tasks(plan.tasks, plan.bases, store, workers=workers, scheduler=scheduler,
               client=client, connect_timeout=connect_timeout, progress=progress)
+    write_resolved(out, plan.bases, per_label=True)
     counts = store.counts()
     if counts[FAILED] or counts[PENDING]:
         raise IncompleteBatch(Path(out), counts)
@@ -423,6 +465,15 @@ class Comparison:
         """``(file name under plots/, Figure)`` pairs, made one at a time (close each)."""
         from . import compare_plots as P
 
+        for name, fig in self._figures(P):
+            yield name, self._note_overrides(fig)
+
+    def _note_overrides(self, fig):
+        from .plots import note_overrides
+
+        return note_overrides(fig, self.manifest.get("inputs", {}).get("overrides"))
+
+    def _figures(self, P):
         for m in self.metrics:
             yield f"timeseries_{m}.png", P.timeseries(self.bands, m, self.labels,
                                                       self.baseline, self.levers)

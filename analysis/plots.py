@@ -94,3 +94,18 @@ def mark_levers(ax, levers, weeks: int, colors: dict[str, str] | None = None,
             ax.annotate(f"{lv.name}: wk {lv.start}{end}", (a, 1.0),
                         xycoords=("data", "axes fraction"), xytext=(3, -10 - 9 * (len(seen) - 1)),
                         textcoords="offset points", fontsize=7, color=c)
+
+
+def note_overrides(fig: plt.Figure, overrides: dict | None) -> plt.Figure:
+    """Add the ``--set`` overrides under the figure's title (a figure says what made it);
+    nothing when there are none."""
+    if not overrides:
+        return fig
+    import textwrap
+
+    from sim.scenario import format_overrides
+
+    note = "\n".join(textwrap.wrap("with --set " + format_overrides(overrides), 110))
+    old = fig._suptitle.get_text() if fig._suptitle is not None else ""
+    fig.suptitle(f"{old}\n{note}" if old else note, fontsize=9 if not old else None)
+    return fig

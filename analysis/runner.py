@@ -112,7 +112,9 @@ def replicate_seeds(root: int, n: int, group: int | None = None) -> list[int]:
 
 
 def versions() -> dict[str, str]:
-    """Versions that results depend on (``tocsim`` and ``engine`` must match to resume)."""
+    """Versions that results depend on (``tocsim`` and ``engine`` must match to resume), and
+    the git commit of the source tree (``abc1234``, ``+dirty`` with uncommitted changes,
+    ``unknown`` outside git)."""
     import dask
     import distributed
     import numba
@@ -120,8 +122,9 @@ def versions() -> dict[str, str]:
     import pyarrow
 
     import sim
+    from sim.provenance import git_commit
 
-    return {"tocsim": sim.__version__, "engine": engine_fingerprint(),
+    return {"tocsim": sim.__version__, "engine": engine_fingerprint(), "git_commit": git_commit(),
             "python": platform.python_version(), "numpy": np.__version__,
             "numba": numba.__version__, "pandas": pandas.__version__,
             "pyarrow": pyarrow.__version__, "dask": dask.__version__,
@@ -131,9 +134,14 @@ def versions() -> dict[str, str]:
 # ---------------------------------------------------------------------------- on the worker
 def encode_run(frame, labels: dict[str, Any], seed: int) -> bytes:
     """The weekly metrics of one run as parquet bytes: label columns, ``seed``, ``week``, then
-    the metrics. Deterministic: the same frame gives the same bytes."""
+    the metrics. Counts (``sim.metrics.is_count``: persons, organizations, events) are
+    integers, the rest floats; every column carries its ``unit`` and ``definition`` as field
+    metadata (``pyarrow.parquet.read_schema(f).field("homicides").metadata``). Deterministic:
+    the same frame gives the same bytes."""
     import pyarrow as pa
     import pyarrow.parquet as pq
+
+    from sim.metrics import is_count
 
     n = len(frame)
     cols: dict[str, Any] = {}
@@ -149,11 +157,33 @@ def encode_run(frame, labels: dict[str, Any], seed: int) -> bytes:
     cols["seed"] = pa.array(np.full(n, seed, dtype=np.int64))
     cols["week"] = pa.array(frame["week"].to_numpy(dtype=np.int32))
     for c in frame.columns:
-        if c != "week":
-            cols[c] = pa.array(frame[c].to_numpy(dtype=np.float64))
+        if c == "week":
+            continue
+        v = frame[c].to_numpy(dtype=np.float64)
+        cols[c] = pa.array(_as_count(c, v) if is_count(c) else v)
+    schema = pa.schema([_field(name, arr.type) for name, arr in cols.items()])
     buf = io.BytesIO()
-    pq.write_table(pa.table(cols), buf, compression="zstd")
+    pq.write_table(pa.table(cols, schema=schema), buf, compression="zstd")
     return buf.getvalue()
+
+
+def _as_count(name: str, v: np.ndarray) -> np.ndarray:
+    """A count metric as int64; a value that is not a whole number is a model error."""
+    whole = np.isfinite(v) & (v == np.round(v))
+    if not whole.all():
+        bad = v[~whole][0]
+        raise ValueError(f"metric {name} counts whole things but has the value {bad!r}")
+    return v.astype(np.int64)
+
+
+def _field(name: str, type_):
+    import pyarrow as pa
+
+    from sim.metrics import column_info
+
+    info = column_info(name)
+    meta = {"unit": info[0], "definition": info[1]} if info else None
+    return pa.field(name, type_, metadata=meta)
 
 
 def execute(base: bytes, overrides: dict, seed: int, weeks: int,

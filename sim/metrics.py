@@ -51,6 +51,44 @@ METRICS: dict[str, tuple[str, str]] = {
 COMMODITY_FIELDS = ("shipped", "seized", "sold", "price")
 
 
+COMMODITY_FIELD_INFO = {
+    "shipped": ("unit/week", "shipped from source regions (the commodity's own unit: kg, guns, "
+                "persons)"),
+    "seized": ("unit/week", "seized in transit"),
+    "sold": ("unit/week", "sold at retail"),
+    "price": ("USD/unit", "retail price, weighted by sales across markets"),
+}
+# Units of metrics that count whole things: stored as integers in runs.parquet.
+COUNT_UNITS = ("count", "persons", "count/week", "persons/week")
+LABEL_INFO = {
+    "seed": ("", "the run's random seed"),
+    "week": ("week", "week of the run, 0-based"),
+    "scenario": ("", "the scenario's label in this comparison"),
+    "replicate": ("", "replicate number; replicate r has the same seed in every scenario"),
+    "point": ("", "grid point of a sweep (its values are in sweep.csv)"),
+    "sample": ("", "sample number of a sensitivity analysis (its values are in "
+               "samples.parquet)"),
+}
+
+
+def is_count(name: str) -> bool:
+    """Whether metric ``name`` counts whole things (persons, organizations, events)."""
+    return name in METRICS and METRICS[name][0] in COUNT_UNITS
+
+
+def column_info(name: str) -> tuple[str, str] | None:
+    """``(unit, definition)`` of a column of timeseries.csv or runs.parquet, or None."""
+    if name in METRICS:
+        return METRICS[name]
+    if name in LABEL_INFO:
+        return LABEL_INFO[name]
+    commodity, _, fld = name.rpartition("_")
+    if commodity and fld in COMMODITY_FIELD_INFO:
+        unit, doc = COMMODITY_FIELD_INFO[fld]
+        return unit, f"{commodity}: {doc}"
+    return None
+
+
 def commodity_columns(commodity_names: list[str]) -> list[str]:
     """Extra columns for every commodity after the first (the drug market)."""
     return [f"{c}_{f}" for c in commodity_names[1:] for f in COMMODITY_FIELDS]

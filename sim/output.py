@@ -173,9 +173,12 @@ def write_run(model, out_dir: Path, wall_time: float, plot: Callable | None = No
     model.regions_frame().to_csv(out_dir / "regions.csv", index=False, float_format=FLOAT_FORMAT)
     summary = summarize(model, ts, wall_time)
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    from .provenance import RESOLVED, write_resolved
+
+    write_resolved(model.config, out_dir / RESOLVED)
     if plot is not None:
         (out_dir / "plots").mkdir(exist_ok=True)
-        fig = plot(ts, title=f"{model.config.name} (seed {model.config.seed})")
+        fig = plot(ts, title=plot_title(model.config))
         fig.savefig(out_dir / "plots" / "overview.png", dpi=110)
         import matplotlib.pyplot as plt
 
@@ -183,11 +186,29 @@ def write_run(model, out_dir: Path, wall_time: float, plot: Callable | None = No
     return summary
 
 
+def plot_title(scn) -> str:
+    """``name (seed S)``, then the overrides on a second line: a figure says what made it."""
+    from .scenario import format_overrides
+
+    title = f"{scn.name} (seed {scn.seed})"
+    if scn.overrides:
+        title += "\n" + _wrap("with " + format_overrides(scn.overrides), 90)
+    return title
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
 def summarize(model, ts, wall_time: float, window: int = 52) -> dict:
     from . import __version__
+    from .provenance import provenance
 
     scn = model.config
     tail = ts.iloc[-window:]
+    prov = provenance(scn.overrides)
     return {
         "scenario": scn.name,
         "description": scn.description,
@@ -195,6 +216,9 @@ def summarize(model, ts, wall_time: float, window: int = 52) -> dict:
         "seed": scn.seed,
         "weeks": int(model.week),
         "tocsim_version": __version__,
+        "engine": prov["engine"],
+        "git_commit": prov["git_commit"],
+        "overrides": prov["overrides"],
         "scenario_hash": scn.hash,
         "world": model.world.source,
         "wall_time_s": round(wall_time, 3),

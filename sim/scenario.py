@@ -85,6 +85,7 @@ class Scenario:
     interventions: list[dict[str, Any]]
     source: str
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
+    overrides: dict[str, Any] = field(default_factory=dict)  # dotted path: value, as applied
 
     @property
     def hash(self) -> str:
@@ -96,36 +97,80 @@ class Scenario:
         )
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
-    def with_overrides(self, dotted: dict[str, Any]) -> Scenario:
+    def with_overrides(self, dotted: dict[str, Any], option: str = "--set") -> Scenario:
         """A copy with fields set by dotted path (``params.recruitment.rate``,
-        ``interventions.kingpin.budget``, ``weeks``), fully validated again."""
+        ``interventions.kingpin.budget``, ``weeks``), fully validated again.
+
+        This is the one way a scenario is changed: ``--set`` (run, compare, sweep,
+        sensitivity), ``sweep --vary`` and problem-file parameters all come here. Problems
+        name ``option`` and the override, not the file: ``--set interventions.nope.budget=1:
+        no list item 'nope' ...``. The copy remembers every override (``overrides``).
+        """
         import copy
 
         raw = copy.deepcopy(self.raw)
         for path, value in dotted.items():
-            set_dotted(raw, path, value, self.source)
-        return from_dict(raw, self.source)
+            set_dotted(raw, path, value, f"{option} {path}={_show(value)}")
+        label = (f"{option} {next(iter(dotted))}={_show(next(iter(dotted.values())))}"
+                 if len(dotted) == 1 else option)
+        out = from_dict(raw, label)
+        out.source = self.source
+        out.overrides = {**self.overrides, **dotted}
+        return out
 
     def with_params(self, overrides: dict) -> Scenario:
-        """A copy with more parameter overrides (validated)."""
-        errors = P.check_overrides(overrides)
-        if errors:
-            raise ScenarioError([f"{self.source}: {e}" for e in errors])
-        raw = dict(self.raw)
-        raw["params"] = P.merge(raw.get("params", {}), overrides)
-        return Scenario(
-            self.name, self.description, self.seed, self.weeks, self.world,
-            P.merge(self.params, overrides), list(self.interventions), self.source, raw,
-        )
+        """A copy with more parameter overrides given as ``{group: {name: value}}``
+        (a shorthand for :meth:`with_overrides` with ``params.group.name`` paths)."""
+        return self.with_overrides({f"params.{g}.{n}": v for g, grp in overrides.items()
+                                    for n, v in grp.items()})
+
+    def resolved_yaml(self) -> str:
+        """The scenario after ``extends:`` and every override, as YAML that loads to the same
+        scenario (``scenario.resolved.yaml`` in every output folder)."""
+        head = [f"# {self.name}: resolved from {self.source} (extends: and overrides applied)"]
+        if self.overrides:
+            head.append("# overrides: " + ", ".join(f"{k}={_show(v)}"
+                                                   for k, v in self.overrides.items()))
+        body = yaml.safe_dump(_plain(self.raw), sort_keys=False, allow_unicode=True)
+        return "\n".join(head) + "\n" + body
+
+
+def _show(value: Any) -> str:
+    """A value as a user would type it after ``--set path=``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return json.dumps(value, default=str)
+
+
+def _plain(x: Any) -> Any:
+    """Plain Python containers and scalars (for yaml.safe_dump)."""
+    if isinstance(x, dict):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_plain(v) for v in x]
+    if isinstance(x, bool | int | float | str) or x is None:
+        return x
+    return str(x)
+
+
+def format_overrides(overrides: dict[str, Any]) -> str:
+    """``a.b=1, c=2``: overrides as one line (plot titles, report headings)."""
+    return ", ".join(f"{k}={_show(v)}" for k, v in overrides.items())
 
 
 def set_dotted(raw: dict, path: str, value: Any, label: str = "<override>") -> None:
     """Set ``value`` at a dotted ``path`` in a scenario dict, in place.
 
     Paths walk mappings by key and lists by index or by ``name``: ``params.recruitment.rate``,
-    ``weeks``, ``interventions.0.budget``, ``interventions.kingpin.budget``.
+    ``weeks``, ``interventions.0.budget``, ``interventions.kingpin.budget``. A missing
+    mapping key is created (validation then says whether the field exists); a missing list
+    item is an error naming ``label``.
     """
     parts = path.split(".")
+    if not all(parts):
+        raise ScenarioError(f"{label}: {path!r} is not a dotted path (empty part)")
     node: Any = raw
     for i, part in enumerate(parts[:-1]):
         where = ".".join(parts[: i + 1])
@@ -134,7 +179,8 @@ def set_dotted(raw: dict, path: str, value: Any, label: str = "<override>") -> N
         elif isinstance(node, dict):
             node = node.setdefault(part, {})
         else:
-            raise ScenarioError(f"{label}: {where}: cannot descend into {type(node).__name__}")
+            raise ScenarioError(f"{label}: cannot descend into {where} (a "
+                                f"{type(node).__name__})")
     last = parts[-1]
     if isinstance(node, list):
         idx = _list_index(node, last, label, path)
@@ -142,7 +188,20 @@ def set_dotted(raw: dict, path: str, value: Any, label: str = "<override>") -> N
     elif isinstance(node, dict):
         node[last] = value
     else:
-        raise ScenarioError(f"{label}: {path}: cannot set a field of {type(node).__name__}")
+        raise ScenarioError(f"{label}: cannot set a field of {'.'.join(parts[:-1])} (a "
+                            f"{type(node).__name__})")
+
+
+def has_item(raw: dict, path: str) -> bool:
+    """Whether every list item that dotted ``path`` names exists in ``raw`` (so that
+    :func:`set_dotted` would not fail on a missing item)."""
+    import copy
+
+    try:
+        set_dotted(copy.deepcopy(raw), path, None)
+    except ScenarioError:
+        return False
+    return True
 
 
 def _list_index(items: list, part: str, label: str, where: str) -> int:
@@ -152,8 +211,9 @@ def _list_index(items: list, part: str, label: str, where: str) -> int:
         if isinstance(item, dict) and item.get("name") == part:
             return i
     names = [str(it.get("name")) for it in items if isinstance(it, dict) and it.get("name")]
-    raise ScenarioError(f"{label}: {where}: no list item {part!r} (give an index < {len(items)}"
-                        + (f" or a name: {', '.join(names)})" if names else ")"))
+    raise ScenarioError(f"{label}: no list item {part!r} in {where.rsplit('.', 1)[0]} (give an "
+                        f"index < {len(items)}" + (f" or a name: {', '.join(names)})" if names
+                                                   else ")"))
 
 
 def _list_item(items: list, part: str, label: str, where: str):
@@ -229,43 +289,46 @@ def _absolutize(data: dict, base: Path) -> dict:
     return data
 
 
-def parse_set(items: list[str] | None, label: str = "--set") -> dict:
-    """Turn ``["params.recruitment.rate=0.003", "weeks=52"]`` into a nested dict."""
-    out: dict = {}
+def parse_set(items: list[str] | None, label: str = "--set") -> dict[str, Any]:
+    """Turn ``["params.recruitment.rate=0.003", "interventions.kingpin.budget=2e7"]`` into
+    ``{"params.recruitment.rate": 0.003, "interventions.kingpin.budget": 2e7}``: dotted paths
+    (as :meth:`Scenario.with_overrides` takes them) and values read as YAML 1.2 scalars or
+    flow collections (``2e7`` is a number, ``[A, B]`` a list, ``abc`` a string)."""
+    out: dict[str, Any] = {}
     for item in items or []:
         key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ScenarioError(f"{label}: {item!r}: expected dotted.key=value")
+        key = key.strip()
+        if not sep or not key or not all(key.split(".")):
+            raise ScenarioError(f"{label} {item}: expected dotted.key=value")
         try:
             parsed = yamlio.load(value)
         except yaml.YAMLError:
             parsed = value
-        node = out
-        parts = key.split(".")
-        for p in parts[:-1]:
-            node = node.setdefault(p, {})
-        node[parts[-1]] = parsed
+        out[key] = parsed
     return out
 
 
 def load_scenario(
     path: str | Path,
     *,
-    overrides: dict | None = None,
+    overrides: dict[str, Any] | None = None,
     seed: int | None = None,
     weeks: int | None = None,
 ) -> Scenario:
-    """Load, resolve and validate a scenario file; raise :class:`ScenarioError` on bad input."""
+    """Load, resolve and validate a scenario file; raise :class:`ScenarioError` on bad input.
+
+    ``overrides`` are dotted paths (see :func:`parse_set`), applied after ``extends:``,
+    ``seed`` and ``weeks`` with :meth:`Scenario.with_overrides`; their problems name
+    ``--set``."""
     path = Path(path)
     label = str(path)
     raw = _resolve_extends(path)
-    if overrides:
-        raw = P.merge(raw, overrides)
     if seed is not None:
         raw["seed"] = seed
     if weeks is not None:
         raw["weeks"] = weeks
-    return from_dict(raw, label, base_dir=path.resolve().parent)
+    scn = from_dict(raw, label, base_dir=path.resolve().parent)
+    return scn.with_overrides(overrides) if overrides else scn
 
 
 def from_dict(raw: dict, label: str = "<scenario>", base_dir: Path | None = None) -> Scenario:

@@ -90,15 +90,55 @@ def test_extends_inherits_overrides_and_appends(tmp_path):
 
 
 def test_set_overrides_and_cli_seed_weeks():
-    over = parse_set(["params.recruitment.rate=0.004", "weeks=12"])
-    assert over == {"params": {"recruitment": {"rate": 0.004}}, "weeks": 12}
-    s = load_scenario("scenarios/baseline.yaml", overrides=over, seed=9)
+    over = parse_set(["params.recruitment.rate=0.004", "weeks=12",
+                      "interventions.kingpin.budget=2e7"])
+    assert over == {"params.recruitment.rate": 0.004, "weeks": 12,
+                    "interventions.kingpin.budget": 2e7}
+    s = load_scenario("scenarios/kingpin.yaml", overrides=over, seed=9)
     assert s.params["recruitment"]["rate"] == 0.004 and s.weeks == 12 and s.seed == 9
+    assert s.interventions[0]["budget"] == 2e7
+    assert s.overrides == over
     with pytest.raises(ScenarioError, match="expected dotted.key=value"):
         parse_set(["novalue"])
+    with pytest.raises(ScenarioError, match="expected dotted.key=value"):
+        parse_set(["params..rate=1"])
     bad = parse_set(["params.recruitment.rate=-1"])
-    with pytest.raises(ScenarioError, match="params.recruitment.rate"):
+    with pytest.raises(ScenarioError, match="params.recruitment.rate") as exc:
         load_scenario("scenarios/baseline.yaml", overrides=bad)
+    # a bad --set names the option, not the file
+    assert all(line.startswith("--set params.recruitment.rate=-1: ") for line in exc.value.lines)
+
+
+def test_a_bad_set_names_the_option_not_the_file():
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario("scenarios/kingpin.yaml", overrides=parse_set(["interventions.nope.budget=1"]))
+    (line,) = exc.value.lines
+    assert line.startswith("--set interventions.nope.budget=1: no list item 'nope' in "
+                           "interventions (give an index < 1 or a name: kingpin)"), line
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario("scenarios/kingpin.yaml",
+                      overrides=parse_set(["interventions.kingpin.budget=-5"]))
+    (line,) = exc.value.lines
+    assert line == ("--set interventions.kingpin.budget=-5: interventions[0].budget: must be "
+                    ">= 0, got -5"), line
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario("scenarios/baseline.yaml", overrides=parse_set(["wekks=5"]))
+    assert exc.value.lines[0].startswith("--set wekks=5: "), exc.value.lines
+    assert "scenarios/baseline.yaml" not in " ".join(exc.value.lines)
+
+
+def test_resolved_yaml_loads_back_to_the_same_scenario(tmp_path):
+    s = load_scenario("scenarios/kingpin.yaml",
+                      overrides=parse_set(["interventions.kingpin.budget=2e7",
+                                           "params.recruitment.rate=0.003"]))
+    text = s.resolved_yaml()
+    assert "# overrides: interventions.kingpin.budget=20000000, params.recruitment.rate=0.003" in text
+    assert "extends" not in text.split("\n", 2)[-1]  # inheritance is resolved
+    p = tmp_path / "resolved.yaml"
+    p.write_text(text)
+    back = load_scenario(p)
+    assert back.hash == s.hash and back.interventions == s.interventions
+    assert back.params == s.params and back.weeks == s.weeks and back.seed == s.seed
 
 
 def test_interventions_list_empty_is_fine_unknown_type_is_not(tmp_path):
@@ -109,7 +149,7 @@ def test_interventions_list_empty_is_fine_unknown_type_is_not(tmp_path):
 
 def test_hash_changes_with_content(tmp_path):
     a = load_scenario("scenarios/baseline.yaml")
-    b = load_scenario("scenarios/baseline.yaml", overrides={"params": {"market": {"sell_fraction": 0.3}}})
+    b = load_scenario("scenarios/baseline.yaml", overrides={"params.market.sell_fraction": 0.3})
     assert a.hash != b.hash
     assert a.hash == load_scenario("scenarios/baseline.yaml").hash
 

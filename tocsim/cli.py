@@ -1,4 +1,5 @@
-"""tocsim command line: ``run``, ``validate`` and ``list``.
+"""tocsim command line: ``run``, ``validate``, ``list`` and ``schema`` (``compare``,
+``sweep`` and ``sensitivity`` live in their own modules).
 
 Bad input (a wrong scenario field, a missing file, an impossible value) prints
 ``FILE: field.path: what is wrong`` lines and exits with status 2, without a traceback.
@@ -28,17 +29,18 @@ def build_parser() -> argparse.ArgumentParser:
         description="Agent-based simulation of transnational organized crime and the policies "
         "against it.",
     )
+    p.add_argument("--version", action=_VersionAction,
+                   help="print the version, the engine fingerprint and the git commit")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     r = sub.add_parser("run", help="run one scenario and write its outputs",
                        description="Run SCENARIO and write timeseries.csv, regions.csv, "
                        "summary.json and plots/overview.png to --out.")
-    r.add_argument("scenario", metavar="SCENARIO.yaml")
+    r.add_argument("scenario", metavar="SCENARIO.yaml", help="the scenario file to run")
     r.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
     r.add_argument("--weeks", type=int, help="weeks to simulate (default: the scenario's)")
     r.add_argument("--out", default=None, help="output folder (default: out/<scenario name>)")
-    r.add_argument("--set", action="append", default=[], metavar="dotted.key=value",
-                   help="override a scenario field, e.g. params.recruitment.rate=0.003")
+    add_set_option(r)
     r.add_argument("--no-plots", action="store_true", help="skip plots/overview.png")
     r.add_argument("--no-checks", action="store_true", help="skip conservation checks")
     r.add_argument("--quiet", action="store_true", help="print nothing on success")
@@ -48,15 +50,64 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check scenario files without running them",
                        description="Exit 0 if every FILE is valid; otherwise print one line per "
                        "problem and exit 2.")
-    v.add_argument("files", nargs="+", metavar="FILE")
+    v.add_argument("files", nargs="+", metavar="FILE", help="scenario files to check")
 
-    ls = sub.add_parser("list", help="list scenarios, parameters and intervention types")
-    ls.add_argument("--scenarios-dir", default="scenarios")
+    ls = sub.add_parser(
+        "list", help="list scenarios, levers, parameters, metrics, regions, corridors, "
+        "organizations",
+        description="Without WHAT: the scenarios in --scenarios-dir and the intervention "
+        "types (with --params, every model parameter). With WHAT: the names a scenario's "
+        "targets and a problem's outputs use, in the world of --world (default: the default "
+        "world).")
+    ls.add_argument("what", nargs="?", choices=LIST_CHOICES, metavar="WHAT",
+                    help=f"one of: {', '.join(LIST_CHOICES)} (default: scenarios and levers)")
+    ls.add_argument("--scenarios-dir", default="scenarios",
+                    help="folder of scenario files to list (default: scenarios)")
     ls.add_argument("--params", action="store_true", help="also list every model parameter")
+    ls.add_argument("--world", metavar="SCENARIO_OR_WORLD.yaml",
+                    help="list the regions, corridors and organizations of this scenario's "
+                    "world (or of this world file) instead of the default world")
+
+    sc = sub.add_parser(
+        "schema", help="print the JSON Schema of scenario or problem files",
+        description="Print (or write to --out) a JSON Schema generated from the declared "
+        "parameters and intervention types, for editors that complete and check YAML (e.g. "
+        "'# yaml-language-server: $schema=scenario.schema.json' as a file's first line).")
+    sc.add_argument("kind", nargs="?", default="scenario", choices=("scenario", "problem"),
+                    help="scenario files (default) or sensitivity problem files")
+    sc.add_argument("--out", metavar="FILE", help="write the schema to FILE instead of stdout")
 
     for mod in _extra_command_modules():
         mod.add_parser(sub)
     return p
+
+
+LIST_CHOICES = ("scenarios", "levers", "params", "metrics", "regions", "corridors",
+                "organizations")
+
+
+def add_set_option(parser) -> None:
+    """The ``--set dotted.path=value`` option, the same for every command that builds
+    scenarios (``Scenario.with_overrides``)."""
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="PATH=VALUE",
+        help="override a scenario field by dotted path (repeatable), e.g. "
+        "params.recruitment.rate=0.003 or interventions.kingpin.budget=2e7 (levers by name "
+        "or index); the same paths as sweep --vary and problem files")
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, computed only when asked (it reads the engine's files and runs git)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                 help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from sim.provenance import version_line
+
+        print(version_line())
+        parser.exit()
 
 
 # Commands that live in their own modules: each has add_parser(subparsers), which sets
@@ -90,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_validate(args)
         if args.command == "list":
             return cmd_list(args)
+        if args.command == "schema":
+            return cmd_schema(args)
         if hasattr(args, "func"):
             return args.func(args)
     except ScenarioError as exc:
@@ -138,8 +191,8 @@ def _warn_idle(scn) -> None:
 def cmd_run(args) -> int:
     from sim.scenario import load_scenario, parse_set
 
-    scn = load_scenario(args.scenario, overrides=parse_set(args.set), seed=args.seed,
-                        weeks=args.weeks)
+    overrides = parse_set(args.set)
+    scn = load_scenario(args.scenario, overrides=overrides, seed=args.seed, weeks=args.weeks)
     out = Path(args.out) if args.out else Path("out") / scn.name
     from sim.errors import ModelLimitError
     from sim.memory import check_memory
@@ -205,36 +258,72 @@ def _print_summary(summary: dict, out: Path) -> None:
     from rich.table import Table
 
     means = summary["means_last_window"]
-    table = Table(title=f"{summary['scenario']}: mean of the last {summary['window_weeks']} weeks "
-                  f"(seed {summary['seed']}, {summary['weeks']} weeks, {summary['wall_time_s']:.1f} s)")
+    table = Table(title=f"{summary['scenario']}: mean of the last {summary['window_weeks']} "
+                  f"weeks (seed {summary['seed']}, {summary['weeks']} weeks, "
+                  f"{summary['wall_time_s']:.1f} s)")
     table.add_column("metric")
     table.add_column("value", justify="right")
     for k in HEADLINE:
         v = means[k]
         table.add_row(k, f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}")
     Console().print(table)
-    print(f"outputs: {out}/timeseries.csv, regions.csv, summary.json, plots/overview.png")
+    print(f"outputs: {out}/timeseries.csv, regions.csv, summary.json, scenario.resolved.yaml, "
+          "plots/overview.png")
+
+
+def cmd_schema(args) -> int:
+    import json
+
+    if args.kind == "problem":
+        from analysis.schema import problem_schema as make
+    else:
+        from sim.schema import scenario_schema as make
+    text = json.dumps(make(), indent=1) + "\n"
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        print(f"wrote {out}")
+    else:
+        sys.stdout.write(text)
+    return 0
 
 
 def cmd_list(args) -> int:
+    if args.what in ("metrics", "regions", "corridors", "organizations"):
+        from tocsim import listing
+
+        return listing.show(args.what, args.world)
+    return _list_scenarios_and_levers(args, args.what)
+
+
+def _list_scenarios_and_levers(args, what: str | None = None) -> int:
+    """``what`` None: scenarios and levers (and parameters with --params); else only
+    ``scenarios``, ``levers`` or ``params``."""
     from sim.errors import ScenarioError
     from sim.interventions import REGISTRY
     from sim.params import PARAMS
     from sim.yamlio import read_yaml
 
+    if what == "params":
+        return _list_params(PARAMS)
     d = Path(args.scenarios_dir)
-    print(f"Scenarios in {d}/:")
     files = sorted(d.glob("*.yaml")) if d.is_dir() else []
-    for f in files:
-        try:
-            data = read_yaml(f)
-        except ScenarioError:
-            data = {"description": "(cannot be read: tocsim validate says why)"}
-        desc = " ".join(str(data.get("description", "")).split())
-        print(f"  {f.name}\n      {desc}")
-    if not files:
-        print("  (none)")
-    print("\nIntervention types (common fields: start_week, end_week, ramp_weeks, budget USD/week "
+    if what in (None, "scenarios"):
+        print(f"Scenarios in {d}/:")
+        for f in files:
+            try:
+                data = read_yaml(f)
+            except ScenarioError:
+                data = {"description": "(cannot be read: tocsim validate says why)"}
+            desc = " ".join(str(data.get("description", "")).split())
+            print(f"  {f.name}\n      {desc}")
+        if not files:
+            print("  (none)")
+        if what == "scenarios":
+            return 0
+        print()
+    print("Intervention types (common fields: start_week, end_week, ramp_weeks, budget USD/week "
           "or intensity, targets, after_end stop|decay|persist, decay_rate):")
     if not REGISTRY:
         print("  (none yet)")
@@ -247,9 +336,16 @@ def cmd_list(args) -> int:
             print(f"      {field} = {values[0]} (one of: {', '.join(values)})")
         for pname, p in cls.params.items():
             print(f"      {pname} = {p.default:g} [{p.unit}] ({p.lo:g}-{p.hi:g}): {p.doc}")
-    if args.params:
-        print("\nParameters (group.name = default [unit] (range): description; source):")
-        for g, grp in PARAMS.items():
-            for n, p in grp.items():
-                print(f"  {g}.{n} = {p.default:g} [{p.unit}] ({p.lo:g}-{p.hi:g}): {p.doc}; {p.source}")
+    if args.params and what is None:
+        print()
+        _list_params(PARAMS)
+    return 0
+
+
+def _list_params(PARAMS) -> int:
+    print("Parameters (--set params.group.name=VALUE; group.name = default [unit] (range): "
+          "description; source):")
+    for g, grp in PARAMS.items():
+        for n, p in grp.items():
+            print(f"  {g}.{n} = {p.default:g} [{p.unit}] ({p.lo:g}-{p.hi:g}): {p.doc}; {p.source}")
     return 0

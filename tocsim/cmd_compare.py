@@ -18,8 +18,10 @@ DESCRIPTION = """\
 Run every SCENARIO (and the baseline) --replicates times and compare each with the baseline.
 Replicate r has the same seed in every scenario (common random numbers), so differences are
 paired. Runs go to Dask workers (a local cluster by default, or --scheduler) and stream to
-DIR/runs.parquet as they finish; DIR/manifest.json records inputs, seeds, versions and the
-state of every run. Writes DIR/comparison.csv, per_run.csv, cost_effectiveness.csv,
+DIR/runs.parquet as they finish; DIR/manifest.json records inputs (with the --set overrides),
+seeds, versions (with the git commit) and the state of every run; DIR/scenarios/ holds each
+resolved scenario. --set applies to every scenario that has the field (a lever's fields only
+to the scenarios with that lever). Writes DIR/comparison.csv, per_run.csv, cost_effectiveness.csv,
 timeseries_bands.csv, yearly.csv (paired differences year by year), periods.csv (the
 intervention, the years after it, the end of the run), effect_over_time.csv, plots/ and
 report.html. See docs/COMPARE.md.
@@ -90,6 +92,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--max-replicates", type=int, default=100, metavar="N",
                    help="the most replicates --target-ci may reach (default 100)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    from .cli import add_set_option
+
+    add_set_option(p)
     p.set_defaults(func=run)
     return p
 
@@ -97,6 +102,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args) -> int:
     from analysis.comparison import IncompleteBatch, compare
     from analysis.runner import RichProgress
+    from sim.scenario import parse_set
 
     t0 = time.perf_counter()
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None
@@ -109,7 +115,8 @@ def run(args) -> int:
                       connect_timeout=args.connect_timeout, metrics=metrics,
                       progress=progress, cumulative=args.cumulative,
                       allow_idle=args.allow_idle, target_ci=args.target_ci,
-                      max_replicates=args.max_replicates)
+                      max_replicates=args.max_replicates,
+                      overrides=parse_set(args.set))
     except IncompleteBatch as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_FAILED_RUNS
@@ -152,6 +159,11 @@ def print_summary(res, wall: float) -> None:
                     f"({num(r['rel_change'], rel=True)})")
             row.append(f"[bold]{cell}[/bold]" if sig else cell)
         table.add_row(*row)
+    over = res.manifest.get("inputs", {}).get("overrides")
+    if over:
+        from sim.scenario import format_overrides
+
+        table.caption = f"with --set {format_overrides(over)}"
     Console().print(table)
     _print_over_time(res)
     for w in res.warnings():

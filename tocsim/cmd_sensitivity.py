@@ -55,6 +55,8 @@ def add_parser(subparsers):
 
 
 def _common(p, default_out):
+    from .cli import add_set_option
+
     where = p.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, metavar="N",
                        help="worker processes of the local cluster (default: CPU count)")
@@ -64,16 +66,19 @@ def _common(p, default_out):
                    help=f"output folder (default {default_out})")
     p.add_argument("--resume", action="store_true", help="finish the batch stored in DIR")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    add_set_option(p)
 
 
 def _run(fn, args, **kw) -> int:
     from analysis.runner import RichProgress
     from analysis.sensitivity.batch import IncompleteBatch
+    from sim.scenario import parse_set
 
     progress = None if args.quiet else RichProgress("runs")
+    overrides = parse_set(args.set)
     try:
         res = fn(out=args.out, resume=args.resume, workers=args.workers,
-                 scheduler=args.scheduler, progress=progress, **kw)
+                 scheduler=args.scheduler, progress=progress, overrides=overrides, **kw)
     except IncompleteBatch as exc:
         print(str(exc), file=sys.stderr)
         return 1

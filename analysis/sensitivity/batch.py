@@ -21,6 +21,7 @@ import pandas as pd
 
 from sim.errors import ScenarioError
 
+from ..provenance import write_resolved
 from ..runner import Task, replicate_seeds, run_tasks, versions
 from ..store import FAILED, PENDING, RunStore
 from .methods import analyze, sample, sample_settings
@@ -66,20 +67,26 @@ class Plan:
                 "weeks": self.weeks, "replicate_seeds": self.seeds}
 
 
-def plan(problem: Problem, method: str | None = None, n: int | None = None) -> Plan:
+def plan(problem: Problem, method: str | None = None, n: int | None = None,
+         overrides: dict | None = None) -> Plan:
+    """The samples and tasks of ``problem``; ``overrides`` (``--set``) change its base
+    scenario first (not allowed with a test model)."""
     problem = problem.with_method(method, n)
     spec = problem.spec
     settings = sample_settings(spec.method, spec.options, problem.source)
     X = sample(problem.salib, settings, seed=spec.seed)
     seeds = replicate_seeds(spec.seed, spec.replicates)
     if problem.is_test_model:
+        if overrides:
+            raise ScenarioError(f"--set: {problem.source}: the base is the test model "
+                                f"{spec.base}, which has no scenario fields to set")
         bases = {"base": _TestModelBase(spec.base)}
         weeks = spec.weeks or 1
         int_paths: set[str] = set()
     else:
         from sim.scenario import load_scenario
 
-        scn = load_scenario(problem.base_path)
+        scn = load_scenario(problem.base_path, overrides=overrides)
         weeks = spec.weeks or scn.weeks
         bases = {"base": scn}
         int_paths = {p for p in problem.paths if p and _is_int_field(scn, p)}
@@ -145,23 +152,28 @@ def run_sensitivity(problem: str | Path | Problem, *, method: str | None = None,
                     resume: bool = False, workers: int | None = None,
                     scheduler: str | None = None, client=None, connect_timeout: float = 10.0,
                     progress=None, write: bool = True, period: str | None = None,
-                    cumulative: bool = False) -> Sensitivity:
+                    cumulative: bool = False,
+                    overrides: dict | None = None) -> Sensitivity:
     """Sample, run, analyse; write indices.csv, samples.parquet, plots and report.html.
 
     ``period``/``cumulative`` (``--period``, ``--cumulative``) summarise every output but
-    ``at_week`` over that period, flows summed (:meth:`Problem.with_period`)."""
+    ``at_week`` over that period, flows summed (:meth:`Problem.with_period`). ``overrides``
+    (``--set``) change the problem's base scenario; they are recorded in the manifest and the
+    resolved base is written to ``out/scenario.resolved.yaml``."""
     if not isinstance(problem, Problem):
         problem = load_problem(problem)
     problem = problem.with_period(period, cumulative)
     if workers is not None and workers < 1:
         raise ScenarioError(f"--workers: {workers}: must be at least 1")
-    p = plan(problem, method, n)
+    p = plan(problem, method, n, overrides)
     store = RunStore(out)
-    store.open(kind=KIND, inputs=p.inputs(), versions=versions(),
+    store.open(kind=KIND, inputs={**p.inputs(), "overrides": dict(overrides or {})},
+               versions=versions(),
                runs=[t.record() for t in p.tasks], resume=resume,
                settings={"names": p.problem.names, "paths": p.problem.paths})
     run_tasks(p.tasks, p.bases, store, workers=workers, scheduler=scheduler, client=client,
               connect_timeout=connect_timeout, progress=progress)
+    write_resolved(out, p.bases)
     counts = store.counts()
     if counts[FAILED] or counts[PENDING]:
         raise IncompleteBatch(Path(out), counts)

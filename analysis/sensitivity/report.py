@@ -121,7 +121,11 @@ def write_plots(res, folder: Path) -> dict[str, bytes]:
             figs[f"morris_{slug}.png"] = morris_figure(res.indices, out)
         if method == "sobol" and not res.convergence.empty:
             figs[f"convergence_{slug}.png"] = convergence_figure(res.convergence, out)
+    from ..plots import note_overrides
+
+    over = getattr(res.plan.bases.get("base"), "overrides", None)  # --set on the base scenario
     for name, fig in figs.items():
+        note_overrides(fig, over)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=100)
         plt.close(fig)

@@ -26,6 +26,7 @@ from sim.errors import ScenarioError
 
 from ..idle import check_idle
 from ..periods import Period, lever_schedule, parse_period
+from ..provenance import write_resolved
 from ..runner import Task, replicate_seeds, run_tasks, versions
 from ..stats import difference, mean_interval
 from ..store import FAILED, PENDING, RunStore
@@ -74,12 +75,14 @@ class Sweep:
     weeks: int = 0
     idle: list[str] = None  # type: ignore[assignment]
     levers: list = None  # type: ignore[assignment]
+    overrides: dict | None = None  # the --set overrides of the base scenario (plot titles)
 
     def write(self, out: Path) -> None:
         import matplotlib.pyplot as plt
 
         from sim.output import staged_output
 
+        from ..plots import note_overrides
         from .report import render_sweep
 
         images = {}
@@ -87,8 +90,8 @@ class Sweep:
             self.table.to_csv(tmp / "sweep.csv", index=False, float_format="%.6g")
             (tmp / "plots").mkdir()
             for m in self.metrics:
-                fig = dose_response(self.table, self.paths, m, self.scenario, self.period,
-                                    self.zero_point)
+                fig = note_overrides(dose_response(self.table, self.paths, m, self.scenario,
+                                                   self.period, self.zero_point), self.overrides)
                 name = f"sweep_{m}.png"
                 fig.savefig(tmp / "plots" / name, dpi=100)
                 images[name] = (tmp / "plots" / name).read_bytes()
@@ -102,10 +105,10 @@ def run_sweep(scenario: str | Path, varies: list[str], *, replicates: int = 3,
               out: str | Path = "out/sweep", resume: bool = False, workers: int | None = None,
               scheduler: str | None = None, client=None, progress=None, write: bool = True,
               period: str | None = None, cumulative: bool = False,
-              allow_idle: bool = False) -> Sweep:
+              allow_idle: bool = False, overrides: dict | None = None) -> Sweep:
     """Run the grid (see the module docstring); ``window``/``period`` choose the period,
     ``allow_idle`` runs a base scenario whose levers never act (the zero-dose point is idle
-    by design and is not refused)."""
+    by design and is not refused); ``overrides`` (``--set``) change the base scenario."""
     from sim.metrics import METRICS
     from sim.scenario import load_scenario
 
@@ -113,7 +116,8 @@ def run_sweep(scenario: str | Path, varies: list[str], *, replicates: int = 3,
         raise ScenarioError(f"--replicates: {replicates}: must be at least 1")
     if window is not None and period is not None:
         raise ScenarioError("--period: give --period or --window, not both")
-    scn = load_scenario(scenario, weeks=weeks)
+    scn = load_scenario(scenario, weeks=weeks, overrides=overrides)
+    set_overrides = dict(overrides or {})  # (``overrides`` is reused below for each point)
     weeks = scn.weeks
     idle = check_idle([scn], allow_idle)
     levers = lever_schedule(scn)
@@ -151,12 +155,13 @@ def run_sweep(scenario: str | Path, varies: list[str], *, replicates: int = 3,
     store = RunStore(out)
     store.open(kind=KIND, inputs={"scenario": str(scenario), "scenario_hash": scn.hash,
                                   "vary": varies, "replicates": replicates, "weeks": weeks,
-                                  "seeds": seeds},
+                                  "seeds": seeds, "overrides": set_overrides},
                versions=versions(), runs=[t.record() for t in tasks], resume=resume,
                settings={"window": per.weeks, "period": per.spec, "cumulative": cumulative,
                          "metrics": metrics, "idle": idle})
     run_tasks(tasks, {"base": scn}, store, workers=workers, scheduler=scheduler, client=client,
               progress=progress)
+    write_resolved(out, {"base": scn})
     counts = store.counts()
     if counts[FAILED] or counts[PENDING]:
         raise IncompleteBatch(Path(out), counts)
@@ -164,7 +169,8 @@ def run_sweep(scenario: str | Path, varies: list[str], *, replicates: int = 3,
     zero = zero_point(points)
     table = sweep_table(per_run, points, paths, metrics, zero, cumulative)
     result = Sweep(table, paths, metrics, scn.name, per, zero,
-                   " ".join(scn.description.split()), replicates, weeks, idle, levers)
+                   " ".join(scn.description.split()), replicates, weeks, idle, levers,
+                   overrides=dict(scn.overrides))
     if write:
         result.write(Path(out))
     return result
