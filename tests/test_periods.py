@@ -123,7 +123,8 @@ def test_holm_and_benjamini_hochberg_known_answers():
 
 def test_effects_known_answer(tmp_path):
     """Scenario b adds 2 per week in weeks 2-4 to a's series: the weekly, period and yearly
-    differences are exact; the total over the period is 3 weeks x 2."""
+    differences are exact; the total over the period is 3 weeks x 2 (whole numbers: homicides
+    are counts and stored as integers)."""
     weeks = np.arange(6)
 
     def frame(r, bump):
@@ -131,7 +132,7 @@ def test_effects_known_answer(tmp_path):
         return pd.DataFrame({"week": weeks, "homicides": h, "criminal_members": h * 10})
 
     runs = {("a", r): frame(r, 0.0) for r in range(4)}
-    runs |= {("b", r): frame(r, 2.0 + (r - 1.5) * 0.2) for r in range(4)}
+    runs |= {("b", r): frame(r, 2.0 + (r - 1.5) * 2.0) for r in range(4)}
     store = _store_with_runs(tmp_path, runs)
     runs_by = {k: [(f"{k}-r{r}", r) for r in range(4)] for k in ("a", "b")}
     lever = Lever("b", "bump", "x", 2, 5, 1.0, None, None)
@@ -139,7 +140,7 @@ def test_effects_known_answer(tmp_path):
                   standard_periods(6, [lever], end_weeks=2), memory_budget=1)
     w = eff.weekly[eff.weekly.metric == "homicides"].set_index("week")
     assert list(w["diff"]) == pytest.approx([0, 0, 2, 2, 2, 0])
-    bump = 2.0 + (np.arange(4) - 1.5) * 0.2
+    bump = 2.0 + (np.arange(4) - 1.5) * 2.0
     ci = paired_difference(bump, np.zeros(4))
     assert (w.at[3, "diff_lo"], w.at[3, "diff_hi"]) == pytest.approx((ci.lo, ci.hi))
     per = eff.periods[eff.periods.metric == "homicides"].set_index("period")

@@ -27,7 +27,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "calibrate", help="fit parameters to observed series (Optuna + importance resampling)",
         description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("targets", metavar="TARGETS.yaml")
+    p.add_argument("targets", metavar="TARGETS.yaml",
+                   help="the targets file (calibration/targets/*.yaml)")
     p.add_argument("--trials", type=int, metavar="N",
                    help="search trials (default: the targets file's search.trials)")
     p.add_argument("--replicates", "-r", type=int, metavar="R",

@@ -31,83 +31,139 @@ Training exercises (docs/TRAINING.md). A session lives in SESSION_DIR:
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("exercise", help="training exercises: turns, teams, injects, "
-                              "debrief", description=DESCRIPTION,
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = subparsers.add_parser(
+        "exercise",
+        help="training exercises: turns, teams, injects, debrief",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     s = sub.add_parser("new", help="start a session")
-    s.add_argument("exercise", metavar="EXERCISE.yaml")
-    s.add_argument("--out", required=True, metavar="SESSION_DIR")
+    s.add_argument("exercise", metavar="EXERCISE.yaml", help="the exercise file (exercises/*.yaml)")
+    s.add_argument(
+        "--out", required=True, metavar="SESSION_DIR", help="the session folder to create"
+    )
     s.set_defaults(func=cmd_new)
 
     s = sub.add_parser("status", help="the facilitator's view of a session")
-    s.add_argument("session", metavar="SESSION_DIR")
+    s.add_argument("session", metavar="SESSION_DIR", help="the session folder")
     s.add_argument("--json", action="store_true", help="print the status as JSON")
     s.set_defaults(func=cmd_status)
 
     s = sub.add_parser("submit", help="submit a team's decisions for the current turn")
-    s.add_argument("session", metavar="SESSION_DIR")
-    s.add_argument("--team", required=True, metavar="NAME")
-    s.add_argument("file", metavar="FILE")
+    s.add_argument("session", metavar="SESSION_DIR", help="the session folder")
+    s.add_argument(
+        "--team",
+        required=True,
+        metavar="NAME",
+        help="the team submitting (a name in the exercise file)",
+    )
+    s.add_argument("file", metavar="FILE", help="the decisions file (YAML) for this turn")
     s.set_defaults(func=cmd_submit)
 
     s = sub.add_parser("brief", help="a team's briefing after the last turn")
-    s.add_argument("session", metavar="SESSION_DIR")
-    s.add_argument("--team", required=True, metavar="NAME")
+    s.add_argument("session", metavar="SESSION_DIR", help="the session folder")
+    s.add_argument("--team", required=True, metavar="NAME", help="the team whose briefing to print")
     s.add_argument("--turn", type=int, metavar="K", help="after turn K (default: the last)")
     s.set_defaults(func=cmd_brief)
 
     s = sub.add_parser("fire", help="fire an inject now (before the next turn)")
-    s.add_argument("session", metavar="SESSION_DIR")
-    s.add_argument("inject", metavar="INJECT")
+    s.add_argument("session", metavar="SESSION_DIR", help="the session folder")
+    s.add_argument(
+        "inject", metavar="INJECT", help="the inject to fire now (its name in the exercise file)"
+    )
     s.set_defaults(func=cmd_fire)
 
     s = sub.add_parser("lock", help="close submissions for the current turn")
-    s.add_argument("session", metavar="SESSION_DIR")
+    s.add_argument("session", metavar="SESSION_DIR", help="the session folder")
     s.set_defaults(func=cmd_lock)
 
     s = sub.add_parser("advance", help="simulate the current turn (locks it first)")
-    s.add_argument("session", metavar="SESSION_DIR")
+    s.add_argument("session", metavar="SESSION_DIR", help="the session folder")
     s.set_defaults(func=cmd_advance)
 
     s = sub.add_parser("rewind", help="go back to the end of turn K (0: the start)")
-    s.add_argument("session", metavar="SESSION_DIR")
-    s.add_argument("--turn", type=int, required=True, metavar="K")
-    s.add_argument("--branch", metavar="NEW_DIR",
-                   help="leave SESSION_DIR as it is and start a branch in NEW_DIR")
+    s.add_argument("session", metavar="SESSION_DIR", help="the session folder")
+    s.add_argument(
+        "--turn",
+        type=int,
+        required=True,
+        metavar="K",
+        help="the turn to go back to (0 = before the first)",
+    )
+    s.add_argument(
+        "--branch",
+        metavar="NEW_DIR",
+        help="leave SESSION_DIR as it is and start a branch in NEW_DIR",
+    )
     s.set_defaults(func=cmd_rewind)
 
     s = sub.add_parser("play", help="play a whole scripted exercise")
-    s.add_argument("exercise", metavar="EXERCISE.yaml")
-    s.add_argument("--decisions", required=True, metavar="FILE")
-    s.add_argument("--out", required=True, metavar="SESSION_DIR")
+    s.add_argument("exercise", metavar="EXERCISE.yaml", help="the exercise file (exercises/*.yaml)")
+    s.add_argument(
+        "--decisions",
+        required=True,
+        metavar="FILE",
+        help="the scripted decisions file (exercises/<name>.decisions.yaml)",
+    )
+    s.add_argument(
+        "--out", required=True, metavar="SESSION_DIR", help="the session folder to create"
+    )
     s.add_argument("--turns", type=int, metavar="N", help="play only the first N turns")
     s.set_defaults(func=cmd_play)
 
     s = sub.add_parser("replay", help="re-run a session from its event log")
-    s.add_argument("log", metavar="LOG.jsonl")
-    s.add_argument("--out", required=True, metavar="NEW_DIR")
-    s.add_argument("--exercise", metavar="EXERCISE.yaml",
-                   help="the exercise file (default: the path recorded in the log)")
+    s.add_argument(
+        "log", metavar="LOG.jsonl", help="the session's event log (SESSION_DIR/log.jsonl)"
+    )
+    s.add_argument(
+        "--out", required=True, metavar="NEW_DIR", help="the folder for the replayed session"
+    )
+    s.add_argument(
+        "--exercise",
+        metavar="EXERCISE.yaml",
+        help="the exercise file (default: the path recorded in the log)",
+    )
     s.set_defaults(func=cmd_replay)
 
     s = sub.add_parser("debrief", help="counterfactuals, decision ranking and debrief.html")
-    s.add_argument("session", metavar="SESSION_DIR")
-    s.add_argument("--replicates", "-r", type=int, default=20, metavar="R",
-                   help="replicates per arm (default 20)")
-    s.add_argument("--alternative", action="append", default=[], metavar="FILE",
-                   help="a facilitator's alternative decisions file (repeatable)")
-    s.add_argument("--no-leave-one-out", action="store_true",
-                   help="skip the leave-one-decision-out arms")
+    s.add_argument("session", metavar="SESSION_DIR", help="the session folder")
+    s.add_argument(
+        "--replicates",
+        "-r",
+        type=int,
+        default=20,
+        metavar="R",
+        help="replicates per arm (default 20)",
+    )
+    s.add_argument(
+        "--alternative",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a facilitator's alternative decisions file (repeatable)",
+    )
+    s.add_argument(
+        "--no-leave-one-out", action="store_true", help="skip the leave-one-decision-out arms"
+    )
     where = s.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, default=2, metavar="N",
-                       help="worker processes of the local Dask cluster (default 2)")
+    where.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        metavar="N",
+        help="worker processes of the local Dask cluster (default 2)",
+    )
     where.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler")
-    s.add_argument("--seed", type=int, metavar="ROOT",
-                   help="root of the replicate seeds (default: the session's seed)")
+    s.add_argument(
+        "--seed",
+        type=int,
+        metavar="ROOT",
+        help="root of the replicate seeds (default: the session's seed)",
+    )
     s.add_argument("--out", metavar="DIR", help="output folder (default SESSION_DIR/debrief)")
-    s.add_argument("--quiet", action="store_true")
+    s.add_argument("--quiet", action="store_true", help="print nothing but errors")
     s.set_defaults(func=cmd_debrief)
     return p
 
@@ -130,8 +186,10 @@ def cmd_new(args) -> int:
         ex = Exercise.new(args.exercise, args.out)
     except KeyboardInterrupt:
         return _interrupted(args.out)
-    print(f"session started in {args.out}: turn 1 of {ex.ex.spec.turns} "
-          f"({ex.ex.spec.turn_weeks} weeks each); teams: {', '.join(ex.ex.teams)}")
+    print(
+        f"session started in {args.out}: turn 1 of {ex.ex.spec.turns} "
+        f"({ex.ex.spec.turn_weeks} weeks each); teams: {', '.join(ex.ex.teams)}"
+    )
     return 0
 
 
@@ -151,9 +209,11 @@ def cmd_submit(args) -> int:
 
     ex = Exercise.open(args.session)
     rec = ex.submit(args.team, args.file)
-    print(f"{args.team}: {len(rec['decisions'])} decisions, {len(rec['stop'])} stops for turn "
-          f"{ex.turn}; committed {ex.committed(args.team):,.0f} of "
-          f"{ex.team_budget(args.team):,.0f} USD/week")
+    print(
+        f"{args.team}: {len(rec['decisions'])} decisions, {len(rec['stop'])} stops for turn "
+        f"{ex.turn}; committed {ex.committed(args.team):,.0f} of "
+        f"{ex.team_budget(args.team):,.0f} USD/week"
+    )
     return 0
 
 
@@ -193,8 +253,10 @@ def cmd_advance(args) -> int:
         ex.advance()
     except KeyboardInterrupt:
         return _interrupted(args.session)
-    print(f"turn {turn} played (weeks {ex.ex.turn_start(turn)}-{ex.model.week - 1}); "
-          f"briefings in {args.session}/briefs/turn-{turn:02d}/")
+    print(
+        f"turn {turn} played (weeks {ex.ex.turn_start(turn)}-{ex.model.week - 1}); "
+        f"briefings in {args.session}/briefs/turn-{turn:02d}/"
+    )
     _print_status(ex)
     return 0
 
@@ -205,8 +267,10 @@ def cmd_rewind(args) -> int:
     ex = Exercise.open(args.session)
     if args.branch:
         new = ex.branch(args.turn, args.branch)
-        print(f"branch of {args.session} at turn {args.turn} started in {args.branch} (turn "
-              f"{new.turn} next)")
+        print(
+            f"branch of {args.session} at turn {args.turn} started in {args.branch} (turn "
+            f"{new.turn} next)"
+        )
     else:
         ex.rewind(args.turn)
         print(f"rewound {args.session} to the end of turn {args.turn} (turn {ex.turn} next)")
@@ -242,21 +306,34 @@ def cmd_debrief(args) -> int:
 
     progress = None if args.quiet else RichProgress("debrief runs")
     try:
-        res = debrief(args.session, args.replicates, alternatives=args.alternative,
-                      out=args.out, workers=None if args.scheduler else args.workers,
-                      scheduler=args.scheduler, seed=args.seed,
-                      leave_one_out=not args.no_leave_one_out, progress=progress)
+        res = debrief(
+            args.session,
+            args.replicates,
+            alternatives=args.alternative,
+            out=args.out,
+            workers=None if args.scheduler else args.workers,
+            scheduler=args.scheduler,
+            seed=args.seed,
+            leave_one_out=not args.no_leave_one_out,
+            progress=progress,
+        )
     except KeyboardInterrupt:
-        print("interrupted: finished debrief runs are stored; rerun the same command to "
-              "finish", file=sys.stderr)
+        print(
+            "interrupted: finished debrief runs are stored; rerun the same command to finish",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
     if not args.quiet:
         sc = res.scorecard
         for _, r in sc[sc["objective"] == "score"].iterrows():
-            print(f"{r['arm']}: score {r['diff']:+.3f} vs status quo [{r['diff_lo']:+.3f}, "
-                  f"{r['diff_hi']:+.3f}]")
+            print(
+                f"{r['arm']}: score {r['diff']:+.3f} vs status quo [{r['diff_lo']:+.3f}, "
+                f"{r['diff_hi']:+.3f}]"
+            )
         print(f"luck or skill: {res.luck['reading']}")
-        print(f"{res.timings['runs']} runs ({res.timings['arms']} arms each) in "
-              f"{res.timings['total_s']:.0f} s; outputs: {res.out}/debrief.html, log.csv, "
-              "ranking.csv, scorecard.csv")
+        print(
+            f"{res.timings['runs']} runs ({res.timings['arms']} arms each) in "
+            f"{res.timings['total_s']:.0f} s; outputs: {res.out}/debrief.html, log.csv, "
+            "ranking.csv, scorecard.csv"
+        )
     return 0
