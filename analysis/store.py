@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
-import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from sim.errors import ScenarioError
+from sim.output import FILE_MODE, write_atomic  # noqa: F401 (re-exported: analysis uses them)
 
 FORMAT = "tocsim-runs/1"
 MANIFEST = "manifest.json"
@@ -41,30 +40,6 @@ PENDING, DONE, FAILED = "pending", "done", "failed"
 
 def now_iso() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-FILE_MODE = 0o666 & ~_umask()  # what open() would give: mkstemp's files are private
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, FILE_MODE)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class RunStore:

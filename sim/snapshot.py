@@ -13,9 +13,7 @@ written by another version of tocsim).
 
 from __future__ import annotations
 
-import os
 import pickle
-import tempfile
 from pathlib import Path
 
 from .errors import ScenarioError
@@ -55,16 +53,9 @@ def save(obj, path: str | Path) -> Path:
     half written."""
     path = Path(path)
     data = dumps(obj)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from .output import write_atomic
+
+    write_atomic(path, data)
     return path
 
 
