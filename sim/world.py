@@ -45,6 +45,10 @@ class RegionSpec(_Strict):
     judicial_capacity: float = Field(ge=0, le=1)
     officials: int = Field(ge=0, le=1_000_000)
     guns_per_1000: float = Field(default=0.0, ge=0, le=1000)
+    # Where the region is drawn on a map (its capital or centroid, WGS84 degrees). Optional,
+    # never read by the model: the web explorer's map and the world plots use it.
+    lat: float | None = Field(default=None, ge=-90, le=90, description="degrees north")
+    lon: float | None = Field(default=None, ge=-180, le=180, description="degrees east")
 
 
 class CorridorSpec(_Strict):
@@ -120,6 +124,8 @@ class World:
     judicial_capacity: np.ndarray
     officials: np.ndarray
     guns_per_1000: np.ndarray
+    region_lat: np.ndarray  # degrees, NaN where the world gives no coordinates
+    region_lon: np.ndarray
     edge_from: np.ndarray
     edge_to: np.ndarray
     edge_mode: np.ndarray
@@ -422,6 +428,8 @@ def _compile(raw: dict, label: str) -> World:
         judicial_capacity=f64([r.judicial_capacity for r in spec.regions]),
         officials=np.asarray([r.officials for r in spec.regions], np.int64),
         guns_per_1000=f64([r.guns_per_1000 for r in spec.regions]),
+        region_lat=f64([np.nan if r.lat is None else r.lat for r in spec.regions]),
+        region_lon=f64([np.nan if r.lon is None else r.lon for r in spec.regions]),
         edge_from=np.asarray(ef, np.int32),
         edge_to=np.asarray(et, np.int32),
         edge_mode=np.asarray(em, np.int8),
