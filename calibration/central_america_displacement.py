@@ -23,6 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.enums import ROLE_CONSUMER, ROLE_SOURCE
+
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "central_america.yaml"
 CRACKDOWN = ROOT / "scenarios" / "central_america_crackdown.yaml"
@@ -88,7 +90,7 @@ def displacement(replicates: int = 8) -> tuple[pd.DataFrame, pd.DataFrame, dict]
         targeted |= {f"{a}-{b}", f"{b}-{a}"}
     is_t = np.array([n in targeted for n in names])
     exits = {n for n, r in zip(base.world.region_names, base.world.region_roles, strict=True)
-             if r & 4}
+             if r & ROLE_CONSUMER}
     seeds = replicate_seeds(base.seed, replicates)
     per_b, per_c, rows = [], [], []
     for s in seeds:
@@ -140,8 +142,8 @@ def plot(corridors: pd.DataFrame, world):
     for row in corridors.itertuples():
         a, b = _split(row.corridor, pos)
         d = row.diff_kg_week
-        if abs(d) < 0.02 * big:
-            ax.plot([pos[a][0], pos[b][0]], [pos[a][1], pos[b][1]], color="0.85", lw=0.4,
+        if abs(d) < 0.1 * big:  # small changes: a faint line, so the network stays visible
+            ax.plot([pos[a][0], pos[b][0]], [pos[a][1], pos[b][1]], color="0.9", lw=0.3,
                     zorder=1)
             continue
         ax.plot([pos[a][0], pos[b][0]], [pos[a][1], pos[b][1]],
@@ -149,10 +151,15 @@ def plot(corridors: pd.DataFrame, world):
                 ls="--" if row.targeted else "-", alpha=0.8, zorder=2)
     xs, ys = zip(*pos.values(), strict=True)
     ax.scatter(xs, ys, s=10, color="k", zorder=3)
+    for i, name in enumerate(world.region_names):  # label the source and the main exit
+        if world.region_roles[i] & ROLE_SOURCE or name.startswith("Mexico"):
+            ax.annotate(name.split(" (")[0], pos[name], xytext=(4, 4),
+                        textcoords="offset points", fontsize=8)
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")
     ax.set_title("Crackdown on the most used corridors: change in mean corridor flow\n"
-                 "(red: less, blue: more; dashed: targeted; width: kg/week)")
+                 "(red: less, blue: more; dashed: targeted; width: kg/week; grey: under 10% of the "
+                 "largest change)")
     ax.set_aspect("equal")
     fig.tight_layout()
     return fig
