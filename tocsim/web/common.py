@@ -97,6 +97,11 @@ def Clock(since: float):
     solara.Text(f"turn open for {s // 60:02d}:{s % 60:02d}", classes=["tocsim-clock"])
 
 
+def listed(v: Any) -> str:
+    """A target's value as text: lists joined by commas."""
+    return ", ".join(map(str, v)) if isinstance(v, list | tuple) else str(v)
+
+
 def table(header: list[str], rows: list[list[Any]], classes: str = "") -> None:
     """A plain HTML table (escaped): readable, and easy to find in browser tests."""
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
@@ -104,6 +109,16 @@ def table(header: list[str], rows: list[list[Any]], classes: str = "") -> None:
                    for r in rows)
     solara.HTML(tag="div", unsafe_innerHTML=f'<table class="tocsim-table {classes}">'
                 f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+
+def bar(pct: float, caption: str, alarm: bool = False) -> None:
+    """A horizontal bar filled to ``pct`` percent, with its caption (the budget bar, the
+    debrief's progress)."""
+    pct = max(0.0, min(100.0, float(pct)))
+    solara.HTML(tag="div", unsafe_innerHTML=(
+        f'<div class="tocsim-bar-caption">{html.escape(caption)}</div>'
+        f'<div class="tocsim-bar{" tocsim-bar-alarm" if alarm else ""}">'
+        f'<div style="width: {pct:.1f}%"></div></div>'), classes=["tocsim-bar-box"])
 
 
 def note(text: str, kind: str = "info") -> None:
@@ -115,7 +130,7 @@ def note(text: str, kind: str = "info") -> None:
 
 def messages(errors: list[str], ok: str = "") -> None:
     for e in errors:
-        note(e, "error")
+        note(e.removeprefix("form: "), "error")
     if ok and not errors:
         note(ok, "success")
 
@@ -131,6 +146,11 @@ CSS = """
 .tocsim-table th { background: #f3f5f7; }
 .tocsim-clock { font-family: monospace; font-size: 16px; color: #555; }
 .tocsim-nav a { margin-right: 18px; font-weight: 500; }
+.tocsim-bar-box { margin: 4px 0 10px 0; }
+.tocsim-bar-caption { font-size: 14px; margin-bottom: 3px; }
+.tocsim-bar { height: 12px; background: #e8eaf0; border-radius: 6px; overflow: hidden; }
+.tocsim-bar > div { height: 100%; background: #3f51b5; }
+.tocsim-bar-alarm > div { background: #e53935; }
 .tocsim-note { border-left: 4px solid; padding: 6px 12px; margin: 6px 0; border-radius: 3px;
   font-size: 14px; }
 .tocsim-info { border-color: #1e88e5; background: #e3f2fd; }

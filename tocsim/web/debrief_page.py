@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import math
 
-import matplotlib
+import numpy as np
+import solara
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import solara  # noqa: E402
-
-from .common import FACILITATOR, JoinForm, note, num, table, use_join, use_version  # noqa: E402
-from .facilitator import DebriefProgressBar, DebriefStarter  # noqa: E402
-from .registry import LiveSession  # noqa: E402
+from .common import FACILITATOR, JoinForm, note, num, table, use_join, use_version
+from .facilitator import DebriefProgressBar, DebriefStarter
+from .registry import LiveSession
 
 SCORE = "score (all objectives)"
 
@@ -28,7 +25,7 @@ def DebriefPage():
     DebriefView(live, role)
 
 
-def bands_figure(res, metric: str) -> plt.Figure:
+def bands_figure(res, metric: str) -> Figure:
     """One objective week by week: mean over seeds and the 5-95% band per main arm, and the
     session's own run (dashed)."""
     from training.report import _color
@@ -36,7 +33,8 @@ def bands_figure(res, metric: str) -> plt.Figure:
     b = res.bands
     a0 = res.exercise.ex.spec.warmup_weeks
     alts = [a.label for a in res.arms if a.kind == "alternative"]
-    fig, ax = plt.subplots(figsize=(9, 3.6))
+    fig = Figure(figsize=(9, 3.6))  # not pyplot: pages render in many threads
+    ax = fig.subplots()
     for label in ["status quo", "plan"] + alts:
         part = b[(b["metric"] == metric) & (b["arm"] == label) & (b["week"] >= a0)]
         c = _color(label, alts)
@@ -56,10 +54,11 @@ def bands_figure(res, metric: str) -> plt.Figure:
     return fig
 
 
-def luck_figure(res) -> plt.Figure:
+def luck_figure(res) -> Figure:
     """The plan's effect on the score over seeds, and where this session fell."""
     eff = np.asarray(res.luck["effects"])
-    fig, ax = plt.subplots(figsize=(9, 2.6))
+    fig = Figure(figsize=(9, 2.6))
+    ax = fig.subplots()
     ax.hist(eff, bins=max(5, min(20, eff.size)), color="#1f77b4", alpha=0.7)
     ax.axvline(res.luck["own_effect"], color="#d62728", lw=2, label="this session")
     ax.axvline(0, color="black", lw=0.8)
@@ -129,9 +128,12 @@ def DebriefResults(live: LiveSession, res):
     solara.ToggleButtonsSingle(value=objective, values=choices, on_value=set_objective,
                                classes=["tocsim-objective"])
     sc = res.scorecard
+    metric = None if objective == SCORE else res.exercise.ex.objective_metric(objective)
+
+    fig = solara.use_memo(lambda: luck_figure(res) if metric is None
+                          else bands_figure(res, metric), [id(res), objective])
+    solara.FigureMatplotlib(fig, format="png")
     if objective == SCORE:
-        fig = solara.use_memo(lambda: luck_figure(res), [id(res)])
-        solara.FigureMatplotlib(fig, format="png")
         solara.Markdown(f"**Luck or skill**: {res.luck['reading']}. The plan's mean effect is "
                         f"{res.luck['effect']:+.3f} points (95% CI {res.luck['lo']:+.3f} to "
                         f"{res.luck['hi']:+.3f}); this session's {res.luck['own_effect']:+.3f} "
@@ -142,9 +144,6 @@ def DebriefResults(live: LiveSession, res):
                zip(part["arm"], part["diff"], part["diff_lo"], part["diff_hi"], strict=True)])
         head = ["rank", "decision", "team", "effect on the score (points)", "95% CI"]
     else:
-        metric = res.exercise.ex.objective_metric(objective)
-        fig = solara.use_memo(lambda: bands_figure(res, metric), [id(res), metric])
-        solara.FigureMatplotlib(fig, format="png")
         part = sc[sc["objective"] == objective]
         table(["arm", f"mean {metric}", "95% CI", "points", "points 95% CI"],
               [[a, num(x), f"{num(lo)} to {num(hi)}", f"{pt:+.3f}",
@@ -168,6 +167,6 @@ def DebriefResults(live: LiveSession, res):
                 f"{_pct(r.lo)} to {_pct(r.hi)}", r.verdict] for r in s.itertuples()])
     solara.Markdown("\n".join(f"- {x}" for x in p["analysis"]))
     solara.Markdown("### Summary\n" + "\n".join(f"- {x}" for x in p["summary"]))
-    solara.Markdown("**Plus**\n" + ("\n".join(f"- {x}" for x in p["plus"]) or "- (none)")
-                    + "\n\n**Delta**\n" + ("\n".join(f"- {x}" for x in p["delta"]) or
-                                           "- (none)"))
+    solara.Markdown("**Plus**\n\n" + ("\n".join(f"- {x}" for x in p["plus"]) or "- (none)")
+                    + "\n\n**Delta**\n\n" + ("\n".join(f"- {x}" for x in p["delta"]) or
+                                               "- (none)"))

@@ -10,6 +10,8 @@ from .common import (
     FACILITATOR,
     Clock,
     JoinForm,
+    bar,
+    listed,
     messages,
     note,
     num,
@@ -59,7 +61,6 @@ def FacilitatorView(live: LiveSession):
             solara.Text("· submissions locked")
     if live.busy:
         note(f"{live.busy}…")
-        solara.ProgressLinear(True)
     if live.error:
         note(live.error, "error")
     messages(errors, ok)
@@ -80,9 +81,11 @@ def FacilitatorView(live: LiveSession):
     rows = []
     for t in st["teams"]:
         for d in (pending.get(t["team"]) or {}).get("decisions", []):
+            targets = d.get("targets") or {}
+            expected = d.get("expected") or {}
             rows.append([t["team"], d["name"], d["type"], num(d["budget"]),
-                         "; ".join(f"{k}: {v}" for k, v in (d.get("targets") or {}).items()),
-                         ", ".join(f"{k} {v:+.0%}" for k, v in (d.get("expected") or {}).items()),
+                         "; ".join(f"{k}: {listed(v)}" for k, v in targets.items()),
+                         ", ".join(f"{k} {v:+.0%}" for k, v in expected.items()),
                          d.get("why", "")])
         for s in (pending.get(t["team"]) or {}).get("stop", []):
             rows.append([t["team"], s, "stop", "", "", "", ""])
@@ -138,18 +141,25 @@ def Rewind(live: LiveSession, view: dict, act):
     solara.Markdown("### Rewind")
     played = view["played"]
     turn, set_turn = solara.use_state(0)
-    sure, set_sure = solara.use_state(False)
+    asked, set_asked = solara.use_state(False)
     if played < 1:
         solara.Markdown("No turn played yet.")
         return
+    k = min(turn, played)
     solara.Select("back to the end of turn (0: the start)", values=list(range(played + 1)),
-                  value=min(turn, played), on_value=set_turn)
-    solara.Checkbox(label="discard the later turns (the log keeps them)", value=sure,
-                    on_value=set_sure)
-    solara.Button("Rewind", disabled=not sure or bool(live.busy),
-                  on_click=lambda: (act(live.rewind, int(min(turn, played)),
-                                        done=f"Back at the end of turn {min(turn, played)}."),
-                                    set_sure(False)))
+                  value=k, on_value=lambda v: (set_turn(v), set_asked(False)))
+    if not asked:
+        solara.Button(f"Rewind to the end of turn {k}…", disabled=bool(live.busy),
+                      on_click=lambda: set_asked(True))
+        return
+    later = f"turns {k + 1} to {played}" if k + 1 < played else f"turn {played}"
+    note(f"This discards {later} (the event log keeps them). Sure?", "warning")
+    with solara.Row():
+        solara.Button(f"Yes, rewind to turn {k}", color="error", disabled=bool(live.busy),
+                      on_click=lambda: (act(live.rewind, int(k),
+                                            done=f"Back at the end of turn {k}."),
+                                        set_asked(False)))
+        solara.Button("Cancel", on_click=lambda: set_asked(False))
 
 
 @solara.component
@@ -184,14 +194,13 @@ def Scorecard(st: dict):
 def DebriefStarter(live: LiveSession):
     reps, set_reps = solara.use_state(5)
     errors, set_errors = solara.use_state([])
-    d = live.debrief
     solara.Markdown("### Debrief")
     solara.Markdown("Counterfactual runs of the session. Each replicate runs every arm "
                     "(status quo, plan, and the plan without each decision): a few seconds "
                     "each with the tiny exercise, minutes with 20 on a full exercise.")
     solara.InputInt(f"replicates ({MIN_REPLICATES} to {MAX_REPLICATES})", value=reps,
                     on_value=lambda v: set_reps(v if v is not None else reps))
-    running = d.get("phase") in ("queued", "starting workers", "running", "analysing")
+    running = live.debrief_running
     solara.Button("Start the debrief", color="primary",
                   disabled=running or bool(live.busy) or live.view["played"] < 1,
                   on_click=lambda: set_errors(live.start_debrief(reps)),
@@ -206,11 +215,10 @@ def DebriefStarter(live: LiveSession):
 def DebriefProgressBar(live: LiveSession):
     d = live.debrief
     phase = d.get("phase")
-    if phase in ("queued", "starting workers", "running", "analysing"):
+    if live.debrief_running:
         total = max(d.get("total", 1), 1)
-        solara.Text(f"debrief: {phase}, {d.get('done', 0)} of {total} runs "
-                    f"({d['replicates']} replicates)", classes=["tocsim-debrief-progress"])
-        solara.ProgressLinear(100.0 * d.get("done", 0) / total)
+        bar(100.0 * d.get("done", 0) / total, f"debrief: {phase}, {d.get('done', 0)} of "
+            f"{total} runs ({d['replicates']} replicates and the session's own seed)")
     elif phase == "done":
         note(f"Debrief done in {d['seconds']} s ({d['replicates']} replicates); "
                        f"the full report: {d['html']}", "success")

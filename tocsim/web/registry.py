@@ -39,6 +39,7 @@ MAX_TEXT = 2000
 MAX_NOTES = 20000
 MAX_BUDGET = 1e12  # USD/week; the menu's range is narrower, this only stops absurd numbers
 MIN_REPLICATES, MAX_REPLICATES = 2, 50
+RUNNING = ("queued", "starting workers", "running", "analysing")  # phases of a debrief
 
 
 def new_code() -> str:
@@ -75,7 +76,8 @@ class LiveSession:
         self.ex = ex
         self.out = Path(ex.out)
         self.codes = codes  # role (team name or "facilitator") -> code
-        self.lock = threading.RLock()
+        self.lock = threading.RLock()  # the engine's objects; held through a whole turn
+        self.gate = threading.Lock()  # busy or not: held only for quick operations
         self.cond = threading.Condition()
         self.version = 0
         self.busy: str | None = None
@@ -148,15 +150,17 @@ class LiveSession:
             raise ScenarioError(f"busy: {self.busy}; try again when it is done")
 
     def _change(self, fn, *args) -> Any:
-        self._refuse_if_busy()  # before the lock: a running turn holds it
-        with self.lock:
+        """A quick change (submit, lock, fire, rewind): refused while a turn runs, so a
+        request never waits for the model."""
+        with self.gate:
             self._refuse_if_busy()
-            self.error = None
-            try:
-                out = fn(*args)
-            finally:
-                self._refresh()
-                self._bump()
+            with self.lock:
+                self.error = None
+                try:
+                    out = fn(*args)
+                finally:
+                    self._refresh()
+                    self._bump()
         return out
 
     def check(self, team: str, submission: dict[str, Any]) -> list[str]:
@@ -165,10 +169,11 @@ class LiveSession:
         errs = check_bounds(submission)
         if errs:
             return errs
-        if self.busy:
-            return [f"busy: {self.busy}; try again when it is done"]
-        with self.lock:
-            return self.ex.check_submission(team, submission, label="form")
+        with self.gate:
+            if self.busy:
+                return [f"busy: {self.busy}; try again when it is done"]
+            with self.lock:
+                return self.ex.check_submission(team, submission, label="form")
 
     def submit(self, team: str, submission: dict[str, Any]) -> list[str]:
         """Record ``team``'s decisions; returns the problems (then nothing changed)."""
@@ -192,6 +197,8 @@ class LiveSession:
     def rewind(self, turn: int) -> list[str]:
         if isinstance(turn, bool) or not isinstance(turn, int):
             return [f"turn: expected a whole number, got {turn!r}"]
+        if self.debrief_running:
+            return ["rewind: a debrief is running; rewind when it is done"]
         errs = self._try(self.ex.rewind, turn)
         if not errs:
             self.turn_opened = time.time()
@@ -221,7 +228,7 @@ class LiveSession:
     def advance(self, wait: bool = False) -> list[str]:
         """Simulate the current turn in a worker thread (the pages stay responsive and show
         ``busy``); ``wait`` joins it (tests, scripts)."""
-        with self.lock:
+        with self.gate:
             if self.busy:
                 return [f"busy: {self.busy}; try again when it is done"]
             if self.ex.finished:
@@ -245,7 +252,7 @@ class LiveSession:
         except Exception as exc:  # shown on the console; the session is as before the turn
             self.error = f"advance failed: {type(exc).__name__}: {exc}"
         finally:
-            with self.lock:
+            with self.gate, self.lock:
                 self.busy = None
                 self._refresh()
             self._bump()
@@ -257,9 +264,8 @@ class LiveSession:
                 or not MIN_REPLICATES <= replicates <= MAX_REPLICATES:
             return [f"replicates: expected a whole number from {MIN_REPLICATES} to "
                     f"{MAX_REPLICATES}, got {replicates!r}"]
-        with self.lock:
-            if self.debrief.get("phase") in ("queued", "starting workers", "running",
-                                             "analysing"):
+        with self.gate:
+            if self.debrief_running:
                 return ["debrief: one is already running"]
             if self.ex.turn <= 1:
                 return ["debrief: no turn played yet: nothing to debrief"]
@@ -275,6 +281,10 @@ class LiveSession:
         if wait:
             t.join()
         return []
+
+    @property
+    def debrief_running(self) -> bool:
+        return self.debrief.get("phase") in RUNNING
 
     def _set_debrief(self, **kw) -> None:
         self.debrief = {**self.debrief, **kw}

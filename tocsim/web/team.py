@@ -6,30 +6,29 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import solara  # noqa: E402
+import solara
+from matplotlib.figure import Figure
 
 from .common import (
     FACILITATOR,
     JoinForm,
+    bar,
+    listed,
     messages,
-    note,  # noqa: E402
+    note,
     num,
     table,
     use_join,
     use_version,
 )
-from .forms import (  # noqa: E402
+from .forms import (
     active_names,
     budget_line,
     decision_from_form,
     is_range,
     running_budget,
 )
-from .registry import LiveSession  # noqa: E402
+from .registry import LiveSession
 
 
 @solara.component
@@ -39,14 +38,19 @@ def TeamPage():
         JoinForm("/team", msg)
         return
     if role == FACILITATOR:  # the facilitator may look at any team's page, read-only
-        team, set_team = solara.use_state(live.teams[0])
-        solara.Select("view as team", values=live.teams, value=team, on_value=set_team)
-        TeamView(live, team, readonly=True)
+        FacilitatorLooks(live)
         return
     TeamView(live, role)
 
 
-def estimates_figure(briefs: list[dict[str, Any]]) -> plt.Figure:
+@solara.component
+def FacilitatorLooks(live: LiveSession):
+    team, set_team = solara.use_state(live.teams[0])
+    solara.Select("view as team", values=live.teams, value=team, on_value=set_team)
+    TeamView(live, team, readonly=True)
+
+
+def estimates_figure(briefs: list[dict[str, Any]]) -> Figure:
     """Each item the team is briefed on, turn by turn (its estimates, as told)."""
     series: dict[str, list[tuple[int, float]]] = {}
     for b in briefs:
@@ -54,15 +58,18 @@ def estimates_figure(briefs: list[dict[str, Any]]) -> plt.Figure:
             label = e["item"].replace("_", " ") + (f" ({e['region']})" if e["region"] else "")
             series.setdefault(label, []).append((b["turn"], e["estimate"]))
     n = max(len(series), 1)
-    fig, axes = plt.subplots(1, n, figsize=(3.2 * n, 2.4), squeeze=False)
+    cols = min(n, 2)
+    rows = -(-n // cols)
+    fig = Figure(figsize=(6.4, 2.3 * rows))  # not pyplot: pages render in many threads
+    axes = fig.subplots(rows, cols, squeeze=False)
     for ax, (label, pts) in zip(axes.flat, series.items(), strict=False):
         ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", color="#1f77b4")
-        ax.set_title(label, fontsize=9)
-        ax.set_xlabel("after turn", fontsize=8)
-        ax.tick_params(labelsize=7)
+        ax.set_title(label + " (estimate)", fontsize=10)
+        ax.set_xlabel("after turn", fontsize=9)
+        ax.tick_params(labelsize=8)
         ax.set_xticks([p[0] for p in pts])
-    if not series:
-        axes.flat[0].axis("off")
+    for ax in list(axes.flat)[len(series):]:
+        ax.axis("off")
     fig.tight_layout()
     return fig
 
@@ -110,8 +117,8 @@ def Briefing(live: LiveSession, team: str, now: dict, history: list[dict]):
     injects = [(b["turn"], i) for b in history for i in b.get("injects", [])]
     solara.Markdown("#### Developments (injects)")
     if injects:
-        for turn, i in reversed(injects):
-            solara.Markdown(f"- **turn {turn}, week {i['week']}** ({i['name']}): {i['brief']}")
+        solara.Markdown("\n".join(f"- **turn {turn}, week {i['week']}** ({i['name']}): "
+                                  f"{i['brief']}" for turn, i in reversed(injects)))
     else:
         solara.Markdown("Nothing reported yet.")
     solara.Markdown("#### Intelligence estimates")
@@ -125,13 +132,18 @@ def Briefing(live: LiveSession, team: str, now: dict, history: list[dict]):
           [[e["item"], e["region"] or "all", num(e["estimate"]), e["weeks"]]
            for e in now["estimates"]], classes="tocsim-estimates")
     if len(history) > 1:
-        fig = solara.use_memo(lambda: estimates_figure(history), [len(history), now["turn"]])
-        solara.FigureMatplotlib(fig, format="png")
+        EstimatesChart(history)
     if now.get("decisions"):
         solara.Markdown("#### Your programmes")
         table(["name", "type", "USD/week", "from week"],
               [[d["name"], d["type"], num(d["budget"]), d["from_week"]]
                for d in now["decisions"]])
+
+
+@solara.component
+def EstimatesChart(history: list[dict]):
+    fig = solara.use_memo(lambda: estimates_figure(history), [len(history), history[-1]["turn"]])
+    solara.FigureMatplotlib(fig, format="png")
 
 
 @solara.component
@@ -151,7 +163,7 @@ def Submitted(view: dict, team: str, st: dict):
 def _describe(d: dict) -> str:
     bits = [f"**{d['name']}**: {d['type']}, {num(d['budget'])} USD/week"]
     if d.get("targets"):
-        bits.append("targets " + "; ".join(f"{k}: {v}" for k, v in d["targets"].items()))
+        bits.append("targets " + "; ".join(f"{k}: {listed(v)}" for k, v in d["targets"].items()))
     extra = {k: v for k, v in d.items()
              if k not in ("name", "type", "budget", "targets", "expected", "why")}
     if extra:
@@ -191,8 +203,7 @@ def DecisionForm(live: LiveSession, team: str):
             set_ok("")
 
         solara.Button(f"Start turn {st['turn']}'s decisions", on_click=fresh, color="primary")
-    solara.Text(caption, classes=["tocsim-budget-caption"])
-    solara.ProgressLinear(value=pct, color="error" if over else "primary")
+    bar(pct, caption, over)
     if active:
         solara.SelectMultiple("stop these running decisions", stops, active, on_value=set_stops)
     for i, d in enumerate(drafts):
