@@ -297,3 +297,28 @@ def test_unknown_code_shows_the_join_form(reg):
         rc.find(v.Btn, children=["Join"]).assert_single()
     finally:
         rc.close()
+
+
+# ---------------------------------------------------------------------------- command line
+def test_serve_refuses_bad_input_with_one_line(tmp_path, capsys):
+    import socket
+
+    from tocsim.cli import main
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nteams: []\n")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        free = s.getsockname()[1]
+    assert main(["serve", "--port", str(free), "--exercise", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{bad}: ") and "Traceback" not in err
+    assert not (tmp_path / "sessions").exists()
+    assert main(["serve", "--port", "70000"]) == 2
+    assert "--port: 70000: expected 1 to 65535" in capsys.readouterr().err
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 2
+    assert f"--port: {port}: already in use on 127.0.0.1" in capsys.readouterr().err

@@ -13,8 +13,10 @@ variables, before ``solara.server`` is imported:
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import os
+import secrets
 import socket
 import sys
 import time
@@ -45,6 +47,8 @@ def offline_settings(host: str, port: int) -> None:
         "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/",
         "SOLARA_APP": "tocsim.web.app",
         "SOLARA_CHECK_HOOKS": "off",
+        # signs Solara's session cookie; a fresh one per start (no logins are kept)
+        "SOLARA_SESSION_SECRET_KEY": secrets.token_hex(16),
     }
     os.environ.update(env)
     if "solara.server.settings" in sys.modules:  # imported already (tests): set them too
@@ -74,13 +78,16 @@ def warm_up() -> float:
     return time.perf_counter() - t0
 
 
-def port_free(host: str, port: int) -> bool:
+def port_problem(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on, or None."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
         try:
             s.bind((host, port))
-        except OSError:
-            return False
-    return True
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"already in use on {host}; choose another"
+            return f"cannot listen on {host}: {exc.strerror or exc}"
+    return None
 
 
 def serve(host: str = "127.0.0.1", port: int = 8765, exercise: str | None = None,
@@ -88,9 +95,13 @@ def serve(host: str = "127.0.0.1", port: int = 8765, exercise: str | None = None
     """Run the app until Ctrl-C. Returns an exit status."""
     from sim.errors import ScenarioError
 
-    if not port_free(host, port):
-        raise ScenarioError(f"--port: {port}: already in use on {host}; choose another "
-                            "(--port 0 is not allowed: the join links need a known port)")
+    problem = port_problem(host, port)
+    if problem:
+        raise ScenarioError(f"--port: {port}: {problem}")
+    if exercise:
+        from training.spec import load_exercise
+
+        load_exercise(exercise)  # a bad file: its lines and exit 2, before any warm-up
     offline_settings(host, port)
     t0 = time.perf_counter()
     from .registry import configure
