@@ -13,7 +13,7 @@ a turn runs.
    turn runs in the server's worker thread; each sample records whether the turn was still
    running when it finished.
 
-Run from the repository root: ``python benchmarks/bench_web.py [--scale 8] [--turn-weeks 52]``
+Run from the repository root: ``python benchmarks/bench_web.py [--scale 4] [--turn-weeks 260]``
 (needs Debian's chromium and the playwright package). Prints a Markdown table and, with
 ``--json FILE``, the raw figures.
 """
@@ -95,6 +95,14 @@ def startup(browser, tmp: Path, extra: list[str]) -> dict:
     return {"http_s": round(http, 2), "page_s": round(rendered, 2)}
 
 
+def http_get(url: str) -> float:
+    """Seconds to fetch the page's HTML (no websocket, no render)."""
+    t = time.perf_counter()
+    with urllib.request.urlopen(url + "/team", timeout=60) as r:
+        r.read()
+    return round(time.perf_counter() - t, 4)
+
+
 def page_load(browser, url: str) -> float:
     t = time.perf_counter()
     ctx = browser.new_context()
@@ -134,28 +142,36 @@ def responsiveness(browser, tmp: Path, scale: float, turn_weeks: int, samples: i
         fac.get_by_text("Advance: play turn 1").wait_for()
         page_load(browser, team)  # a first load warms the page's code paths
         idle = [page_load(browser, team) for _ in range(samples)]
+        idle_http = [http_get(url) for _ in range(10)]
+        busy = fac.locator(".tocsim-info").filter(has_text="simulating turn 1")
         t_turn = time.perf_counter()
         fac.locator(".tocsim-advance").click()
-        fac.get_by_text("simulating turn 1").first.wait_for()
-        during, running = [], []
-        for _ in range(samples):
-            during.append(page_load(browser, team))
-            running.append(fac.get_by_text("simulating turn 1").count() > 0)
+        busy.first.wait_for()
+        during_http = [http_get(url) for _ in range(10)]
+        http_running = busy.count() > 0
+        during, ends = [], []
+        while len(during) < samples:  # keep only loads that ended with the turn still running
+            dt = page_load(browser, team)
+            if busy.count() == 0:
+                break
+            during.append(dt)
+            ends.append(round(time.perf_counter() - t_turn, 2))
         fac.get_by_text("turn 2 of 3").first.wait_for()
         turn_s = time.perf_counter() - t_turn
     finally:
         stop(proc)
     return {"ready_s": round(ready, 1), "turn_s": round(turn_s, 2),
             "idle_s": [round(x, 3) for x in idle], "during_s": [round(x, 3) for x in during],
-            "turn_still_running": running}
+            "sample_ends_s": ends, "idle_http_s": idle_http, "during_http_s": during_http,
+            "http_turn_still_running": http_running}
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--scale", type=float, default=8.0,
-                    help="world scale of the responsiveness exercise (default 8)")
-    ap.add_argument("--turn-weeks", type=int, default=52,
-                    help="weeks a turn of the responsiveness exercise (default 52)")
+    ap.add_argument("--scale", type=float, default=4.0,
+                    help="world scale of the responsiveness exercise (default 4)")
+    ap.add_argument("--turn-weeks", type=int, default=260,
+                    help="weeks a turn of the responsiveness exercise (default 260)")
     ap.add_argument("--samples", type=int, default=5, help="page loads idle and during a turn")
     ap.add_argument("--startup-repeats", type=int, default=2, help="start-ups of each kind")
     ap.add_argument("--json", help="write the raw figures to this file")
@@ -187,9 +203,14 @@ def main(argv=None) -> int:
           + "; ".join(f"{s['http_s']} / {s['page_s']} s" for s in out["startup_exercise"]) + " |")
     print(f"| team page load, idle (median of {len(r['idle_s'])}) | "
           f"{statistics.median(r['idle_s']):.2f} s (all: {r['idle_s']}) |")
+    med = statistics.median(r["during_s"]) if r["during_s"] else float("nan")
     print(f"| team page load while a turn runs (median of {len(r['during_s'])}) | "
-          f"{statistics.median(r['during_s']):.2f} s (all: {r['during_s']}; turn still "
-          f"running after each: {r['turn_still_running']}) |")
+          f"{med:.2f} s (all: {r['during_s']}, ending {r['sample_ends_s']} s after the click, "
+          "the turn still running) |")
+    print(f"| HTML of /team over HTTP, idle / while the turn runs (median of 10) | "
+          f"{statistics.median(r['idle_http_s']) * 1000:.0f} / "
+          f"{statistics.median(r['during_http_s']) * 1000:.0f} ms (turn still running after: "
+          f"{r['http_turn_still_running']}) |")
     print(f"| the turn ({args.turn_weeks} weeks, scale {args.scale}) | {r['turn_s']} s; "
           f"server ready with that exercise after {r['ready_s']} s |")
     print(f"load average after: {out['loadavg_after']}")

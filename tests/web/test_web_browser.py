@@ -147,6 +147,13 @@ def test_two_teams_two_turns_inject_and_debrief(web_server, browser, shots):
     home.screenshot(path=str(shots / "home.png"), full_page=True)
 
 
+def test_explorer_route_answers(web_server, browser):
+    page = open_page(browser, f"{web_server.url}/explorer")
+    page.wait_for_timeout(500)
+    assert page.get_by_text("Page not found").count() == 0
+    assert page.locator(".tocsim-nav").count() == 1
+
+
 def test_bad_code_is_refused(web_server, browser):
     page = open_page(browser, f"{web_server.url}/team?code=NOTACODE")
     page.get_by_text("That code does not open any session").wait_for()

@@ -8,6 +8,8 @@ registry and render what it returns; no model logic lives here.
 
 from __future__ import annotations
 
+import threading
+
 import solara
 
 from .common import CSS, FACILITATOR, messages, note, use_query, use_version
@@ -98,17 +100,23 @@ def Sessions(key: str):
     busy, set_busy = solara.use_state(False)
 
     def create():
-        if not reg.admin_ok(key):
+        """Build the world and run the warm-up weeks in a worker thread (seconds to a
+        minute): this page shows that it works, the others are not held up."""
+        if not reg.admin_ok(key) or busy:
             return
         set_busy(True)
-        try:
-            reg.create(choice)
-            set_errors([])
-        except Exception as exc:  # ScenarioError: its lines; else one line
-            set_errors(getattr(exc, "lines", [f"{type(exc).__name__}: {exc}"]))
-        finally:
-            set_busy(False)
-            set_ver(ver + 1)
+
+        def work():
+            try:
+                reg.create(choice)
+                set_errors([])
+            except Exception as exc:  # ScenarioError: its lines; else one line
+                set_errors(getattr(exc, "lines", [f"{type(exc).__name__}: {exc}"]))
+            finally:
+                set_busy(False)
+                set_ver(lambda n: n + 1)
+
+        threading.Thread(target=work, name="tocsim-web-create", daemon=True).start()
 
     def open_saved():
         if not reg.admin_ok(key) or pick is None:
@@ -118,7 +126,7 @@ def Sessions(key: str):
             set_errors([])
         except Exception as exc:
             set_errors(getattr(exc, "lines", [f"{type(exc).__name__}: {exc}"]))
-        set_ver(ver + 1)
+        set_ver(lambda n: n + 1)
 
     for live in list(reg.sessions.values()):
         SessionCard(live)
