@@ -287,6 +287,25 @@ def test_console_shows_a_submission_without_reload(live):
         rc.close()
 
 
+def test_home_on_a_network_asks_for_the_server_key(untouched, monkeypatch):
+    from tocsim.web.app import Home
+
+    net = Registry(sessions_dir=untouched.out.parent, exercises_dir=ROOT / "exercises",
+                   network=True, admin_key="ABCDEFGH")
+    net.sessions[untouched.key] = untouched
+    monkeypatch.setattr(regmod, "_REGISTRY", net)
+    code = untouched.codes["Treasury"]
+    box, rc = solara.render(Home(), handle_error=False)
+    try:
+        assert "server key" in html_of(box) and code not in html_of(box)
+        rc.find(v.TextField, label="server key").widget.v_model = "WRONGKEY"
+        assert "Wrong server key." in html_of(box) and code not in html_of(box)
+        rc.find(v.TextField, label="server key").widget.v_model = "abcd-efgh"
+        assert code in html_of(box)
+    finally:
+        rc.close()
+
+
 def test_unknown_code_shows_the_join_form(reg):
     from tocsim.web.common import JoinForm
 

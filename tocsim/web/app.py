@@ -57,7 +57,8 @@ Teams and the facilitator join a session with the codes the facilitator hands ou
     if reg.network:
         solara.Markdown("This server is open on a network: enter the server key printed when "
                         "`tocsim serve` started to create or open sessions and see their codes.")
-        solara.InputText("server key", value=key, on_value=set_key, password=True)
+        solara.InputText("server key", value=key, on_value=set_key, password=True,
+                         continuous_update=True)
         if not reg.admin_ok(key):
             if key:
                 note("Wrong server key.", "error")
@@ -93,7 +94,8 @@ def Sessions(key: str):
     reg = registry()
     ver, set_ver = solara.use_state(0)
     errors, set_errors = solara.use_state([])
-    exercises = [str(p) for p in reg.exercises()]
+    by_name = {p.name: p for p in reg.exercises()}
+    exercises = list(by_name)
     choice, set_choice = solara.use_state(exercises[0] if exercises else None)
     saved = [str(p) for p in reg.saved_sessions() if str(p.resolve()) not in reg.sessions]
     pick, set_pick = solara.use_state(None)
@@ -108,7 +110,7 @@ def Sessions(key: str):
 
         def work():
             try:
-                reg.create(choice)
+                reg.create(by_name[choice])
                 set_errors([])
             except Exception as exc:  # ScenarioError: its lines; else one line
                 set_errors(getattr(exc, "lines", [f"{type(exc).__name__}: {exc}"]))

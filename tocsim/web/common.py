@@ -157,5 +157,6 @@ CSS = """
 .tocsim-success { border-color: #43a047; background: #e8f5e9; }
 .tocsim-warning { border-color: #fb8c00; background: #fff3e0; }
 .tocsim-error { border-color: #e53935; background: #ffebee; }
+.solara-markdown table { margin-left: 0 !important; }
 .tocsim-code { font-family: monospace; font-size: 15px; background: #f3f5f7; padding: 1px 6px; }
 """
