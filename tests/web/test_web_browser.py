@@ -87,7 +87,7 @@ def test_two_teams_two_turns_inject_and_debrief(web_server, browser, shots):
     # what one team submits appears on the console at once (no reload)
     fac.locator(".tocsim-pending").get_by_text("surge").wait_for()
     add_decision(tre, None, "aml-mx", "3e6", selects=[("targets: regions", "Mexico")],
-                 texts=[("criminal_wealth", "-5%")])
+                 texts=[("criminal wealth", "-5%")])
     tre.get_by_text("aml-mx: anti_money_laundering, 3 M USD/week").wait_for()
     tre.locator(".tocsim-submit").click()
     tre.get_by_text("Submitted for turn 1").first.wait_for()

@@ -111,7 +111,8 @@ def serve(host: str = "127.0.0.1", port: int = 8765, exercise: str | None = None
     warm = warm_up()
     live = reg.create(exercise, trusted=True) if exercise else None
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
-    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
+    shown = socket.gethostname() if host in ("0.0.0.0", "::") else host  # a reachable name
+    url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}/"
     say(f"tocsim web app: {url}  (warm-up {warm:.1f} s; Ctrl-C to stop)")
     if reg.network:
         say(f"open on the network ({host}): join codes are required; server key for the home "

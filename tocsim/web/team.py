@@ -111,7 +111,8 @@ def Briefing(live: LiveSession, team: str, now: dict, history: list[dict]):
     spec = live.ex.ex.teams[team]
     solara.Markdown("### Briefing")
     if now.get("objectives"):
-        solara.Markdown("Objectives: " + "; ".join(now["objectives"]))
+        solara.Markdown("Objectives of the exercise:\n\n"
+                        + "\n".join(f"- {o}" for o in now["objectives"]))
     if spec.description:
         solara.Markdown(spec.description)
     injects = [(b["turn"], i) for b in history for i in b.get("injects", [])]
@@ -289,10 +290,12 @@ def DecisionEditor(live: LiveSession, team: str, on_add):
                          continuous_update=True, on_value=lambda v: put("turns", v))
         solara.Markdown("Expected effect on each objective, relative to doing nothing "
                         "(-0.1 or -10% = 10% lower; blank: no view):")
-        with solara.Row():
+        with solara.Row(style={"flex-wrap": "wrap"}):
             for key in objectives:
-                solara.InputText(key, value=form.get("expected", {}).get(key, ""),
-                                 continuous_update=True, style={"max-width": "150px"},
+                solara.InputText(key.replace("_", " "),
+                                 value=form.get("expected", {}).get(key, ""),
+                                 continuous_update=True, style={"width": "190px",
+                                                                "flex": "0 0 190px"},
                                  on_value=lambda v, k=key: put(k, v, "expected"))
         solara.InputTextArea("rationale: why this decision?", value=form.get("why", ""),
                              continuous_update=True, on_value=lambda v: put("why", v))
