@@ -4,6 +4,7 @@ pages rendered with Solara's test helpers (``solara.render`` and ``rc.find``).""
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from pathlib import Path
@@ -341,3 +342,17 @@ def test_serve_refuses_bad_input_with_one_line(tmp_path, capsys):
         port = s.getsockname()[1]
         assert main(["serve", "--port", str(port)]) == 2
     assert f"--port: {port}: already in use on 127.0.0.1" in capsys.readouterr().err
+
+
+def test_serve_settings_are_offline_and_without_telemetry():
+    """What `tocsim serve` sets before Solara reads its settings: no telemetry, no CDN,
+    production mode (checked in a fresh interpreter, as the server starts)."""
+    import subprocess
+    import sys
+
+    code = ("from tocsim.web.server import offline_settings; offline_settings('127.0.0.1', 1);"
+            "import solara.server.settings as s, solara.settings as a;"
+            "print(s.telemetry.mixpanel_enable, a.assets.cdn, a.assets.proxy, s.main.mode)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
+    assert out.stdout.split() == ["False", "http://127.0.0.1:9/", "True", "production"]
