@@ -20,6 +20,7 @@ import secrets
 import socket
 import sys
 import time
+import warnings
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -123,6 +124,10 @@ def serve(host: str = "127.0.0.1", port: int = 8765, exercise: str | None = None
             page = "facilitator" if role == "facilitator" else "team"
             say(f"  {role:<14} code {code}   {url}{page}?code={code}")
     import uvicorn
+
+    # Solara warns on every page served over plain HTTP to a name other than "localhost" that
+    # its session cookie falls back to SameSite=lax: that is what this app wants
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
 
     config = uvicorn.Config("solara.server.starlette:app", host=host, port=port,
                             log_level="warning", access_log=False, loop="asyncio",
