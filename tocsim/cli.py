@@ -114,7 +114,7 @@ class _VersionAction(argparse.Action):
 # ``func`` on its parser with set_defaults(func=...), a callable taking the parsed args and
 # returning an exit status.
 EXTRA_COMMANDS = ("tocsim.cmd_compare", "tocsim.cmd_sensitivity", "tocsim.cmd_exercise",
-                  "tocsim.cmd_calibrate")
+                  "tocsim.cmd_calibrate", "tocsim.cmd_serve")
 
 
 def _extra_command_modules():
