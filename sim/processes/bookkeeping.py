@@ -1,0 +1,141 @@
+"""Bookkeeping (step 12 of the week, ODD 7.12): dissolution of organizations without
+members, threat scores, the week's metrics and conservation checks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..enums import ROLE_TRANSIT, OrgKind
+
+EMA = 0.1  # weight of this week in the threat score's moving averages
+
+# Kept between weeks (on the state): the threat score and its moving averages
+# (orgs.threat, orgs.kills, orgs.revenue, orgs.arms_people), last week's members by
+# organization and region (prev_members_or), the ledger and the weekly metrics.
+KEEPS = ("orgs.threat", "orgs.kills", "orgs.revenue", "orgs.arms_people", "prev_members_or",
+         "ledger", "metrics", "region_metrics")
+
+
+class ConservationError(RuntimeError):
+    """A bookkeeping identity (drug mass, members, money) failed: a bug, never bad input."""
+
+
+def step(s) -> None:
+    o, _w, t = s.orgs, s.world, s.week
+    members_or = s.counts.sum(axis=2).astype(np.float64)
+    m_o = members_or.sum(axis=1)
+    gone = o.active & (m_o == 0)
+    if gone.any():
+        s.ledger.abandoned += float(o.cash[gone].sum() + o.laundered[gone].sum())
+        o.cash[gone] = 0.0
+        o.laundered[gone] = 0.0
+        o.active[gone] = False
+    threat_scores(s, members_or, m_o)
+    if t >= 0:  # spin-up weeks (t < 0) are not reported
+        record(s, members_or, m_o)
+    s.prev_members_or[:] = members_or
+    if s.checks:
+        problems = s.ledger.check(s)
+        if problems:
+            raise ConservationError(f"week {t}: " + "; ".join(problems))
+
+
+def threat_scores(s, members_or, m_o) -> None:
+    """Threat score (documented in docs/ODD.md): weighted sum of violence, revenue,
+    corruption reach, transnational reach, and firearms/human trafficking, each scaled by
+    its maximum over active organizations."""
+    o, _w, th = s.orgs, s.world, s.pars.threat
+    o.kills[:] = (1 - EMA) * o.kills + EMA * s.kills_by_o
+    o.revenue[:] = (1 - EMA) * o.revenue + EMA * s.income_o
+    other = ~(np.arange(s.C) == 0)
+    arms = (s.revenue_oc[:, other]).sum(axis=1) if other.any() else 0.0
+    o.arms_people[:] = (1 - EMA) * o.arms_people + EMA * arms
+    corrupt = s.corrupt_otr.sum(axis=(1, 2)).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        reach = (members_or > 0.01 * m_o[:, None]).sum(axis=1) / s.R
+
+    def scaled(x):
+        x = np.where(o.active, x, 0.0)
+        top = x.max()
+        return x / top if top > 0 else x
+
+    o.threat[:] = (th.w_violence * scaled(o.kills) + th.w_revenue * scaled(o.revenue)
+                   + th.w_corruption * scaled(corrupt) + th.w_reach * scaled(reach)
+                   + th.w_arms_people * scaled(o.arms_people)) * o.active
+
+
+def record(s, members_or, m_o) -> None:
+    w, o, t = s.world, s.orgs, s.week
+    sold0 = s.sold[0]
+    arrivals0 = s.arrivals_ocr[:, 0, :]
+    arr_r = arrivals0.sum(axis=0)
+    mk = w.demand_ref[0] > 0
+    wts = sold0[mk] if sold0[mk].sum() > 0 else w.demand_ref[0][mk]
+    retail = float((s.retail_price[0][mk] * wts).sum() / wts.sum())
+    wholesale = float((s.wholesale_price[0][mk] * wts).sum() / wts.sum())
+    import_p = float((s.import_price[0][mk] * wts).sum() / wts.sum())
+    src = w.origin_price[0] > 0
+    export_p = (float(s.purchase_oc[:, 0].sum() / s.shipped[0]) if s.shipped[0] > 0
+                else float(w.origin_price[0][src].mean()))
+    deliveries = arrivals0.sum(axis=1)
+    tot = deliveries.sum()
+    hhi = float(((deliveries / tot) ** 2).sum()) if tot > 0 else 0.0
+    transit = (w.region_roles & ROLE_TRANSIT) != 0
+    route_nodes = int(((s.transit_flow_cr[0] > 0) & transit).sum())
+    src_price = w.origin_price[0][w.origin_price[0] > 0].mean()
+    active = o.active
+    row = {
+        "retail_price": retail,
+        "wholesale_price": wholesale,
+        "import_price": import_p,
+        "export_price": export_p,
+        "source_price": s.pars.market.source_share * export_p,
+        "consumption": float(sold0.sum()),
+        "supply_shipped": float(s.shipped[0]),
+        "seizures": float(s.seized_cr[0].sum()),
+        "criminal_revenue": s.criminal_income,
+        "criminal_wealth": float((o.cash[active] + o.laundered[active]).sum()),
+        "laundered_assets": float(o.laundered[active].sum()),
+        "frozen_assets": float(o.frozen.sum()),
+        "active_cartels": int((active & (o.kind == OrgKind.CARTEL)).sum()),
+        "active_gangs": int((active & (o.kind == OrgKind.GANG)).sum()),
+        "criminal_members": int(s.ledger.active),
+        "recruits": s.recruits,
+        "arrests": int(s.member_events[0]) + s.case_arrests + s.intervention_arrests,
+        "incarcerated": int(s.ledger.incarcerated),
+        "homicides": int(s.homicides_r.sum()),
+        "corruption_rate": float((s.officials.patron >= 0).mean()),
+        "enforcement_spend": float(s.agency_budget.sum() + s.intervention_cost),
+        "market_hhi": hhi,
+        "route_nodes": route_nodes,
+        "intervention_cost": float(s.intervention_cost),
+        "seizure_rate": float(s.seized_cr[0].sum() / s.shipped[0]) if s.shipped[0] > 0 else 0.0,
+        "markup": retail / src_price,
+        "members_killed": int(s.deaths_or.sum()),
+        "bystanders_killed": int(s.bystanders_r.sum()),
+        "officials_caught": int(s.official_events[2]),
+        "leader_removals": s.removals,
+        "splits": s.n_splits,
+        "cases_matured": s.cases,
+        "criminal_costs": s.criminal_costs,
+        "criminal_payouts": s.criminal_payouts,
+        "aml_seized": s.aml_seized,
+        "case_assets_seized": s.case_seized,
+    }
+    vals = list(row.values())
+    for c in range(1, s.C):
+        mkc = w.demand_ref[c] > 0
+        sc = s.sold[c][mkc]
+        wc = sc if sc.sum() > 0 else w.demand_ref[c][mkc]
+        vals += [float(s.shipped[c]), float(s.seized_cr[c].sum()), float(s.sold[c].sum()),
+                 float((s.retail_price[c][mkc] * wc).sum() / wc.sum())]
+    s.metrics[t] = vals
+    reg = s.region_metrics[t]
+    reg[:, 0] = s.transit_flow_cr[0] + arr_r
+    reg[:, 1] = s.seized_cr[0]
+    reg[:, 2] = s.homicides_r
+    reg[:, 3] = s.corrupt_share_r
+    reg[:, 4] = np.where(mk, s.retail_price[0], np.nan)
+    reg[:, 5] = members_or.sum(axis=0)
+    reg[:, 6] = s.guns / w.population * 1000.0

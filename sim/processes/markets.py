@@ -1,0 +1,115 @@
+"""Markets (step 4 of the week, ODD 7.4).
+
+Retail prices clear supply against demand (``sim.kernels.markets.clear_markets``); wholesale
+and import prices are what retail leaves after the value added downstream (dealers' risk and
+margins); the chain's supply price at the border is updated from landed costs; consumer
+spending reaches dealers' organizations and the delivering traffickers; firearms add to
+regional gun stocks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..enums import Role
+from ..kernels.markets import clear_markets
+
+# Kept between weeks (on the state): market stocks, the stage prices, the chain's supply
+# price at the border, the expected import price (traffickers' moving average) and the value
+# at risk per commodity, regional gun stocks. This week's results: sold, income_o,
+# revenue_oc, import_rev_oc, consumer_spend, chain_retail.
+KEEPS = ("stock", "retail_price", "wholesale_price", "import_price", "chain_import",
+         "expected_import", "value_at_risk", "guns")
+
+
+def init(s) -> None:
+    """Wholesale and import prices from the retail reference (no dealer risk yet)."""
+    update_stage_prices(s, np.zeros(s.R))
+
+
+def step(s) -> None:
+    w, m = s.world, s.pars.market
+    dealers_or = s.counts[:, :, Role.DEALER]
+    dealers_r = dealers_or.sum(axis=0).astype(np.float64)
+    arrivals_cr = s.arrivals_ocr.sum(axis=0)
+    stock_before = s.stock.sum(axis=1)
+    clear_markets(
+        s.stock, arrivals_cr, s.demand_ref, w.price_ref, w.elasticity * m.elasticity_multiplier,
+        m.sell_fraction, w.retail_by_dealers, dealers_r * m.dealer_capacity,
+        m.price_floor, m.price_cap, s.retail_price, s.sold,
+    )
+    s.ledger.goods(s.shipped, s.seized_cr.sum(axis=1), s.sold.sum(axis=1),
+                      s.stock.sum(axis=1) - stock_before)
+    # dealers' annual arrest probability by region (last week's weekly hazards, as rates)
+    h = s.h_arrest[:, :, Role.DEALER]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        h_r = np.where(dealers_r > 0, (h * dealers_or).sum(axis=0) / dealers_r, 0.0)
+    update_stage_prices(s, -np.expm1(-52.0 * h_r))
+
+    # revenue: consumer spending reaches dealers' organizations (retail chain) or the
+    # delivering traffickers (direct sale); dealers pay traffickers the wholesale price.
+    O = s.orgs.capacity
+    income = np.zeros(O)
+    s.revenue_oc = rev_oc = np.zeros((O, s.C))
+    s.import_rev_oc = imp_oc = np.zeros((O, s.C))  # the same sales at the import price
+    has_dealers = dealers_r > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(has_dealers, dealers_or / dealers_r, 0.0)
+    for c in range(s.C):
+        spend = s.retail_price[c] * s.sold[c]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac = np.where(arrivals_cr[c] > 0, s.arrivals_ocr[:, c, :] / arrivals_cr[c], 0.0)
+        if w.retail_by_dealers[c]:
+            # dealers pay the wholesale price for what they sell, to this week's suppliers
+            # (on consignment); with no deliveries this week they keep the whole margin
+            wholesale = s.wholesale_price[c] * s.sold[c] * (arrivals_cr[c] > 0)
+            to_traffickers = (frac * wholesale).sum(axis=1)
+            income += (share * (spend - wholesale)).sum(axis=1) + to_traffickers
+            rev_oc[:, c] = to_traffickers
+        else:
+            rev_oc[:, c] = (frac * spend).sum(axis=1)
+            income += rev_oc[:, c]
+        imp_oc[:, c] = (frac * s.import_price[c] * s.sold[c]).sum(axis=1)
+        if w.is_firearm[c]:
+            s.guns += s.sold[c]
+    s.guns *= 1.0 - s.pars.conflict.firearm_decay
+    s.income_o = income
+    s.consumer_spend = float((s.retail_price * s.sold).sum())
+
+
+def update_stage_prices(s, dealer_annual_arrest_r: np.ndarray) -> None:
+    """Stage prices (ODD 7.4). Downstream of the border the value added at each stage is
+    an additive amount (in units of the market's reference retail price): dealers' margin
+    plus their risk premium at retail, domestic distribution at wholesale. The wholesale
+    and import prices are what this week's clearing retail price leaves after them (so a
+    stock-out raises every stage by the same amount). The chain's supply price at the
+    border, ``chain_import``, is the landed cost (purchase and transport, grossed up for
+    the perceived seizure risk of the route) plus the importers' margin
+    ``transport.hurdle_rate``: shipments grow while the import price beats it and shrink
+    otherwise (``finance.adjust_shipments``), so in the steady state retail rests on the chain."""
+    w, m = s.world, s.pars.market
+    dealers = w.retail_by_dealers[:, None]
+    ref = w.price_ref
+    va_retail = np.where(dealers, (m.retail_value_added + m.dealer_risk_premium
+                                   * dealer_annual_arrest_r[None, :]) * ref, 0.0)
+    va_wholesale = np.where(dealers, m.wholesale_value_added * ref, 0.0)
+    sent = s.sent_ocr.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        landed = np.where(sent > 0, (s.sent_ocr * s.landed_ocr).sum(axis=0) / sent,
+                          np.nan)
+    chain = landed * (1.0 + s.pars.transport.hurdle_rate)
+    s.chain_import[:] = np.where(np.isfinite(chain), chain, s.chain_import)
+    s.chain_retail = s.chain_import + va_wholesale + va_retail  # the chain's retail price
+    # prices stay positive and ordered: a glut squeezes margins to price_floor, not below
+    s.wholesale_price[:] = np.maximum(s.retail_price - va_retail,
+                                         m.price_floor * s.retail_price)
+    s.import_price[:] = np.maximum(s.wholesale_price - va_wholesale,
+                                      m.price_floor * s.wholesale_price)
+    # traffickers choose destinations on the import price they expect (a moving average)
+    if not hasattr(s, "expected_import"):
+        s.expected_import = s.import_price.copy()
+    a = s.pars.transport.price_memory
+    s.expected_import[:] = (1.0 - a) * s.expected_import + a * s.import_price
+    weights = s.demand_ref
+    s.value_at_risk[:] = (s.expected_import * weights).sum(axis=1) / np.maximum(
+        weights.sum(axis=1), 1e-12)
