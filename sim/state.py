@@ -29,7 +29,7 @@ from .agents import (
     role_share_table,
 )
 from .enums import N_OFFICIAL_TYPES, N_ROLES, Role
-from .kernels.members import count_active
+from .kernels.member_index import count_active_indexed, index_members_by_org
 from .metrics import METRICS, commodity_columns
 from .params import as_namespace
 from .rng import streams
@@ -114,6 +114,12 @@ class State:
         self.prev_members_or = np.zeros((self.orgs.capacity, R))
         self.corrupt_share_r = np.zeros(R)
         self.violence_r = np.zeros(R)  # homicides per 100k residents per year (last week)
+
+        # live members by organization (sim.kernels.member_index): rebuilt when stale
+        self.member_index_start = np.zeros(1, np.int64)
+        self.member_index_slots = np.zeros(0, np.int64)
+        self.member_index_upto = 0  # member slots below this are indexed
+        self.member_index_fresh = False  # False after members changed organization
 
         self.alloc_work()
         self._init_agencies()
@@ -211,10 +217,25 @@ class State:
             self.recruiter_pool[org, : take.size] = take
 
     # ------------------------------------------------------------------ weekly helpers
+    def members_by_org(self) -> tuple[np.ndarray, np.ndarray]:
+        """The index of live members by organization (``start``, ``slots``: organization
+        o's in ``slots[start[o]:start[o + 1]]``, slot order), rebuilt first if members
+        joined or changed organization since it was built (see sim/kernels/member_index.py)."""
+        m, cap = self.members, self.orgs.capacity
+        if not self.member_index_fresh or self.member_index_upto != m.n \
+                or self.member_index_start.shape[0] != cap + 1:
+            self.member_index_start, self.member_index_slots = index_members_by_org(
+                m.status, m.org, m.n, self.member_index_start, self.member_index_slots,
+                self.member_index_upto, cap)
+            self.member_index_upto = m.n
+            self.member_index_fresh = True
+        return self.member_index_start, self.member_index_slots
+
     def recount(self) -> None:
         """Recount active members by (organization, region, role) from the member arrays."""
         m = self.members
-        count_active(m.n, m.status, m.org, m.region, m.role, self.counts)
+        start, slots = self.members_by_org()
+        count_active_indexed(start, slots, m.status, m.org, m.region, m.role, self.counts)
 
     def reset_levers(self) -> None:
         """Levers back to their base values (only needed when interventions exist)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..kernels.members import promote_leader, split_members
+from ..kernels.member_index import promote_leader_indexed, split_members_indexed
 
 # Kept between weeks (on the organizations): leader, weeks of succession left, cohesion,
 # whether this succession already split, parents of fragments. This week's results:
@@ -47,8 +47,9 @@ def step(s) -> None:
         o.succession[org] -= 1
         if o.succession[org] > 0:
             continue
-        o.leader[org] = promote_leader(m.n, m.status, m.org, m.role, m.region, m.joined,
-                                       org, s.counts)
+        start, slots = s.members_by_org()
+        o.leader[org] = promote_leader_indexed(start, slots, m.status, m.org, m.role,
+                                               m.region, m.joined, org, s.counts)
     if split_any:
         s.recount()
 
@@ -67,7 +68,10 @@ def split(s, org: int, rng) -> None:
     regions = s.counts[org].sum(axis=1) > 0
     share_r = np.where(regions, c.split_share, 0.0)
     before = s.counts[org].sum() + 0.0
-    moved = split_members(rng, m.n, m.status, m.org, m.region, org, new, share_r)
+    start, slots = s.members_by_org()
+    moved = split_members_indexed(rng, start, slots, m.status, m.org, m.region, org, new,
+                                  share_r)
+    s.member_index_fresh = False  # members changed organization
     frac = moved / max(before, 1.0)
     for name in ("kind", "home", "trades", "origin", "risk_ev", "risk_tr"):
         getattr(o, name)[new] = getattr(o, name)[org]
@@ -95,6 +99,7 @@ def split(s, org: int, rng) -> None:
         a[new] = a[org]
     o.threat[new] = o.threat[org] * frac
     s.recount()  # members moved between organizations
-    o.leader[new] = promote_leader(m.n, m.status, m.org, m.role, m.region, m.joined, new,
-                                   s.counts)
+    start, slots = s.members_by_org()
+    o.leader[new] = promote_leader_indexed(start, slots, m.status, m.org, m.role, m.region,
+                                           m.joined, new, s.counts)
     s.n_splits += 1
