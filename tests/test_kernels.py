@@ -452,3 +452,23 @@ def test_indexed_member_operations_equal_the_full_scans():
     assert a[3] == b[3] and min(a[3]) >= 0
     for x, y in zip(a[4:], b[4:], strict=True):
         np.testing.assert_array_equal(x, y)
+
+
+def test_sums_in_numpys_order_are_bit_identical_to_numpy():
+    from sim.kernels.sums import pairwise_sum, sum_leading_axis
+
+    gen = np.random.default_rng(5)
+    for n in list(range(0, 140)) + [255, 256, 257, 1000, 4099]:
+        a = gen.standard_normal(n) * 10.0 ** gen.integers(-6, 6, n)
+        assert pairwise_sum(a) == a.sum(), n
+    for O, R in ((1, 1), (7, 1), (40, 1), (5, 17), (52, 17), (3, 200)):
+        a = gen.standard_normal((O, R)) * 10.0 ** gen.integers(-6, 6, (O, R))
+        out = np.empty(R)
+        sum_leading_axis(a, out)
+        assert out.tobytes() == a.sum(axis=0).tobytes(), (O, R)
+    assert pairwise_sum(np.zeros(0)) == 0.0
+    for n in (1, 8, 300):  # signed zeros too
+        assert pairwise_sum(np.full(n, -0.0)).tobytes() == np.full(n, -0.0).sum().tobytes()
+    out = np.empty(2)
+    sum_leading_axis(np.full((3, 2), -0.0), out)
+    assert out.tobytes() == np.full((3, 2), -0.0).sum(axis=0).tobytes()

@@ -1,6 +1,9 @@
 """Market clearing: retail prices from supply offered against constant-elasticity demand."""
 
+import numpy as np
 from numba import njit
+
+from .sums import pairwise_sum
 
 
 @njit(cache=True, nogil=True)
@@ -47,3 +50,62 @@ def clear_markets(
                 retail_price[c, r] = p * price_ref[c, r]
                 sold[c, r] = q
             stock[c, r] = avail - sold[c, r]
+
+
+@njit(cache=True, nogil=True)
+def distribute_revenue(
+    arrivals_ocr, arrivals_cr, dealers_or, dealers_r, retail_price, wholesale_price,
+    import_price, sold, retail_by_dealers, is_firearm, guns, firearm_decay,
+    income_o, revenue_oc, import_rev_oc,
+):
+    """Consumer spending ``retail_price * sold`` reaches organizations (ODD 7.4).
+
+    For a commodity retailed by dealers, each organization's dealers take their share
+    (``dealers_or / dealers_r``) of the spending less the wholesale price, which goes to
+    this week's suppliers in proportion to their deliveries (``arrivals_ocr``; with no
+    deliveries the dealers keep the whole margin); otherwise the delivering traffickers take
+    the whole spending. Fills ``income_o`` (all commodities), ``revenue_oc`` (what reached
+    the traffickers) and ``import_rev_oc`` (the same sales valued at the import price); adds
+    firearms sold to the regions' ``guns`` and applies their decay. Sums over regions are in
+    numpy's order (``sim.kernels.sums``): the numbers equal those of the numpy code this
+    replaced, bit for bit.
+    """
+    O, C, R = arrivals_ocr.shape
+    row = np.empty(R)
+    row2 = np.empty(R)
+    row3 = np.empty(R)
+    spend = np.empty(R)
+    wholesale = np.empty(R)
+    for o in range(O):
+        income_o[o] = 0.0
+        for c in range(C):
+            revenue_oc[o, c] = 0.0
+            import_rev_oc[o, c] = 0.0
+    for c in range(C):
+        for r in range(R):
+            spend[r] = retail_price[c, r] * sold[c, r]
+            wholesale[r] = wholesale_price[c, r] * sold[c, r] * (
+                1.0 if arrivals_cr[c, r] > 0 else 0.0)
+        for o in range(O):
+            for r in range(R):
+                a = arrivals_cr[c, r]
+                frac = arrivals_ocr[o, c, r] / a if a > 0 else 0.0
+                if retail_by_dealers[c]:
+                    row[r] = frac * wholesale[r]
+                    share = dealers_or[o, r] / dealers_r[r] if dealers_r[r] > 0 else 0.0
+                    row2[r] = share * (spend[r] - wholesale[r])
+                else:
+                    row[r] = frac * spend[r]
+                row3[r] = frac * import_price[c, r] * sold[c, r]
+            to_traffickers = pairwise_sum(row)
+            if retail_by_dealers[c]:
+                income_o[o] += pairwise_sum(row2) + to_traffickers
+            else:
+                income_o[o] += to_traffickers
+            revenue_oc[o, c] = to_traffickers
+            import_rev_oc[o, c] = pairwise_sum(row3)
+        if is_firearm[c]:
+            for r in range(R):
+                guns[r] += sold[c, r]
+    for r in range(R):
+        guns[r] *= 1.0 - firearm_decay

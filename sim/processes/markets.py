@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..enums import Role
-from ..kernels.markets import clear_markets
+from ..kernels.markets import clear_markets, distribute_revenue
 
 # Kept between weeks (on the state): market stocks, the stage prices, the chain's supply
 # price at the border, the expected import price (traffickers' moving average) and the value
@@ -49,31 +49,14 @@ def step(s) -> None:
     # revenue: consumer spending reaches dealers' organizations (retail chain) or the
     # delivering traffickers (direct sale); dealers pay traffickers the wholesale price.
     O = s.orgs.capacity
-    income = np.zeros(O)
-    s.revenue_oc = rev_oc = np.zeros((O, s.C))
-    s.import_rev_oc = imp_oc = np.zeros((O, s.C))  # the same sales at the import price
-    has_dealers = dealers_r > 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(has_dealers, dealers_or / dealers_r, 0.0)
-    for c in range(s.C):
-        spend = s.retail_price[c] * s.sold[c]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            frac = np.where(arrivals_cr[c] > 0, s.arrivals_ocr[:, c, :] / arrivals_cr[c], 0.0)
-        if w.retail_by_dealers[c]:
-            # dealers pay the wholesale price for what they sell, to this week's suppliers
-            # (on consignment); with no deliveries this week they keep the whole margin
-            wholesale = s.wholesale_price[c] * s.sold[c] * (arrivals_cr[c] > 0)
-            to_traffickers = (frac * wholesale).sum(axis=1)
-            income += (share * (spend - wholesale)).sum(axis=1) + to_traffickers
-            rev_oc[:, c] = to_traffickers
-        else:
-            rev_oc[:, c] = (frac * spend).sum(axis=1)
-            income += rev_oc[:, c]
-        imp_oc[:, c] = (frac * s.import_price[c] * s.sold[c]).sum(axis=1)
-        if w.is_firearm[c]:
-            s.guns += s.sold[c]
-    s.guns *= 1.0 - s.pars.conflict.firearm_decay
-    s.income_o = income
+    s.income_o = np.empty(O)
+    s.revenue_oc = np.empty((O, s.C))
+    s.import_rev_oc = np.empty((O, s.C))  # the same sales at the import price
+    distribute_revenue(
+        s.arrivals_ocr, arrivals_cr, dealers_or, dealers_r, s.retail_price, s.wholesale_price,
+        s.import_price, s.sold, w.retail_by_dealers, w.is_firearm, s.guns,
+        s.pars.conflict.firearm_decay, s.income_o, s.revenue_oc, s.import_rev_oc,
+    )
     s.consumer_spend = float((s.retail_price * s.sold).sum())
 
 
