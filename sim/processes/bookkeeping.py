@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..enums import ROLE_TRANSIT, OrgKind
+from ..kernels import metrics as mk
+from ..kernels.metrics import weekly_market_metrics
 
 EMA = 0.1  # weight of this week in the threat score's moving averages
 
@@ -66,38 +68,30 @@ def threat_scores(s, members_or, m_o) -> None:
 
 
 def record(s, members_or, m_o) -> None:
+    """This week's row of metrics and the regions' rows."""
     w, o, t = s.world, s.orgs, s.week
-    sold0 = s.sold[0]
-    arrivals0 = s.arrivals_ocr[:, 0, :]
-    arr_r = arrivals0.sum(axis=0)
-    mk = w.demand_ref[0] > 0
-    wts = sold0[mk] if sold0[mk].sum() > 0 else w.demand_ref[0][mk]
-    retail = float((s.retail_price[0][mk] * wts).sum() / wts.sum())
-    wholesale = float((s.wholesale_price[0][mk] * wts).sum() / wts.sum())
-    import_p = float((s.import_price[0][mk] * wts).sum() / wts.sum())
-    src = w.origin_price[0] > 0
-    export_p = (float(s.purchase_oc[:, 0].sum() / s.shipped[0]) if s.shipped[0] > 0
-                else float(w.origin_price[0][src].mean()))
-    deliveries = arrivals0.sum(axis=1)
-    tot = deliveries.sum()
-    hhi = float(((deliveries / tot) ** 2).sum()) if tot > 0 else 0.0
-    transit = (w.region_roles & ROLE_TRANSIT) != 0
-    route_nodes = int(((s.transit_flow_cr[0] > 0) & transit).sum())
-    src_price = w.origin_price[0][w.origin_price[0] > 0].mean()
+    out, by_c, arr_r = np.empty(mk.N_SCALARS), np.empty((s.C, 4)), np.empty(s.R)
+    weekly_market_metrics(
+        s.sold, w.demand_ref, s.retail_price, s.wholesale_price, s.import_price, s.purchase_oc,
+        s.shipped, w.origin_price, s.arrivals_ocr, s.transit_flow_cr, s.seized_cr,
+        (w.region_roles & ROLE_TRANSIT) != 0, o.active, o.cash, o.laundered, o.frozen,
+        out, by_c, arr_r,
+    )
+    retail, export_p, seized = float(out[mk.RETAIL]), float(out[mk.EXPORT]), out[mk.SEIZURES]
     active = o.active
     row = {
         "retail_price": retail,
-        "wholesale_price": wholesale,
-        "import_price": import_p,
+        "wholesale_price": float(out[mk.WHOLESALE]),
+        "import_price": float(out[mk.IMPORT]),
         "export_price": export_p,
         "source_price": s.pars.market.source_share * export_p,
-        "consumption": float(sold0.sum()),
+        "consumption": float(out[mk.CONSUMPTION]),
         "supply_shipped": float(s.shipped[0]),
-        "seizures": float(s.seized_cr[0].sum()),
+        "seizures": float(seized),
         "criminal_revenue": s.criminal_income,
-        "criminal_wealth": float((o.cash[active] + o.laundered[active]).sum()),
-        "laundered_assets": float(o.laundered[active].sum()),
-        "frozen_assets": float(o.frozen.sum()),
+        "criminal_wealth": float(out[mk.WEALTH]),
+        "laundered_assets": float(out[mk.LAUNDERED]),
+        "frozen_assets": float(out[mk.FROZEN]),
         "active_cartels": int((active & (o.kind == OrgKind.CARTEL)).sum()),
         "active_gangs": int((active & (o.kind == OrgKind.GANG)).sum()),
         "criminal_members": int(s.ledger.active),
@@ -107,11 +101,11 @@ def record(s, members_or, m_o) -> None:
         "homicides": int(s.homicides_r.sum()),
         "corruption_rate": float((s.officials.patron >= 0).mean()),
         "enforcement_spend": float(s.agency_budget.sum() + s.intervention_cost),
-        "market_hhi": hhi,
-        "route_nodes": route_nodes,
+        "market_hhi": float(out[mk.HHI]),
+        "route_nodes": int(out[mk.ROUTE_NODES]),
         "intervention_cost": float(s.intervention_cost),
-        "seizure_rate": float(s.seized_cr[0].sum() / s.shipped[0]) if s.shipped[0] > 0 else 0.0,
-        "markup": retail / src_price,
+        "seizure_rate": float(seized / s.shipped[0]) if s.shipped[0] > 0 else 0.0,
+        "markup": retail / out[mk.SOURCE_MEAN],
         "members_killed": int(s.deaths_or.sum()),
         "bystanders_killed": int(s.bystanders_r.sum()),
         "officials_caught": int(s.official_events[2]),
@@ -125,17 +119,13 @@ def record(s, members_or, m_o) -> None:
     }
     vals = list(row.values())
     for c in range(1, s.C):
-        mkc = w.demand_ref[c] > 0
-        sc = s.sold[c][mkc]
-        wc = sc if sc.sum() > 0 else w.demand_ref[c][mkc]
-        vals += [float(s.shipped[c]), float(s.seized_cr[c].sum()), float(s.sold[c].sum()),
-                 float((s.retail_price[c][mkc] * wc).sum() / wc.sum())]
+        vals += [float(v) for v in by_c[c]]
     s.metrics[t] = vals
     reg = s.region_metrics[t]
     reg[:, 0] = s.transit_flow_cr[0] + arr_r
     reg[:, 1] = s.seized_cr[0]
     reg[:, 2] = s.homicides_r
     reg[:, 3] = s.corrupt_share_r
-    reg[:, 4] = np.where(mk, s.retail_price[0], np.nan)
+    reg[:, 4] = np.where(w.demand_ref[0] > 0, s.retail_price[0], np.nan)
     reg[:, 5] = members_or.sum(axis=0)
     reg[:, 6] = s.guns / w.population * 1000.0
