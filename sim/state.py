@@ -217,25 +217,28 @@ class State:
             self.recruiter_pool[org, : take.size] = take
 
     # ------------------------------------------------------------------ weekly helpers
-    def members_by_org(self) -> tuple[np.ndarray, np.ndarray]:
-        """The index of live members by organization (``start``, ``slots``: organization
-        o's in ``slots[start[o]:start[o + 1]]``, slot order), rebuilt first if members
-        joined or changed organization since it was built (see sim/kernels/member_index.py)."""
+    def members_by_org(self) -> tuple[np.ndarray, np.ndarray, int, int]:
+        """The index of live members by organization: ``start``, ``slots`` (organization
+        o's in ``slots[start[o]:start[o + 1]]``, slot order) and the unindexed tail of
+        member slots ``tail_from .. n_used - 1`` (see sim/kernels/member_index.py). Rebuilt
+        first if members changed organization since, or the tail grew long."""
         m, cap = self.members, self.orgs.capacity
-        if not self.member_index_fresh or self.member_index_upto != m.n \
-                or self.member_index_start.shape[0] != cap + 1:
+        tail = m.n - self.member_index_upto
+        if not self.member_index_fresh or self.member_index_start.shape[0] != cap + 1 \
+                or tail > 1024 + self.member_index_slots.shape[0] // 4:
             self.member_index_start, self.member_index_slots = index_members_by_org(
                 m.status, m.org, m.n, self.member_index_start, self.member_index_slots,
                 self.member_index_upto, cap)
             self.member_index_upto = m.n
             self.member_index_fresh = True
-        return self.member_index_start, self.member_index_slots
+        return (self.member_index_start, self.member_index_slots, self.member_index_upto,
+                m.n)
 
     def recount(self) -> None:
         """Recount active members by (organization, region, role) from the member arrays."""
         m = self.members
-        start, slots = self.members_by_org()
-        count_active_indexed(start, slots, m.status, m.org, m.region, m.role, self.counts)
+        count_active_indexed(*self.members_by_org(), m.status, m.org, m.region, m.role,
+                             self.counts)
 
     def reset_levers(self) -> None:
         """Levers back to their base values (only needed when interventions exist)."""

@@ -425,18 +425,18 @@ def test_indexed_member_operations_equal_the_full_scans():
         release, jail = np.zeros(n, np.int32), np.zeros(n, np.int64)
         counts = np.zeros((O, R, 6), np.int64)
         rng = np.random.default_rng(11)
-        if indexed:
-            start, slots = _index(status, org, n, O)
-            count_active_indexed(start, slots, status, org, region, role, counts)
+        if indexed:  # the last 100 slots are an unindexed tail (recruits since the index)
+            start, slots = _index(status, org, n - 100, O)
+            count_active_indexed(start, slots, n - 100, n, status, org, region, role, counts)
             got, n_jail = arrest_members_of_role_indexed(
-                rng, 5, 1, Role.LIEUTENANT, 6, start, slots, status, org, role, region,
-                release, jail, 0, 20.0, counts)
-            moved = split_members_indexed(rng, start, slots, status, org, region, 1, 3,
-                                          np.array([0.5, 0.0, 1.0]))
+                rng, 5, 1, Role.LIEUTENANT, 6, start, slots, n - 100, n, status, org, role,
+                region, release, jail, 0, 20.0, counts)
+            moved = split_members_indexed(rng, start, slots, n - 100, n, status, org, region,
+                                          1, 3, np.array([0.5, 0.0, 1.0]))
             start, slots = _index(status, org, n, O)
-            count_active_indexed(start, slots, status, org, region, role, counts)
-            leaders = [promote_leader_indexed(start, slots, status, org, role, region, joined,
-                                              o, counts) for o in range(O)]
+            count_active_indexed(start, slots, n, n, status, org, region, role, counts)
+            leaders = [promote_leader_indexed(start, slots, n, n, status, org, role, region,
+                                              joined, o, counts) for o in range(O)]
         else:
             count_active(n, status, org, region, role, counts)
             got, n_jail = arrest_members_of_role(rng, 5, n, 1, Role.LIEUTENANT, 6, status, org,

@@ -9,9 +9,11 @@ same (slot) order as a scan of all slots would, so it draws the same random numb
 gives the same result as the full-scan kernels in ``sim.kernels.members``
 (``tests/test_kernels.py`` checks both on the same cases).
 
-The index is stale once a member joins an organization outside it: a recruit (a slot beyond
-those indexed) or a split (members change organization); ``sim.state.State.members_by_org``
-rebuilds it then, from the previous index and the new slots only.
+Slots used after the index was built (``tail_from`` to ``n_used``: this week's recruits) are
+scanned after the organization's group; they all come later in slot order, so the order is
+kept. The index is stale once members change organization (a split);
+``sim.state.State.members_by_org`` rebuilds it then, or when the unindexed tail grows long,
+from the previous index and the tail only.
 """
 
 import numpy as np
@@ -70,25 +72,41 @@ def index_members_by_org(status, org, n_used, prev_start, prev_slots, n_indexed,
 
 
 @njit(cache=True, nogil=True)
-def arrest_members_of_role_indexed(rng, week, o, k, n_wanted, start, slots, status, org, role,
-                                   region, release, jail, n_jail, sentence_mean, counts):
+def members_of(o, start, slots, tail_from, n_used, org):
+    """The slots filed under organization ``o`` and the unindexed slots of ``o``, in slot
+    order (members of ``o`` may have left it since: callers check)."""
+    n = start[o + 1] - start[o]
+    for i in range(tail_from, n_used):
+        if org[i] == o:
+            n += 1
+    out = np.empty(n, np.int64)
+    k = 0
+    for q in range(start[o], start[o + 1]):
+        out[k] = slots[q]
+        k += 1
+    for i in range(tail_from, n_used):
+        if org[i] == o:
+            out[k] = i
+            k += 1
+    return out
+
+
+@njit(cache=True, nogil=True)
+def arrest_members_of_role_indexed(rng, week, o, k, n_wanted, start, slots, tail_from, n_used,
+                                   status, org, role, region, release, jail, n_jail,
+                                   sentence_mean, counts):
     """``sim.kernels.members.arrest_members_of_role`` over organization ``o``'s live members
     only: up to ``n_wanted`` of its active members with role ``k``, chosen at random, are
     incarcerated. Returns (how many, new jail size)."""
+    cand = members_of(o, start, slots, tail_from, n_used, org)
+    pool = np.empty(cand.shape[0], np.int64)
     m = 0
-    for q in range(start[o], start[o + 1]):
-        i = slots[q]
-        if status[i] == ACTIVE and org[i] == o and role[i] == k:
-            m += 1
-    if m == 0 or n_wanted <= 0:
-        return 0, n_jail
-    pool = np.empty(m, np.int64)
-    m = 0
-    for q in range(start[o], start[o + 1]):
-        i = slots[q]
+    for i in cand:
         if status[i] == ACTIVE and org[i] == o and role[i] == k:
             pool[m] = i
             m += 1
+    if m == 0 or n_wanted <= 0:
+        return 0, n_jail
     done = 0
     while done < n_wanted and m > 0:
         j = rng.integers(0, m)
@@ -103,14 +121,14 @@ def arrest_members_of_role_indexed(rng, week, o, k, n_wanted, start, slots, stat
 
 
 @njit(cache=True, nogil=True)
-def promote_leader_indexed(start, slots, status, org, role, region, joined, o, counts):
+def promote_leader_indexed(start, slots, tail_from, n_used, status, org, role, region, joined,
+                           o, counts):
     """``sim.kernels.members.promote_leader`` over organization ``o``'s live members only:
     its longest-serving active lieutenant (else any active member) becomes its leader.
     Returns the new leader's index, or -1."""
     best = -1
     best_key = np.int64(-(2 ** 62))
-    for q in range(start[o], start[o + 1]):
-        i = slots[q]
+    for i in members_of(o, start, slots, tail_from, n_used, org):
         if org[i] == o and status[i] == ACTIVE:
             key = -np.int64(joined[i]) + (np.int64(1) << 40 if role[i] == LIEUTENANT else 0)
             if key > best_key:
@@ -124,13 +142,13 @@ def promote_leader_indexed(start, slots, status, org, role, region, joined, o, c
 
 
 @njit(cache=True, nogil=True)
-def split_members_indexed(rng, start, slots, status, org, region, old, new, share_r):
+def split_members_indexed(rng, start, slots, tail_from, n_used, status, org, region, old, new,
+                          share_r):
     """``sim.kernels.members.split_members`` over organization ``old``'s live members only:
     each active one in region r joins ``new`` with probability ``share_r[r]``. Returns how
     many moved (the index is stale afterwards)."""
     moved = 0
-    for q in range(start[old], start[old + 1]):
-        i = slots[q]
+    for i in members_of(old, start, slots, tail_from, n_used, org):
         if org[i] == old and status[i] == ACTIVE:
             if share_r[region[i]] > 0.0 and rng.random() < share_r[region[i]]:
                 org[i] = new
@@ -139,10 +157,14 @@ def split_members_indexed(rng, start, slots, status, org, region, old, new, shar
 
 
 @njit(cache=True, nogil=True)
-def count_active_indexed(start, slots, status, org, region, role, counts):
-    """``sim.kernels.members.count_active`` over the indexed (live) members only."""
+def count_active_indexed(start, slots, tail_from, n_used, status, org, region, role, counts):
+    """``sim.kernels.members.count_active`` over the indexed (live) members and the
+    unindexed tail only."""
     counts[:] = 0
     for q in range(start[start.shape[0] - 1]):
         i = slots[q]
+        if status[i] == ACTIVE:
+            counts[org[i], region[i], role[i]] += 1
+    for i in range(tail_from, n_used):
         if status[i] == ACTIVE:
             counts[org[i], region[i], role[i]] += 1

@@ -74,11 +74,10 @@ def step(s) -> None:
             s.counts[org, m.region[leader], m.role[leader]] -= 1
             s.leader_lost[org] = 1
             s.case_arrests += 1
-        start, slots = s.members_by_org()
         n_arrested, m.n_jail = arrest_members_of_role_indexed(
             rng, s.week, org, Role.LIEUTENANT, int(round(e.case_lieutenants * s.scale)),
-            start, slots, m.status, m.org, m.role, m.region, m.release, m.jail, m.n_jail,
-            e.sentence_weeks, s.counts)
+            *s.members_by_org(), m.status, m.org, m.role, m.region, m.release, m.jail,
+            m.n_jail, e.sentence_weeks, s.counts)
         s.case_arrests += n_arrested
         seized = e.case_asset_share * (max(o.cash[org], 0.0) + o.laundered[org])
         o.cash[org] -= e.case_asset_share * max(o.cash[org], 0.0)

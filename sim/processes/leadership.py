@@ -47,8 +47,7 @@ def step(s) -> None:
         o.succession[org] -= 1
         if o.succession[org] > 0:
             continue
-        start, slots = s.members_by_org()
-        o.leader[org] = promote_leader_indexed(start, slots, m.status, m.org, m.role,
+        o.leader[org] = promote_leader_indexed(*s.members_by_org(), m.status, m.org, m.role,
                                                m.region, m.joined, org, s.counts)
     if split_any:
         s.recount()
@@ -68,9 +67,8 @@ def split(s, org: int, rng) -> None:
     regions = s.counts[org].sum(axis=1) > 0
     share_r = np.where(regions, c.split_share, 0.0)
     before = s.counts[org].sum() + 0.0
-    start, slots = s.members_by_org()
-    moved = split_members_indexed(rng, start, slots, m.status, m.org, m.region, org, new,
-                                  share_r)
+    moved = split_members_indexed(rng, *s.members_by_org(), m.status, m.org, m.region, org,
+                                  new, share_r)
     s.member_index_fresh = False  # members changed organization
     frac = moved / max(before, 1.0)
     for name in ("kind", "home", "trades", "origin", "risk_ev", "risk_tr"):
@@ -99,7 +97,6 @@ def split(s, org: int, rng) -> None:
         a[new] = a[org]
     o.threat[new] = o.threat[org] * frac
     s.recount()  # members moved between organizations
-    start, slots = s.members_by_org()
-    o.leader[new] = promote_leader_indexed(start, slots, m.status, m.org, m.role, m.region,
-                                           m.joined, new, s.counts)
+    o.leader[new] = promote_leader_indexed(*s.members_by_org(), m.status, m.org, m.role,
+                                           m.region, m.joined, new, s.counts)
     s.n_splits += 1
