@@ -1,4 +1,5 @@
-"""Sums in numpy's order, for kernels that replace numpy reductions without changing a bit.
+"""Sums in numpy's order (and numpy's minimum and clip), for kernels that replace numpy
+expressions without changing a bit.
 
 Floating-point addition is not associative: a kernel that sums in another order than numpy
 gives (slightly) different numbers, and the model's outputs would no longer be byte-identical
@@ -92,3 +93,19 @@ def sum_leading_axis(a, out):
     for o in range(O):
         for r in range(R):
             out[r] += a[o, r]
+
+
+@njit(cache=True, nogil=True)
+def np_minimum(a, b):
+    """``np.minimum`` of two floats: NaN if either is NaN; ``b`` when they compare equal."""
+    return a if (a < b or a != a) else b
+
+
+@njit(cache=True, nogil=True)
+def np_clip(x, lo, hi):
+    """``np.clip(x, lo, hi)`` of a float (numpy's ``_NPY_MIN(_NPY_MAX(x, lo), hi)``: NaN
+    stays NaN)."""
+    if x != x:
+        return x
+    t = x if x > lo else lo
+    return t if t < hi else hi

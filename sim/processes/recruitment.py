@@ -9,6 +9,7 @@ import numpy as np
 
 from ..enums import OrgKind, Role
 from ..kernels.members import recruit
+from ..kernels.recruitment import recruitment_rates
 
 # Kept between weeks (on the state): each organization's remembered headcount by role
 # (orgs.role_memory) and its recruiter pool. This week's results: recruits,
@@ -19,27 +20,6 @@ KEEPS = ("orgs.role_memory", "recruiter_pool")
 def step(s) -> None:
     r, o, m, w = s.pars.recruitment, s.orgs, s.members, s.world
     members_or = s.counts.sum(axis=2).astype(np.float64)
-    total_r = members_or.sum(axis=0)
-    # the recruitable pool: at-risk people (saturation x residents) not reached by
-    # prevention programmes. Recruiters meet at-risk people at random: a share
-    # recruitable_share of those contacts can still be recruited, and recruitment
-    # saturates against the smaller pool
-    share = s.recruitable_share
-    pool = r.saturation * w.population * share
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sat = share * np.where(pool > 0, np.clip(1.0 - total_r / pool, 0.0, 1.0), 0.0)
-    attract = (r.reference_wage / s.legit_wage) ** r.wage_elasticity
-    with np.errstate(invalid="ignore", divide="ignore"):
-        # an organization hires while it can pay: cash for four weeks of wages, and an
-        # income (moving average) that covers the wage bill it already has
-        health = np.where(s.wages_o > 0, np.clip(np.minimum(
-            o.cash / (4.0 * s.wages_o), o.revenue / s.wages_o), 0.0, 1.0), 1.0)
-        flow = s.org_region_flow
-        fsum = flow.sum(axis=1, keepdims=True)
-        route = np.where(fsum > 0, flow / fsum, o.base_presence)
-    target = np.where((o.kind == OrgKind.CARTEL)[:, None], 0.5 * o.base_presence + 0.5 * route,
-                      o.base_presence)
-    m_o = members_or.sum(axis=1)
     # replacement (D14): organizations refill each role up to the headcount they remember
     # (recent peak, forgotten over replacement_memory weeks), on top of the proportional
     # rate; a scarce role (skills, trust: launderers, traffickers) is refilled slower,
@@ -57,8 +37,18 @@ def step(s) -> None:
         s._role_fill[Role.LEADER] = 0.0  # leaders are promoted, not recruited
     gap = np.maximum(o.role_memory - by_role, 0.0) @ np.minimum(s._role_fill, 1.0)
     s.replacement_gap = gap
-    drive = (r.rate * m_o + r.replacement_rate * gap) * health * o.active
-    lam = drive[:, None] * target * (attract * sat)[None, :]
+    # the recruitable pool: at-risk people (saturation x residents) not reached by
+    # prevention programmes. Recruiters meet at-risk people at random: a share
+    # recruitable_share of those contacts can still be recruited, and recruitment
+    # saturates against the smaller pool. An organization hires while it can pay: cash for
+    # four weeks of wages, and an income (moving average) that covers its wage bill.
+    attract = (r.reference_wage / s.legit_wage) ** r.wage_elasticity
+    lam = np.empty(members_or.shape)
+    recruitment_rates(
+        members_or, w.population, s.recruitable_share, r.saturation, attract, s.wages_o,
+        o.cash, o.revenue, s.org_region_flow, o.base_presence, o.kind == OrgKind.CARTEL,
+        o.active, gap, r.rate, r.replacement_rate, lam,
+    )
     new_or = s.streams["recruitment"].poisson(lam)
     n_new = int(new_or.sum())
     s.recruits = n_new
