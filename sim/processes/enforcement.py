@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..enums import Role, Status
+from ..kernels.enforcement import investigate
 from ..kernels.member_index import arrest_members_of_role_indexed
 from ..state import role_vector
 
@@ -22,35 +23,21 @@ KEEPS = ("orgs.intel",)
 def step(s) -> None:
     e, w, o = s.pars.enforcement, s.world, s.orgs
     members_or = s.counts.sum(axis=2).astype(np.float64)
-    regions = w.agency_regions.astype(np.float64)
-    present = (regions @ members_or.T) > 0  # [A, O]
-    investigators = s.agency_budget / e.investigator_cost
-    weight = (o.threat ** s.pars.threat.targeting_exponent) * o.active * present
-    weight = np.where(present & o.active, np.maximum(weight, 1e-9), 0.0)
-    total = weight.sum(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        assigned = np.where(total > 0, investigators[:, None] * weight / total, 0.0)
-        if s.task_force.any():  # dedicated investigators, shared by agencies present
-            n_present = present.sum(axis=0)
-            assigned = assigned + np.where(n_present > 0, s.task_force / n_present, 0.0) * present
-    s.investigators_ao = assigned
-    intel = o.intel
-    # in a scaled world each organization is `scale` times larger: it takes as many
-    # times more investigator-weeks to learn as much about it
-    intel += (e.intel_rate / s.scale) * assigned * (1.0 - intel) * (1.0 - s.protect_political) \
-        - e.intel_decay * intel
-    gap = np.maximum(intel[None, :, :] - intel[:, None, :], 0.0)  # [a, b, o]: b above a
-    intel += min(e.share_rate + s.share_rate_add, 1.0) \
-        * (s.agency_partners[:, :, None] * gap).max(axis=1)
-    np.clip(intel, 0.0, 1.0, out=intel)
-    s.intel_or[:] = (intel[:, :, None] * regions[:, None, :]).max(axis=0)
-
-    # hazards for this week's members step
     i = s.pars.interdiction
-    exposure = role_vector(e, "exposure_")  # leaders: 0, taken only by cases
-    base = e.arrest_rate * s.enforcement_capacity[None, :] \
-        * (1.0 + i.intel_gain * s.intel_or) * (1.0 - s.protect_seize)
-    s.h_arrest[:] = base[:, :, None] * exposure[None, None, :] + s.extra_arrest[:, None, :]
+    s.investigators_ao = np.empty(o.intel.shape)
+    # in a scaled world each organization is `scale` times larger: it takes as many
+    # times more investigator-weeks to learn as much about it. Leaders' exposure is 0:
+    # they are taken only by cases.
+    investigate(
+        members_or, w.agency_regions.astype(np.float64), s.agency_budget / e.investigator_cost,
+        o.threat ** s.pars.threat.targeting_exponent, o.active, s.task_force,
+        e.intel_rate / s.scale, e.intel_decay, s.protect_political,
+        min(e.share_rate + s.share_rate_add, 1.0), s.agency_partners, o.intel,
+        e.arrest_rate, s.enforcement_capacity, i.intel_gain, s.protect_seize,
+        role_vector(e, "exposure_"), s.extra_arrest,
+        s.investigators_ao, s.intel_or, s.h_arrest,
+    )
+    intel = o.intel
     s.conviction = s.judicial_capacity[None, :] * (1.0 - s.protect_judicial)
 
     # cases mature into arrests of the leadership and asset seizures
