@@ -97,8 +97,8 @@ def sum_leading_axis(a, out):
 
 @njit(cache=True, nogil=True)
 def np_minimum(a, b):
-    """``np.minimum`` of two floats: NaN if either is NaN; ``b`` when they compare equal."""
-    return a if (a < b or a != a) else b
+    """``np.minimum`` of two floats: NaN if either is NaN, else ``a`` when ``a <= b``."""
+    return a if (a <= b or a != a) else b
 
 
 @njit(cache=True, nogil=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..enums import Role
-from ..kernels.conflict import conflict_hazards
+from ..kernels.conflict import conflict_hazards, conflict_intensity
 from ..state import role_vector
 
 # Kept between weeks: nothing of its own; it reads last week's members by organization and
@@ -20,21 +20,13 @@ KEEPS = ()
 def step(s) -> None:
     c, o = s.pars.conflict, s.orgs
     members_or = s.counts.sum(axis=2).astype(np.float64)
-    m_o = members_or.sum(axis=1)
-    lieut = s.counts[:, :, Role.LIEUTENANT].sum(axis=1)
-    need = s.role_share[o.kind, Role.LIEUTENANT] * m_o
-    with np.errstate(invalid="ignore", divide="ignore"):
-        coord = np.where(need > 0, np.minimum(lieut / need, 1.0), 1.0)
-        tot_r = members_or.sum(axis=0)
-        share = np.where(tot_r > 0, members_or / tot_r, 0.0)
-        ptot = s.prev_members_or.sum(axis=0)
-        prev_share = np.where(ptot > 0, s.prev_members_or / ptot, 0.0)
-        shift = np.where(m_o > 0, (np.abs(share - prev_share) * members_or).sum(axis=1) / m_o, 0.0)
-    mlc = c.mid_level_coordination
     # the struggle is fiercest right after the leader falls and fades over the succession
-    struggle = np.clip(o.succession / c.succession_weeks, 0.0, 1.0)
-    intensity = (1.0 + c.succession_boost * struggle) \
-        * (1.0 - mlc + mlc * coord) * (1.0 + c.power_shift_boost * shift)
+    intensity = np.empty(o.capacity)
+    conflict_intensity(
+        members_or, s.prev_members_or, s.counts[:, :, Role.LIEUTENANT].sum(axis=1),
+        s.role_share[o.kind, Role.LIEUTENANT], o.succession, c.succession_weeks,
+        c.succession_boost, c.mid_level_coordination, c.power_shift_boost, intensity,
+    )
     s.intensity_o = intensity
     if not hasattr(s, "_death_exposure"):
         s._death_exposure = role_vector(c, "exposure_")
