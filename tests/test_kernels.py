@@ -468,7 +468,22 @@ def test_sums_in_numpys_order_are_bit_identical_to_numpy():
         assert out.tobytes() == a.sum(axis=0).tobytes(), (O, R)
     assert pairwise_sum(np.zeros(0)) == 0.0
     for n in (1, 8, 300):  # signed zeros too
-        assert pairwise_sum(np.full(n, -0.0)).tobytes() == np.full(n, -0.0).sum().tobytes()
+        assert np.float64(pairwise_sum(np.full(n, -0.0))).tobytes() \
+            == np.full(n, -0.0).sum().tobytes()
     out = np.empty(2)
     sum_leading_axis(np.full((3, 2), -0.0), out)
     assert out.tobytes() == np.full((3, 2), -0.0).sum(axis=0).tobytes()
+
+
+def test_minimum_maximum_and_clip_follow_numpy_on_ties_zeros_and_nan():
+    from sim.kernels.enforcement import _np_maximum
+    from sim.kernels.sums import np_clip, np_minimum
+
+    nan = float("nan")
+    cases = [(0.0, -0.0), (-0.0, 0.0), (1.0, 2.0), (2.0, 1.0), (nan, 1.0), (1.0, nan),
+             (3.0, 3.0)]
+    for a, b in cases:
+        assert np.float64(np_minimum(a, b)).tobytes() == np.minimum(a, b).tobytes(), (a, b)
+        assert np.float64(_np_maximum(a, b)).tobytes() == np.maximum(a, b).tobytes(), (a, b)
+    for x in (-0.0, 0.0, -1.0, 0.5, 2.0, nan):
+        assert np.float64(np_clip(x, 0.0, 1.0)).tobytes() == np.clip(x, 0.0, 1.0).tobytes(), x

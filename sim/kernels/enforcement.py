@@ -9,8 +9,8 @@ from .sums import np_clip, pairwise_sum
 
 @njit(cache=True, nogil=True)
 def _np_maximum(a, b):
-    """``np.maximum`` of two floats: NaN if ``a`` is NaN, else ``a`` when ``a >= b``."""
-    return a if (a >= b or a != a) else b
+    """``np.maximum`` of two floats: NaN if either is NaN, else ``b`` unless ``a > b``."""
+    return a if (a > b or a != a) else b
 
 
 @njit(cache=True, nogil=True)

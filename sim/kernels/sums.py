@@ -97,15 +97,16 @@ def sum_leading_axis(a, out):
 
 @njit(cache=True, nogil=True)
 def np_minimum(a, b):
-    """``np.minimum`` of two floats: NaN if either is NaN, else ``a`` when ``a <= b``."""
-    return a if (a <= b or a != a) else b
+    """``np.minimum`` of two floats: NaN if either is NaN, else ``b`` unless ``a < b``
+    (numpy returns the second of two equal values: np.minimum(0.0, -0.0) is -0.0)."""
+    return a if (a < b or a != a) else b
 
 
 @njit(cache=True, nogil=True)
 def np_clip(x, lo, hi):
-    """``np.clip(x, lo, hi)`` of a float (numpy's ``_NPY_MIN(_NPY_MAX(x, lo), hi)``: NaN
-    stays NaN)."""
+    """``np.clip(x, lo, hi)`` of a float: NaN stays NaN, and a bound equal to ``x`` leaves
+    ``x`` (np.clip(-0.0, 0.0, 1.0) is -0.0)."""
     if x != x:
         return x
-    t = x if x > lo else lo
-    return t if t < hi else hi
+    t = lo if x < lo else x
+    return hi if t > hi else t
