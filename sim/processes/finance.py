@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..enums import Role
+from ..kernels import finance as fk
+from ..kernels.finance import settle_accounts
 from ..state import role_vector
 from .shipping import shipping_capacity
 
@@ -33,44 +35,21 @@ def step(s) -> None:
         s._wage = role_vector(f, "wage_")
     by_role = s.counts.sum(axis=1)
     s.wages_o = wages = by_role @ s._wage
-    returns = o.laundered * f.laundered_return * o.active
-    overhead = f.overhead_share * np.maximum(s.income_o, 0.0)
-    costs = (s.purchase_oc.sum(axis=1) + s.transport_oc.sum(axis=1) + wages
-             + s.bribes_o + overhead)
-    o.cash += s.income_o + returns
-    # short of cash for this week's costs and the reserve: bring laundered assets back
-    # (no fee: the organization's own money)
-    reserve = f.reserve_weeks * wages
-    shortfall = np.maximum(costs + reserve - o.cash, 0.0) * o.active
-    drawn = np.minimum(shortfall, o.laundered)
-    o.cash += drawn
-    o.laundered -= drawn
-    # pay what cash allows; members, officials and suppliers share the shortfall pro rata
-    paid = np.minimum(costs, np.maximum(o.cash, 0.0))
-    o.cash -= paid
-    s.defaulted = float((costs - paid).sum())
-    o.stress[:] = (paid < costs) & o.active
-    # payouts: leaders' and members' takings beyond wages, fronts' losses, money lost
-    excess = np.maximum(o.cash - reserve, 0.0)
-    pay_cash = f.payout_rate * excess
-    pay_laundered = f.payout_rate * o.laundered * o.active
-    o.cash -= pay_cash
-    o.laundered -= pay_laundered
-    payouts = pay_cash + pay_laundered
-    # laundering: cash above a reserve, limited by launderers, against AML detection
-    excess = np.maximum(o.cash - reserve, 0.0)
-    capacity = by_role[:, Role.LAUNDERER] * f.launder_capacity * s.launder_access
-    placed = np.minimum(f.launder_share * excess, capacity)
-    fee = placed * np.minimum(f.launder_fee + s.launder_fee_add, 1.0)
     home = o.home
     aml = np.minimum(f.aml_detection * s.state_capacity[home] * s.aml_multiplier[home], 1.0)
-    detected = (placed - fee) * aml
-    o.cash -= placed
-    o.laundered += placed - fee - detected
-    s.aml_seized = float(detected.sum())
-    s.criminal_costs = float(paid.sum() + fee.sum())
-    s.criminal_payouts = float(payouts.sum())
-    s.criminal_income = float(s.income_o.sum() + returns.sum())
+    totals = np.empty(5)
+    settle_accounts(
+        s.income_o, wages, s.purchase_oc, s.transport_oc, s.bribes_o, o.active,
+        by_role[:, Role.LAUNDERER], s.launder_access, s.launder_fee_add, aml,
+        f.laundered_return, f.overhead_share, f.reserve_weeks, f.payout_rate,
+        f.launder_capacity, f.launder_share, f.launder_fee, o.cash, o.laundered, o.stress,
+        totals,
+    )
+    s.defaulted = float(totals[fk.DEFAULTED])
+    s.aml_seized = float(totals[fk.AML_SEIZED])
+    s.criminal_costs = float(totals[fk.COSTS])
+    s.criminal_payouts = float(totals[fk.PAYOUTS])
+    s.criminal_income = float(totals[fk.INCOME])
     s.ledger.income += s.criminal_income
     s.ledger.outflow += s.criminal_costs + s.criminal_payouts
     s.ledger.seized += s.aml_seized
