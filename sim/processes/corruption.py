@@ -11,7 +11,7 @@ import numpy as np
 
 from ..agents import INTEGRITY_CONCENTRATION, integrity_mean
 from ..enums import OfficialType
-from ..kernels.officials import logistic, step_officials
+from ..kernels.officials import logistic, protection_from_officials, step_officials
 
 # Kept between weeks (on the state): the officials (patron, integrity), corrupt officials by
 # organization, type and region, each region's corrupt share. This week's results:
@@ -61,16 +61,10 @@ def update_corruption_state(s, recount: bool = True) -> None:
         s.corrupt_otr[:] = 0
         k = off.patron >= 0
         np.add.at(s.corrupt_otr, (off.patron[k], off.otype[k], off.region[k]), 1)
-    corrupt_r = s.corrupt_otr.sum(axis=(0, 1))
-    officials_r = np.maximum(s.world.officials, 1)
-    s.corrupt_share_r[:] = corrupt_r / officials_r
-
-    def protection(n):
-        half = i.protection_half * s.scale  # officials scale with the world
-        return i.protection_max * n / (n + half)
-
-    police = s.corrupt_otr[:, OfficialType.POLICE] + s.corrupt_otr[:, OfficialType.CUSTOMS]
-    s.protect_seize[:] = protection(police)
-    s.protect_judicial[:] = protection(s.corrupt_otr[:, OfficialType.JUDICIAL])
-    s.protect_political[:] = protection(
-        s.corrupt_otr[:, OfficialType.POLITICAL].sum(axis=1))
+    # officials scale with the world: so does the number that buys half the protection
+    protection_from_officials(
+        s.corrupt_otr, np.maximum(s.world.officials, 1), i.protection_max,
+        i.protection_half * s.scale, int(OfficialType.POLICE), int(OfficialType.CUSTOMS),
+        int(OfficialType.JUDICIAL), int(OfficialType.POLITICAL), s.corrupt_share_r,
+        s.protect_seize, s.protect_judicial, s.protect_political,
+    )
