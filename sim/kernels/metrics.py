@@ -119,3 +119,74 @@ def weekly_market_metrics(
         by_commodity[c, 2] = pairwise_sum(sold[c].copy())
         by_commodity[c, 3] = _market_price(retail_price[c], sold[c], demand_ref[c])
     sum_leading_axis(arrivals_ocr[:, 0, :], arrivals_r)
+
+
+@njit(cache=True, nogil=True)
+def _scaled_by_top(x, org_active, out):
+    """``where(active, x, 0) / its maximum`` (unchanged when the maximum is not positive)."""
+    O = x.shape[0]
+    top = 0.0
+    for o in range(O):
+        out[o] = x[o] if org_active[o] else 0.0
+        if o == 0:
+            top = out[0]
+        elif not (top > out[o] or top != top):  # np.maximum: NaN propagates
+            top = out[o]
+    if top > 0:
+        for o in range(O):
+            out[o] = out[o] / top
+
+
+@njit(cache=True, nogil=True)
+def update_threat(
+    kills_by_o, income_o, revenue_oc, corrupt_otr, members_or, org_active, keep, ema,
+    w_violence, w_revenue, w_corruption, w_reach, w_arms_people, kills, revenue, arms_people,
+    threat,
+):
+    """Threat scores (ODD 7.12): moving averages (weight ``ema`` on this week, ``keep`` on
+    the past) of kills, revenue, and revenue from commodities other than the first
+    (firearms, persons); then the weighted sum of violence, revenue, corruption reach
+    (officials on the payroll), transnational reach (share of regions holding at least 1%
+    of its members) and firearms/persons revenue, each scaled by its maximum over active
+    organizations. The arithmetic is that of the numpy code it replaced, in its order."""
+    O, C = revenue_oc.shape
+    R = members_or.shape[1]
+    corrupt = np.empty(O)
+    reach = np.empty(O)
+    row = np.empty(C - 1) if C > 1 else np.empty(0)
+    for o in range(O):
+        kills[o] = keep * kills[o] + ema * kills_by_o[o]
+        revenue[o] = keep * revenue[o] + ema * income_o[o]
+        if C > 1:
+            for c in range(1, C):
+                row[c - 1] = revenue_oc[o, c]
+            arms_people[o] = keep * arms_people[o] + ema * pairwise_sum(row)
+        else:
+            arms_people[o] = keep * arms_people[o] + ema * 0.0
+        n = 0
+        for t in range(corrupt_otr.shape[1]):
+            for r in range(corrupt_otr.shape[2]):
+                n += corrupt_otr[o, t, r]
+        corrupt[o] = n
+        m_o = 0.0
+        for r in range(R):
+            m_o += members_or[o, r]
+        k = 0
+        for r in range(R):
+            if members_or[o, r] > 0.01 * m_o:
+                k += 1
+        reach[o] = k / R
+    s_kills = np.empty(O)
+    s_revenue = np.empty(O)
+    s_corrupt = np.empty(O)
+    s_reach = np.empty(O)
+    s_arms = np.empty(O)
+    _scaled_by_top(kills, org_active, s_kills)
+    _scaled_by_top(revenue, org_active, s_revenue)
+    _scaled_by_top(corrupt, org_active, s_corrupt)
+    _scaled_by_top(reach, org_active, s_reach)
+    _scaled_by_top(arms_people, org_active, s_arms)
+    for o in range(O):
+        threat[o] = (w_violence * s_kills[o] + w_revenue * s_revenue[o]
+                     + w_corruption * s_corrupt[o] + w_reach * s_reach[o]
+                     + w_arms_people * s_arms[o]) * (1.0 if org_active[o] else 0.0)

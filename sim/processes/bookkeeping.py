@@ -8,7 +8,7 @@ import numpy as np
 
 from ..enums import ROLE_TRANSIT, OrgKind
 from ..kernels import metrics as mk
-from ..kernels.metrics import weekly_market_metrics
+from ..kernels.metrics import update_threat, weekly_market_metrics
 
 EMA = 0.1  # weight of this week in the threat score's moving averages
 
@@ -33,7 +33,7 @@ def step(s) -> None:
         o.cash[gone] = 0.0
         o.laundered[gone] = 0.0
         o.active[gone] = False
-    threat_scores(s, members_or, m_o)
+    threat_scores(s, members_or)
     if t >= 0:  # spin-up weeks (t < 0) are not reported
         record(s, members_or, m_o)
     s.prev_members_or[:] = members_or
@@ -43,28 +43,16 @@ def step(s) -> None:
             raise ConservationError(f"week {t}: " + "; ".join(problems))
 
 
-def threat_scores(s, members_or, m_o) -> None:
+def threat_scores(s, members_or) -> None:
     """Threat score (documented in docs/ODD.md): weighted sum of violence, revenue,
     corruption reach, transnational reach, and firearms/human trafficking, each scaled by
     its maximum over active organizations."""
-    o, _w, th = s.orgs, s.world, s.pars.threat
-    o.kills[:] = (1 - EMA) * o.kills + EMA * s.kills_by_o
-    o.revenue[:] = (1 - EMA) * o.revenue + EMA * s.income_o
-    other = ~(np.arange(s.C) == 0)
-    arms = (s.revenue_oc[:, other]).sum(axis=1) if other.any() else 0.0
-    o.arms_people[:] = (1 - EMA) * o.arms_people + EMA * arms
-    corrupt = s.corrupt_otr.sum(axis=(1, 2)).astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        reach = (members_or > 0.01 * m_o[:, None]).sum(axis=1) / s.R
-
-    def scaled(x):
-        x = np.where(o.active, x, 0.0)
-        top = x.max()
-        return x / top if top > 0 else x
-
-    o.threat[:] = (th.w_violence * scaled(o.kills) + th.w_revenue * scaled(o.revenue)
-                   + th.w_corruption * scaled(corrupt) + th.w_reach * scaled(reach)
-                   + th.w_arms_people * scaled(o.arms_people)) * o.active
+    o, th = s.orgs, s.pars.threat
+    update_threat(
+        s.kills_by_o, s.income_o, s.revenue_oc, s.corrupt_otr, members_or, o.active,
+        1 - EMA, EMA, th.w_violence, th.w_revenue, th.w_corruption, th.w_reach,
+        th.w_arms_people, o.kills, o.revenue, o.arms_people, o.threat,
+    )
 
 
 def record(s, members_or, m_o) -> None:
