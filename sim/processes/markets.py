@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..enums import Role
-from ..kernels.markets import clear_markets, distribute_revenue
+from ..kernels.markets import clear_markets, distribute_revenue, stage_prices
 
 # Kept between weeks (on the state): market stocks, the stage prices, the chain's supply
 # price at the border, the expected import price (traffickers' moving average) and the value
@@ -71,28 +71,15 @@ def update_stage_prices(s, dealer_annual_arrest_r: np.ndarray) -> None:
     ``transport.hurdle_rate``: shipments grow while the import price beats it and shrink
     otherwise (``finance.adjust_shipments``), so in the steady state retail rests on the chain."""
     w, m = s.world, s.pars.market
-    dealers = w.retail_by_dealers[:, None]
-    ref = w.price_ref
-    va_retail = np.where(dealers, (m.retail_value_added + m.dealer_risk_premium
-                                   * dealer_annual_arrest_r[None, :]) * ref, 0.0)
-    va_wholesale = np.where(dealers, m.wholesale_value_added * ref, 0.0)
-    sent = s.sent_ocr.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        landed = np.where(sent > 0, (s.sent_ocr * s.landed_ocr).sum(axis=0) / sent,
-                          np.nan)
-    chain = landed * (1.0 + s.pars.transport.hurdle_rate)
-    s.chain_import[:] = np.where(np.isfinite(chain), chain, s.chain_import)
-    s.chain_retail = s.chain_import + va_wholesale + va_retail  # the chain's retail price
+    first = not hasattr(s, "expected_import")
+    if first:  # traffickers choose destinations on the import price they expect
+        s.expected_import = np.empty_like(s.import_price)
+    s.chain_retail = np.empty_like(s.chain_import)  # the chain's retail price
     # prices stay positive and ordered: a glut squeezes margins to price_floor, not below
-    s.wholesale_price[:] = np.maximum(s.retail_price - va_retail,
-                                         m.price_floor * s.retail_price)
-    s.import_price[:] = np.maximum(s.wholesale_price - va_wholesale,
-                                      m.price_floor * s.wholesale_price)
-    # traffickers choose destinations on the import price they expect (a moving average)
-    if not hasattr(s, "expected_import"):
-        s.expected_import = s.import_price.copy()
-    a = s.pars.transport.price_memory
-    s.expected_import[:] = (1.0 - a) * s.expected_import + a * s.import_price
-    weights = s.demand_ref
-    s.value_at_risk[:] = (s.expected_import * weights).sum(axis=1) / np.maximum(
-        weights.sum(axis=1), 1e-12)
+    stage_prices(
+        w.retail_by_dealers, w.price_ref, dealer_annual_arrest_r, m.retail_value_added,
+        m.dealer_risk_premium, m.wholesale_value_added, s.sent_ocr, s.landed_ocr,
+        s.pars.transport.hurdle_rate, m.price_floor, s.pars.transport.price_memory,
+        s.demand_ref, first, s.retail_price, s.chain_import, s.chain_retail,
+        s.wholesale_price, s.import_price, s.expected_import, s.value_at_risk,
+    )
