@@ -39,7 +39,7 @@ def step(s) -> None:
         m.price_floor, m.price_cap, s.retail_price, s.sold,
     )
     s.ledger.goods(s.shipped, s.seized_cr.sum(axis=1), s.sold.sum(axis=1),
-                      s.stock.sum(axis=1) - stock_before)
+                   s.stock.sum(axis=1) - stock_before)
     # dealers' annual arrest probability by region (last week's weekly hazards, as rates)
     h = s.h_arrest[:, :, Role.DEALER]
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -31,7 +31,7 @@ def step(s) -> None:
     )
     ev = s.member_events
     s.ledger.members_event(incarcerated=int(ev[1]), died=int(ev[2]), exited=int(ev[3]),
-                              released=int(ev[4]), returned=int(ev[5]))
+                           released=int(ev[4]), returned=int(ev[5]))
     deaths_r = s.deaths_or.sum(axis=0)
     s.bystanders_r = s.streams["conflict"].poisson(s.pars.conflict.bystander_ratio * deaths_r)
     s.homicides_r = deaths_r + s.bystanders_r
