@@ -49,7 +49,7 @@ def conflict_hazards(
                 h_death[o, r, q] = h if h < 0.5 else 0.5
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def conflict_intensity(
     members_or, prev_members_or, lieutenants_o, lieutenant_share_o, succession,
     succession_weeks, succession_boost, mid_level_coordination, power_shift_boost, intensity,

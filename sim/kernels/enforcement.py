@@ -13,7 +13,7 @@ def _np_maximum(a, b):
     return a if (a > b or a != a) else b
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def investigate(
     members_or, agency_regions, investigators, threat_pow, org_active, task_force,
     intel_rate, intel_decay, protect_political, share, agency_partners, intel,

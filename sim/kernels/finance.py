@@ -14,7 +14,7 @@ def _np_maximum(a, b):
     return a if (a > b or a != a) else b
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def settle_accounts(
     income_o, wages_o, purchase_oc, transport_oc, bribes_o, org_active, launderers_o,
     launder_access, launder_fee_add, aml_r_o, laundered_return, overhead_share,

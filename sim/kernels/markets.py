@@ -52,7 +52,7 @@ def clear_markets(
             stock[c, r] = avail - sold[c, r]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def distribute_revenue(
     arrivals_ocr, arrivals_cr, dealers_or, dealers_r, retail_price, wholesale_price,
     import_price, sold, retail_by_dealers, is_firearm, guns, firearm_decay,
@@ -116,7 +116,7 @@ def _np_maximum(a, b):
     return a if (a > b or a != a) else b
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def stage_prices(
     retail_by_dealers, price_ref, dealer_annual_arrest_r, retail_value_added,
     dealer_risk_premium, wholesale_value_added, sent_ocr, landed_ocr, hurdle_rate,

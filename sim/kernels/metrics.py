@@ -121,7 +121,7 @@ def weekly_market_metrics(
     sum_leading_axis(arrivals_ocr[:, 0, :], arrivals_r)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _scaled_by_top(x, org_active, out):
     """``where(active, x, 0) / its maximum`` (unchanged when the maximum is not positive)."""
     O = x.shape[0]
@@ -137,7 +137,7 @@ def _scaled_by_top(x, org_active, out):
             out[o] = out[o] / top
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def update_threat(
     kills_by_o, income_o, revenue_oc, corrupt_otr, members_or, org_active, keep, ema,
     w_violence, w_revenue, w_corruption, w_reach, w_arms_people, kills, revenue, arms_people,

@@ -97,7 +97,7 @@ def step_officials(
             corrupt_otr[o, otype[j], r] += 1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def protection_from_officials(
     corrupt_otr, officials_r, protection_max, protection_half, police, customs, judicial,
     political, corrupt_share_r, protect_seize, protect_judicial, protect_political,

@@ -6,7 +6,7 @@ from numba import njit
 from .sums import np_clip, np_minimum, pairwise_sum
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def recruitment_rates(
     members_or, population, recruitable_share, saturation, attract, wages_o, cash, revenue,
     org_region_flow, base_presence, is_cartel, org_active, gap, rate, replacement_rate, lam,
