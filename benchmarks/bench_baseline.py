@@ -18,7 +18,7 @@ What it measures (targets from the performance issue; see docs/PERFORMANCE.md):
    with the kernel cache warm (target: < 3 s) and, for reference, cold (an empty temporary
    NUMBA_CACHE_DIR, so every kernel the first week needs is compiled).
 3. Profile: cProfile of one baseline run (after warm-up); the top functions by own time
-   (tottime) and the weekly phases of ``TocModel.step`` by cumulative time.
+   (tottime) and the weekly processes of ``TocModel.step`` by cumulative time.
 
 "One core": the kernels are ``numba.njit`` without ``parallel=True`` (single-threaded);
 this script also sets NUMBA_NUM_THREADS, OMP_NUM_THREADS, OPENBLAS_NUM_THREADS and
@@ -51,9 +51,10 @@ ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 sys.path.insert(0, str(ROOT))  # benchmark the tree this script lives in (a checkout or a copy)
 
-# The weekly phases of TocModel.step, in order (for the per-phase profile table).
-PHASES = ("_ship", "_clear_markets", "_corruption", "_finance", "_enforcement", "_conflict",
-          "_members", "_leadership", "_recruit", "_bookkeeping")
+# The weekly processes of TocModel.step, in order (sim/processes/<name>.py, each with one
+# ``step``), for the per-process profile table.
+PHASES = ("shipping", "markets", "corruption", "finance", "enforcement", "conflict",
+          "members", "leadership", "recruitment", "bookkeeping")
 
 
 # ---------------------------------------------------------------------------- machine
@@ -198,6 +199,9 @@ def bench_run(repeats: int, checks_repeats: int) -> dict:
     print(f"agent-weeks/s       {aws:,.0f}  (checks off, median run)")
     print(f"per week            {1e3 * med / r0['weeks']:.2f} ms")
     print(f"target: 520 weeks < 2 s (checks off) -> {verdict(med < 2.0)}  ({med:.2f} s)")
+    cpu = statistics.median(r["cpu_s"] for r in off)
+    print(f"issue 11 target: 520 weeks <= 0.3 s of model time, one core -> "
+          f"{verdict(med <= 0.3)}  ({med:.2f} s wall, {cpu:.2f} s CPU)")
     return {"off": off, "on": on, "median_run_s": med, "agent_weeks_per_s": aws,
             "median_run_checks_s": statistics.median([r["run_s"] for r in on]) if on else None,
             "min_run_s": min(run_off), "median_cpu_s": statistics.median(r["cpu_s"] for r in off),
@@ -264,20 +268,22 @@ def bench_startup(repeats: int, cold_repeats: int) -> dict:
 
 # ---------------------------------------------------------------------------- profile
 def _wrap_kernels() -> tuple[list[str], callable]:
-    """Wrap the Numba kernels that sim._processes calls in thin Python functions.
+    """Wrap the Numba kernels that the weekly processes (sim/processes/) call in thin Python
+    functions.
 
     cProfile does not see calls into a Numba dispatcher, so a kernel's time would be charged
-    to the Python method that calls it. Each wrapper is named ``kernel:<name>`` so the kernels
-    appear as their own rows. Returns the wrapped names and a function that undoes it.
+    to the Python function that calls it. Each wrapper is named ``kernel:<name>`` so the
+    kernels appear as their own rows. Returns the wrapped names and a function that undoes it.
     """
     from numba.core.registry import CPUDispatcher
 
-    import sim._processes as proc
+    import sim.processes as procs
 
     saved = {}
-    for name, obj in vars(proc).items():
-        if isinstance(obj, CPUDispatcher):
-            saved[name] = obj
+    for mod in procs.WEEKLY:
+        for name, obj in vars(mod).items():
+            if isinstance(obj, CPUDispatcher):
+                saved[(mod, name)] = obj
 
     def make(disp, name):
         def call(*args, **kwargs):
@@ -287,14 +293,14 @@ def _wrap_kernels() -> tuple[list[str], callable]:
                                               co_qualname=f"kernel:{name}")
         return call
 
-    for name, disp in saved.items():
-        setattr(proc, name, make(disp, name))
+    for (mod, name), disp in saved.items():
+        setattr(mod, name, make(disp, name))
 
     def undo():
-        for name, disp in saved.items():
-            setattr(proc, name, disp)
+        for (mod, name), disp in saved.items():
+            setattr(mod, name, disp)
 
-    return sorted(saved), undo
+    return sorted({name for _mod, name in saved}), undo
 
 
 def bench_profile(top: int) -> dict:
@@ -331,18 +337,20 @@ def bench_profile(top: int) -> dict:
     total = sum(v[2] for v in raw.values())  # total own time
     phases = {}
     for (fname, _line, func), (_cc, _nc, _tt, ct, _callers) in raw.items():
-        if func in PHASES and fname.endswith(("_processes.py", "model.py")):
-            phases[func] = phases.get(func, 0.0) + ct
+        proc = Path(fname).stem
+        if func == "step" and proc in PHASES and Path(fname).parent.name == "processes":
+            phases[proc] = phases.get(proc, 0.0) + ct
     kern = {func.split(":", 1)[1]: tt for (_f, _l, func), (_cc, _nc, tt, _ct, _c) in raw.items()
             if func.startswith("kernel:")}
     ktot = sum(kern.values())
-    print(f"\nweekly phases by cumulative time (profiled run {total:.2f} s; cProfile adds "
+    print(f"\nweekly processes (step) by cumulative time (profiled run {total:.2f} s; "
+          "cProfile adds "
           "overhead):")
     for p in PHASES:
         if p in phases:
             print(f"  {p:<16} {phases[p]:7.3f} s  {100 * phases[p] / total:5.1f} %")
     print(f"inside Numba kernels: {ktot:.3f} s ({100 * ktot / total:.1f} %); the rest is "
-          "Python and numpy in the weekly methods:")
+          "Python and numpy in the weekly processes:")
     for k, v in sorted(kern.items(), key=lambda kv: -kv[1]):
         print(f"  {k:<24} {v:7.3f} s  {100 * v / total:5.1f} %")
     # ndarray.sum() is numpy's _methods._sum around ufunc.reduce: thousands of small sums a

@@ -26,6 +26,7 @@ from analysis.stats import paired_difference
 from sim import load_scenario
 from sim.enums import Status
 from sim.model import TocModel
+from sim.processes import leadership
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,14 +35,17 @@ def _run(path: str, seed: int, weeks: int):
     sc = load_scenario(ROOT / "scenarios" / path).with_overrides({"seed": seed, "weeks": weeks})
     splits = []
     m = TocModel(sc, checks=False)
-    split = m._split
+    split = leadership.split
 
-    def logged(org, rng):  # weeks since the fall at each split
-        splits.append(int(m.pars.conflict.succession_weeks) - int(m.orgs.succession[org]))
-        return split(org, rng)
+    def logged(s, org, rng):  # weeks since the fall at each split
+        splits.append(int(s.pars.conflict.succession_weeks) - int(s.orgs.succession[org]))
+        return split(s, org, rng)
 
-    m._split = logged
-    m.run()
+    leadership.split = logged
+    try:
+        m.run()
+    finally:
+        leadership.split = split
     return m, m.metrics_frame(), splits
 
 

@@ -37,13 +37,10 @@ MAX_SHOCK_FACTOR = 10.0
 
 
 class LiveChanges:
-    """Mixin of :class:`~sim.model.TocModel`: public methods that change a model between weeks."""
+    """Mixin of :class:`~sim.model.TocModel`: public methods that change a model between weeks.
 
-    @property
-    def live_changes(self) -> list[tuple[int, str, Any]]:
-        if not hasattr(self, "_live_changes"):
-            self._live_changes = []
-        return self._live_changes
+    The changes act on the model's state (``self.state``, :class:`~sim.state.State`), where
+    ``live_changes`` records them."""
 
     def _record_change(self, kind: str, spec: Any) -> None:
         self.live_changes.append((self.week, kind, copy.deepcopy(spec)))
@@ -163,7 +160,7 @@ class LiveChanges:
             errs.append(f"{label}: agencies: lever {lever} is per region; give regions")
         if errs:
             raise ScenarioError(errs)
-        base = self._lever_base[lever]
+        base = self.lever_base[lever]
         if SHOCKABLE_LEVERS[lever] == "agencies":
             mask = np.ones(self.A, np.bool_) if not agencies else np.isin(known_agencies, agencies)
         else:
@@ -220,9 +217,10 @@ class LiveChanges:
         if not family:
             raise ScenarioError(f"{label}: organization: {organization} is no longer active")
         org = max(family, key=lambda i: (size[i], -i))
+        from .processes.leadership import split
         from .rng import stream
 
-        self._split(int(org), stream(self.config.seed, f"event:{name}:{self.week}"))
+        split(self.state, int(org), stream(self.config.seed, f"event:{name}:{self.week}"))
         self._record_change("split_organization", {"organization": organization, "name": name})
         return o.names[o.n - 1]
 

@@ -376,9 +376,9 @@ MAX_ATTRACTION = 100.0  # recruitment at most this many times its reference rate
 def joint_problems(params: dict, world: World, label: str) -> list[str]:
     """Combinations of in-range parameters and world values that break the model together.
 
-    - Recruitment pull ``(reference_wage / legit_wage) ** wage_elasticity`` (sim/_processes
-      ``_recruit``) must stay at most MAX_ATTRACTION in every region: reference_wage 10,000
-      with wage_elasticity 5 asked for about 4e12 members in one week.
+    - Recruitment pull ``(reference_wage / legit_wage) ** wage_elasticity`` (``step`` in
+      sim/processes/recruitment.py) must stay at most MAX_ATTRACTION in every region:
+      reference_wage 10,000 with wage_elasticity 5 asked for about 4e12 members in one week.
     """
     import numpy as np
 

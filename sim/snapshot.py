@@ -1,9 +1,10 @@
 """Exact snapshots of a running model.
 
-A snapshot is the whole model pickled: every agent array, the organizations, the levers and
+A snapshot is a model (or its :class:`~sim.state.State` alone, or any bundle of them) pickled.
+The state is the whole simulation: every agent array, the organizations, the levers and
 their base values, each process's random generator (its bit-generator state), the
 interventions with their own state and generators, the weekly metrics so far, and the changes
-made while it ran (``model.live_changes``). Restoring it and running on gives the same outputs,
+made while it ran (``live_changes``). Restoring it and running on gives the same outputs,
 byte for byte, as never having stopped (``tests/test_training.py`` checks this).
 
 Snapshots are for continuing the same code: they are not an archive format across versions of
@@ -78,7 +79,8 @@ _MESA_BOOKKEEPING = ("_default_schedule", "_event_generators", "_event_list", "_
 
 
 def state_digest(model) -> str:
-    """SHA-256 of the model's whole simulation state, by value: every attribute in name order
+    """SHA-256 of the model's whole simulation state (its :class:`~sim.state.State`, or a
+    state given directly), by value: every attribute in name order
     (arrays by dtype, shape and bytes; random generators by their bit-generator state;
     organizations, interventions and other objects by their attributes, recursively),
     leaving out Mesa's bookkeeping; the scenario and world count by ``Scenario.hash``. Two
@@ -87,11 +89,12 @@ def state_digest(model) -> str:
     import hashlib
 
     h = hashlib.sha256()
-    for name in sorted(vars(model)):
+    state = getattr(model, "state", model)  # a TocModel's simulation lives on its State
+    for name in sorted(vars(state)):
         if name in _MESA_BOOKKEEPING:
             continue
         h.update(name.encode())
-        value = model.config.hash if name in ("config", "world") else getattr(model, name)
+        value = state.config.hash if name in ("config", "world") else getattr(state, name)
         _feed(h, value, set())
     return h.hexdigest()
 

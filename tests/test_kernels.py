@@ -375,3 +375,115 @@ def test_shipping_seizure_share_matches_hazard_and_conserves_mass():
     # corrupt protection cuts the hazard: full protection means no seizures
     out, _, _ = _ship(rate, protect=1.0)
     assert out["seized"].sum() == 0.0
+
+
+def _index(status, org, n, n_orgs):
+    from sim.kernels.member_index import index_members_by_org
+
+    return index_members_by_org(status, org, n, np.zeros(1, np.int64), np.zeros(0, np.int64),
+                                0, n_orgs)
+
+
+def test_member_index_lists_live_members_by_organization_in_slot_order():
+    from sim.kernels.member_index import index_members_by_org
+
+    status = np.array([1, 3, 1, 2, 4, 1, 1, 0], np.int8)  # active, dead, jailed, exited...
+    org = np.array([1, 0, 0, 1, 0, 1, 0, 0], np.int32)
+    start, slots = _index(status, org, 7, 3)  # slot 7 is unused (beyond n)
+    assert start.tolist() == [0, 2, 5, 5]
+    assert slots[0:2].tolist() == [2, 6] and slots[2:5].tolist() == [0, 3, 5]
+    # rebuilt from itself plus two new slots, after member 2 died and 5 moved to org 2
+    status[2], org[5] = 3, 2
+    status = np.append(status[:7], [1, 1]).astype(np.int8)
+    org = np.append(org[:7], [0, 2]).astype(np.int32)
+    start2, slots2 = index_members_by_org(status, org, 9, start, slots, 7, 3)
+    assert start2.tolist() == [0, 2, 4, 6]
+    assert slots2.tolist() == [6, 7, 0, 3, 5, 8]
+
+
+def test_indexed_member_operations_equal_the_full_scans():
+    """Case arrests, promotions, splits and recounts over the index give the same members,
+    draws and counts as the kernels that scan every slot, on a random population with dead,
+    exited and jailed members."""
+    from sim.kernels.member_index import (
+        arrest_members_of_role_indexed,
+        count_active_indexed,
+        promote_leader_indexed,
+        split_members_indexed,
+    )
+
+    gen = np.random.default_rng(3)
+    n, O, R = 400, 4, 3
+    status0 = gen.choice([1, 1, 1, 2, 3, 4], size=n).astype(np.int8)
+    org0 = gen.integers(0, O - 1, n).astype(np.int32)  # org 3 starts empty (a split's)
+    role0 = gen.integers(0, 6, n).astype(np.int8)
+    region0 = gen.integers(0, R, n).astype(np.int32)
+    joined = -gen.integers(0, 500, n).astype(np.int32)
+    results = []
+    for indexed in (False, True):
+        status, org, role, region = status0.copy(), org0.copy(), role0.copy(), region0.copy()
+        release, jail = np.zeros(n, np.int32), np.zeros(n, np.int64)
+        counts = np.zeros((O, R, 6), np.int64)
+        rng = np.random.default_rng(11)
+        if indexed:  # the last 100 slots are an unindexed tail (recruits since the index)
+            start, slots = _index(status, org, n - 100, O)
+            count_active_indexed(start, slots, n - 100, n, status, org, region, role, counts)
+            got, n_jail = arrest_members_of_role_indexed(
+                rng, 5, 1, Role.LIEUTENANT, 6, start, slots, n - 100, n, status, org, role,
+                region, release, jail, 0, 20.0, counts)
+            moved = split_members_indexed(rng, start, slots, n - 100, n, status, org, region,
+                                          1, 3, np.array([0.5, 0.0, 1.0]))
+            start, slots = _index(status, org, n, O)
+            count_active_indexed(start, slots, n, n, status, org, region, role, counts)
+            leaders = [promote_leader_indexed(start, slots, n, n, status, org, role, region,
+                                              joined, o, counts) for o in range(O)]
+        else:
+            count_active(n, status, org, region, role, counts)
+            got, n_jail = arrest_members_of_role(rng, 5, n, 1, Role.LIEUTENANT, 6, status, org,
+                                                 role, region, release, jail, 0, 20.0, counts)
+            moved = split_members(rng, n, status, org, region, 1, 3, np.array([0.5, 0.0, 1.0]))
+            count_active(n, status, org, region, role, counts)
+            leaders = [promote_leader(n, status, org, role, region, joined, o, counts)
+                       for o in range(O)]
+        results.append((got, n_jail, moved, leaders, counts.copy(), status.copy(), org.copy(),
+                        role.copy(), release.copy(), jail[:n_jail].copy(), rng.random()))
+    a, b = results
+    assert a[0] == b[0] == 6 and a[2] == b[2] > 0
+    assert a[3] == b[3] and min(a[3]) >= 0
+    for x, y in zip(a[4:], b[4:], strict=True):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_sums_in_numpys_order_are_bit_identical_to_numpy():
+    from sim.kernels.sums import pairwise_sum, sum_leading_axis
+
+    gen = np.random.default_rng(5)
+    for n in list(range(0, 140)) + [255, 256, 257, 1000, 4099]:
+        a = gen.standard_normal(n) * 10.0 ** gen.integers(-6, 6, n)
+        assert pairwise_sum(a) == a.sum(), n
+    for O, R in ((1, 1), (7, 1), (40, 1), (5, 17), (52, 17), (3, 200)):
+        a = gen.standard_normal((O, R)) * 10.0 ** gen.integers(-6, 6, (O, R))
+        out = np.empty(R)
+        sum_leading_axis(a, out)
+        assert out.tobytes() == a.sum(axis=0).tobytes(), (O, R)
+    assert pairwise_sum(np.zeros(0)) == 0.0
+    for n in (1, 8, 300):  # signed zeros too
+        assert np.float64(pairwise_sum(np.full(n, -0.0))).tobytes() \
+            == np.full(n, -0.0).sum().tobytes()
+    out = np.empty(2)
+    sum_leading_axis(np.full((3, 2), -0.0), out)
+    assert out.tobytes() == np.full((3, 2), -0.0).sum(axis=0).tobytes()
+
+
+def test_minimum_maximum_and_clip_follow_numpy_on_ties_zeros_and_nan():
+    from sim.kernels.enforcement import _np_maximum
+    from sim.kernels.sums import np_clip, np_minimum
+
+    nan = float("nan")
+    cases = [(0.0, -0.0), (-0.0, 0.0), (1.0, 2.0), (2.0, 1.0), (nan, 1.0), (1.0, nan),
+             (3.0, 3.0)]
+    for a, b in cases:
+        assert np.float64(np_minimum(a, b)).tobytes() == np.minimum(a, b).tobytes(), (a, b)
+        assert np.float64(_np_maximum(a, b)).tobytes() == np.maximum(a, b).tobytes(), (a, b)
+    for x in (-0.0, 0.0, -1.0, 0.5, 2.0, nan):
+        assert np.float64(np_clip(x, 0.0, 1.0)).tobytes() == np.clip(x, 0.0, 1.0).tobytes(), x

@@ -84,17 +84,19 @@ def test_the_succession_boost_is_highest_when_the_leader_falls():
     """Exact: the conflict intensity of an organization in succession is
     1 + succession_boost * (weeks left / succession_weeks) times that of the same state
     without a succession."""
+    from sim.processes import conflict
+
     m = TocModel(tiny_scenario(weeks=5, seed=2))
     m.run(2)
     c = m.pars.conflict
     S = int(c.succession_weeks)
     m.orgs.succession[:] = 0
-    m._conflict()
+    conflict.step(m.state)
     calm, calm_h = m.intensity_o.copy(), m.h_death[0].sum()
     ratios = []
     for left in (S, S // 2, 1):
         m.orgs.succession[0] = left
-        m._conflict()
+        conflict.step(m.state)
         ratio = m.intensity_o[0] / calm[0]
         np.testing.assert_allclose(ratio, 1 + c.succession_boost * left / S, rtol=1e-12)
         np.testing.assert_array_equal(m.intensity_o[1:], calm[1:])

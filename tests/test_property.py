@@ -36,9 +36,9 @@ def _known_price_chain_issue(exc: Exception) -> bool:
     """Until the price chain converts hazards with 1 - exp(-h) (econ branch), a weekly
     dealer arrest hazard above 1 makes wholesale prices negative; the weekly checks stop the
     run there, naming the week. This allowance switches itself off once that code is gone."""
-    from sim._processes import Processes
+    from sim.processes import markets
 
-    old_code = "** 52" in inspect.getsource(Processes._clear_markets)
+    old_code = "** 52" in inspect.getsource(markets.step)
     return old_code and isinstance(exc, ConservationError) and (
         "wholesale_price" in str(exc) or "value_at_risk" in str(exc))
 

@@ -210,15 +210,20 @@ def test_model_leaving_its_valid_space_names_week_and_quantity():
         m.step()
     m = TocModel(tiny_scenario(weeks=5), checks=True)
     m.run(1)
-    orig = m._update_wholesale_prices
+    from sim.processes import markets
 
-    def negative_prices(h):
-        orig(h)
-        m.wholesale_price[0, 2] = -5.0
+    orig = markets.update_stage_prices
 
-    m._update_wholesale_prices = negative_prices
-    with pytest.raises(ConservationError, match=r"week 1: wholesale_price: 1 of 4 values negative \(lowest -5 at \[0, 2\]\)"):
-        m.step()
+    def negative_prices(s, h):
+        orig(s, h)
+        s.wholesale_price[0, 2] = -5.0
+
+    markets.update_stage_prices = negative_prices
+    try:
+        with pytest.raises(ConservationError, match=r"week 1: wholesale_price: 1 of 4 values negative \(lowest -5 at \[0, 2\]\)"):
+            m.step()
+    finally:
+        markets.update_stage_prices = orig
 
 
 # ---------------------------------------------------------------- bad files

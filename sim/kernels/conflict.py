@@ -1,6 +1,9 @@
 """Conflict kernel: killing hazards between organizations that share a region."""
 
+import numpy as np
 from numba import njit
+
+from .sums import np_clip, np_minimum, pairwise_sum
 
 
 @njit(cache=True, nogil=True)
@@ -44,3 +47,39 @@ def conflict_hazards(
             for q in range(n_roles):
                 h = pressure * role_weight[q]
                 h_death[o, r, q] = h if h < 0.5 else 0.5
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def conflict_intensity(
+    members_or, prev_members_or, lieutenants_o, lieutenant_share_o, succession,
+    succession_weeks, succession_boost, mid_level_coordination, power_shift_boost, intensity,
+):
+    """Each organization's violence intensity (ODD 7.8): ``(1 + succession_boost * struggle)
+    * (1 - mlc + mlc * coord) * (1 + power_shift_boost * shift)`` where the struggle is the
+    share of the succession still to run, ``coord`` the lieutenants present over those its
+    size needs (at most 1) and ``shift`` the member-weighted change of its share of each
+    region's members since last week. The arithmetic is that of the numpy code it replaced,
+    in its order (row sums in numpy's pairwise order)."""
+    O, R = members_or.shape
+    tot_r = np.zeros(R)
+    ptot = np.zeros(R)
+    for o in range(O):  # members (whole numbers): exact in any order
+        for r in range(R):
+            tot_r[r] += members_or[o, r]
+            ptot[r] += prev_members_or[o, r]
+    row = np.empty(R)
+    for o in range(O):
+        m_o = 0.0
+        for r in range(R):
+            m_o += members_or[o, r]
+        need = lieutenant_share_o[o] * m_o
+        coord = np_minimum(lieutenants_o[o] / need, 1.0) if need > 0 else 1.0
+        for r in range(R):
+            share = members_or[o, r] / tot_r[r] if tot_r[r] > 0 else 0.0
+            prev = prev_members_or[o, r] / ptot[r] if ptot[r] > 0 else 0.0
+            row[r] = abs(share - prev) * members_or[o, r]
+        shift = pairwise_sum(row) / m_o if m_o > 0 else 0.0
+        struggle = np_clip(succession[o] / succession_weeks, 0.0, 1.0)
+        intensity[o] = (1.0 + succession_boost * struggle) \
+            * (1.0 - mid_level_coordination + mid_level_coordination * coord) \
+            * (1.0 + power_shift_boost * shift)

@@ -1,6 +1,9 @@
 """Market clearing: retail prices from supply offered against constant-elasticity demand."""
 
+import numpy as np
 from numba import njit
+
+from .sums import pairwise_sum
 
 
 @njit(cache=True, nogil=True)
@@ -47,3 +50,131 @@ def clear_markets(
                 retail_price[c, r] = p * price_ref[c, r]
                 sold[c, r] = q
             stock[c, r] = avail - sold[c, r]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def distribute_revenue(
+    arrivals_ocr, arrivals_cr, dealers_or, dealers_r, retail_price, wholesale_price,
+    import_price, sold, retail_by_dealers, is_firearm, guns, firearm_decay,
+    income_o, revenue_oc, import_rev_oc,
+):
+    """Consumer spending ``retail_price * sold`` reaches organizations (ODD 7.4).
+
+    For a commodity retailed by dealers, each organization's dealers take their share
+    (``dealers_or / dealers_r``) of the spending less the wholesale price, which goes to
+    this week's suppliers in proportion to their deliveries (``arrivals_ocr``; with no
+    deliveries the dealers keep the whole margin); otherwise the delivering traffickers take
+    the whole spending. Fills ``income_o`` (all commodities), ``revenue_oc`` (what reached
+    the traffickers) and ``import_rev_oc`` (the same sales valued at the import price); adds
+    firearms sold to the regions' ``guns`` and applies their decay. Sums over regions are in
+    numpy's order (``sim.kernels.sums``): the numbers equal those of the numpy code this
+    replaced, bit for bit.
+    """
+    O, C, R = arrivals_ocr.shape
+    row = np.empty(R)
+    row2 = np.empty(R)
+    row3 = np.empty(R)
+    spend = np.empty(R)
+    wholesale = np.empty(R)
+    for o in range(O):
+        income_o[o] = 0.0
+        for c in range(C):
+            revenue_oc[o, c] = 0.0
+            import_rev_oc[o, c] = 0.0
+    for c in range(C):
+        for r in range(R):
+            spend[r] = retail_price[c, r] * sold[c, r]
+            wholesale[r] = wholesale_price[c, r] * sold[c, r] * (
+                1.0 if arrivals_cr[c, r] > 0 else 0.0)
+        for o in range(O):
+            for r in range(R):
+                a = arrivals_cr[c, r]
+                frac = arrivals_ocr[o, c, r] / a if a > 0 else 0.0
+                if retail_by_dealers[c]:
+                    row[r] = frac * wholesale[r]
+                    share = dealers_or[o, r] / dealers_r[r] if dealers_r[r] > 0 else 0.0
+                    row2[r] = share * (spend[r] - wholesale[r])
+                else:
+                    row[r] = frac * spend[r]
+                row3[r] = frac * import_price[c, r] * sold[c, r]
+            to_traffickers = pairwise_sum(row)
+            if retail_by_dealers[c]:
+                income_o[o] += pairwise_sum(row2) + to_traffickers
+            else:
+                income_o[o] += to_traffickers
+            revenue_oc[o, c] = to_traffickers
+            import_rev_oc[o, c] = pairwise_sum(row3)
+        if is_firearm[c]:
+            for r in range(R):
+                guns[r] += sold[c, r]
+    for r in range(R):
+        guns[r] *= 1.0 - firearm_decay
+
+
+@njit(cache=True, nogil=True)
+def _np_maximum(a, b):
+    return a if (a > b or a != a) else b
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def stage_prices(
+    retail_by_dealers, price_ref, dealer_annual_arrest_r, retail_value_added,
+    dealer_risk_premium, wholesale_value_added, sent_ocr, landed_ocr, hurdle_rate,
+    price_floor, price_memory, demand_ref, first, retail_price, chain_import, chain_retail,
+    wholesale_price, import_price, expected_import, value_at_risk,
+):
+    """Stage prices below the border (ODD 7.4): the value added at retail (dealers' margin
+    plus their risk premium on the annual arrest probability) and at wholesale, in units of
+    the reference retail price, for dealer-retailed commodities; wholesale and import prices
+    are what the clearing retail price leaves after them (at least ``price_floor`` of the
+    stage below); the chain's supply price at the border is the volume-weighted landed cost
+    times ``1 + hurdle_rate`` (kept where nothing was sent); the expected import price is a
+    moving average (weight ``price_memory``; equal to the import price on the ``first``
+    call) and the value at risk its demand-weighted mean. The arithmetic is that of the
+    numpy code it replaced, in its order."""
+    O, C, R = sent_ocr.shape
+    sent = np.zeros((C, R))
+    num = np.zeros((C, R))
+    if C * R == 1:  # a single market: numpy sums the one contiguous run pairwise
+        run = np.empty(O)
+        for o in range(O):
+            run[o] = sent_ocr[o, 0, 0]
+        sent[0, 0] = pairwise_sum(run)
+        for o in range(O):
+            run[o] = sent_ocr[o, 0, 0] * landed_ocr[o, 0, 0]
+        num[0, 0] = pairwise_sum(run)
+    else:
+        for o in range(O):
+            for c in range(C):
+                for r in range(R):
+                    sent[c, r] += sent_ocr[o, c, r]
+                    num[c, r] += sent_ocr[o, c, r] * landed_ocr[o, c, r]
+    row = np.empty(R)
+    for c in range(C):
+        for r in range(R):
+            ref = price_ref[c, r]
+            if retail_by_dealers[c]:
+                va_retail = (retail_value_added + dealer_risk_premium
+                             * dealer_annual_arrest_r[r]) * ref
+                va_wholesale = wholesale_value_added * ref
+            else:
+                va_retail = 0.0
+                va_wholesale = 0.0
+            landed = num[c, r] / sent[c, r] if sent[c, r] > 0 else np.nan
+            chain = landed * (1.0 + hurdle_rate)
+            if np.isfinite(chain):
+                chain_import[c, r] = chain
+            chain_retail[c, r] = chain_import[c, r] + va_wholesale + va_retail
+            retail = retail_price[c, r]
+            wholesale_price[c, r] = _np_maximum(retail - va_retail, price_floor * retail)
+            wholesale = wholesale_price[c, r]
+            import_price[c, r] = _np_maximum(wholesale - va_wholesale,
+                                             price_floor * wholesale)
+            if first:
+                expected_import[c, r] = import_price[c, r]
+            expected_import[c, r] = (1.0 - price_memory) * expected_import[c, r] \
+                + price_memory * import_price[c, r]
+        for r in range(R):
+            row[r] = expected_import[c, r] * demand_ref[c, r]
+        value_at_risk[c] = pairwise_sum(row) / _np_maximum(
+            pairwise_sum(demand_ref[c].copy()), 1e-12)

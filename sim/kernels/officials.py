@@ -95,3 +95,30 @@ def step_officials(
             events[1] += 1
             bribes_o[o] += bribe_multiple * salary[j]
             corrupt_otr[o, otype[j], r] += 1
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def protection_from_officials(
+    corrupt_otr, officials_r, protection_max, protection_half, police, customs, judicial,
+    political, corrupt_share_r, protect_seize, protect_judicial, protect_political,
+):
+    """Protection bought by corrupt officials (ODD 7.5): with n officials of a kind on an
+    organization's payroll, ``protection_max * n / (n + protection_half)`` against seizures
+    and arrests (police and customs in the region), in court (judges in the region) and
+    politically (politicians anywhere); also each region's share of corrupt officials."""
+    O, T, R = corrupt_otr.shape
+    for r in range(R):
+        n = 0
+        for o in range(O):
+            for t in range(T):
+                n += corrupt_otr[o, t, r]
+        corrupt_share_r[r] = n / officials_r[r]
+    for o in range(O):
+        n_pol = 0
+        for r in range(R):
+            n = corrupt_otr[o, police, r] + corrupt_otr[o, customs, r]
+            protect_seize[o, r] = protection_max * n / (n + protection_half)
+            n = corrupt_otr[o, judicial, r]
+            protect_judicial[o, r] = protection_max * n / (n + protection_half)
+            n_pol += corrupt_otr[o, political, r]
+        protect_political[o] = protection_max * n_pol / (n_pol + protection_half)

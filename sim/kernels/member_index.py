@@ -1,0 +1,170 @@
+"""A per-organization index of live members, and the member operations that use it.
+
+The index lists the slots of every live member (active or incarcerated) grouped by
+organization, each group in slot order: ``slots[start[o]:start[o + 1]]`` are organization
+``o``'s. Dead and exited members are dropped when it is rebuilt and never come back, so the
+operations on one organization (a case's arrests, a promotion, a split, a recount) cost its
+live members, not every member slot ever used. Each operation visits the same members in the
+same (slot) order as a scan of all slots would, so it draws the same random numbers and
+gives the same result as the full-scan kernels in ``sim.kernels.members``
+(``tests/test_kernels.py`` checks both on the same cases).
+
+Slots used after the index was built (``tail_from`` to ``n_used``: this week's recruits) are
+scanned after the organization's group; they all come later in slot order, so the order is
+kept. The index is stale once members change organization (a split);
+``sim.state.State.members_by_org`` rebuilds it then, or when the unindexed tail grows long,
+from the previous index and the tail only.
+"""
+
+import numpy as np
+from numba import njit
+
+from .members import ACTIVE, INCARCERATED, LEADER, LIEUTENANT, jail_member
+
+
+@njit(cache=True, nogil=True)
+def index_members_by_org(status, org, n_used, prev_start, prev_slots, n_indexed, n_orgs):
+    """The index of live members by organization (``start[n_orgs + 1]``, ``slots``), built
+    from the previous index (``prev_start``, ``prev_slots``, which covered slots below
+    ``n_indexed``) and the slots ``n_indexed .. n_used - 1``. Members are filed under their
+    current organization. Falls back to a scan of every slot if filing would break the slot
+    order of a group (it cannot with the model's moves: a split fills a new organization)."""
+    counts = np.zeros(n_orgs + 1, np.int64)
+    n_prev_orgs = prev_start.shape[0] - 1
+    for p in range(n_prev_orgs):
+        for q in range(prev_start[p], prev_start[p + 1]):
+            i = prev_slots[q]
+            if status[i] == ACTIVE or status[i] == INCARCERATED:
+                counts[org[i] + 1] += 1
+    for i in range(n_indexed, n_used):
+        if status[i] == ACTIVE or status[i] == INCARCERATED:
+            counts[org[i] + 1] += 1
+    start = np.zeros(n_orgs + 1, np.int64)
+    for o in range(n_orgs):
+        start[o + 1] = start[o] + counts[o + 1]
+    slots = np.empty(start[n_orgs], np.int64)
+    fill = start[:n_orgs].copy()
+    ordered = True
+    for p in range(n_prev_orgs):
+        for q in range(prev_start[p], prev_start[p + 1]):
+            i = prev_slots[q]
+            if status[i] == ACTIVE or status[i] == INCARCERATED:
+                o = org[i]
+                if fill[o] > start[o] and slots[fill[o] - 1] > i:
+                    ordered = False
+                slots[fill[o]] = i
+                fill[o] += 1
+    for i in range(n_indexed, n_used):
+        if status[i] == ACTIVE or status[i] == INCARCERATED:
+            o = org[i]
+            if fill[o] > start[o] and slots[fill[o] - 1] > i:
+                ordered = False
+            slots[fill[o]] = i
+            fill[o] += 1
+    if not ordered:  # rebuild from every slot (slot order by construction)
+        fill[:] = start[:n_orgs]
+        for i in range(n_used):
+            if status[i] == ACTIVE or status[i] == INCARCERATED:
+                o = org[i]
+                slots[fill[o]] = i
+                fill[o] += 1
+    return start, slots
+
+
+@njit(cache=True, nogil=True)
+def members_of(o, start, slots, tail_from, n_used, org):
+    """The slots filed under organization ``o`` and the unindexed slots of ``o``, in slot
+    order (members of ``o`` may have left it since: callers check)."""
+    n = start[o + 1] - start[o]
+    for i in range(tail_from, n_used):
+        if org[i] == o:
+            n += 1
+    out = np.empty(n, np.int64)
+    k = 0
+    for q in range(start[o], start[o + 1]):
+        out[k] = slots[q]
+        k += 1
+    for i in range(tail_from, n_used):
+        if org[i] == o:
+            out[k] = i
+            k += 1
+    return out
+
+
+@njit(cache=True, nogil=True)
+def arrest_members_of_role_indexed(rng, week, o, k, n_wanted, start, slots, tail_from, n_used,
+                                   status, org, role, region, release, jail, n_jail,
+                                   sentence_mean, counts):
+    """``sim.kernels.members.arrest_members_of_role`` over organization ``o``'s live members
+    only: up to ``n_wanted`` of its active members with role ``k``, chosen at random, are
+    incarcerated. Returns (how many, new jail size)."""
+    cand = members_of(o, start, slots, tail_from, n_used, org)
+    pool = np.empty(cand.shape[0], np.int64)
+    m = 0
+    for i in cand:
+        if status[i] == ACTIVE and org[i] == o and role[i] == k:
+            pool[m] = i
+            m += 1
+    if m == 0 or n_wanted <= 0:
+        return 0, n_jail
+    done = 0
+    while done < n_wanted and m > 0:
+        j = rng.integers(0, m)
+        i = pool[j]
+        pool[j] = pool[m - 1]
+        m -= 1
+        sentence = 1 + int(-sentence_mean * np.log(1.0 - rng.random()))
+        n_jail = jail_member(i, week, sentence, status, release, jail, n_jail)
+        counts[o, region[i], k] -= 1
+        done += 1
+    return done, n_jail
+
+
+@njit(cache=True, nogil=True)
+def promote_leader_indexed(start, slots, tail_from, n_used, status, org, role, region, joined,
+                           o, counts):
+    """``sim.kernels.members.promote_leader`` over organization ``o``'s live members only:
+    its longest-serving active lieutenant (else any active member) becomes its leader.
+    Returns the new leader's index, or -1."""
+    best = -1
+    best_key = np.int64(-(2 ** 62))
+    for i in members_of(o, start, slots, tail_from, n_used, org):
+        if org[i] == o and status[i] == ACTIVE:
+            key = -np.int64(joined[i]) + (np.int64(1) << 40 if role[i] == LIEUTENANT else 0)
+            if key > best_key:
+                best_key = key
+                best = i
+    if best >= 0:
+        counts[o, region[best], role[best]] -= 1
+        role[best] = LEADER
+        counts[o, region[best], LEADER] += 1
+    return best
+
+
+@njit(cache=True, nogil=True)
+def split_members_indexed(rng, start, slots, tail_from, n_used, status, org, region, old, new,
+                          share_r):
+    """``sim.kernels.members.split_members`` over organization ``old``'s live members only:
+    each active one in region r joins ``new`` with probability ``share_r[r]``. Returns how
+    many moved (the index is stale afterwards)."""
+    moved = 0
+    for i in members_of(old, start, slots, tail_from, n_used, org):
+        if org[i] == old and status[i] == ACTIVE:
+            if share_r[region[i]] > 0.0 and rng.random() < share_r[region[i]]:
+                org[i] = new
+                moved += 1
+    return moved
+
+
+@njit(cache=True, nogil=True)
+def count_active_indexed(start, slots, tail_from, n_used, status, org, region, role, counts):
+    """``sim.kernels.members.count_active`` over the indexed (live) members and the
+    unindexed tail only."""
+    counts[:] = 0
+    for q in range(start[start.shape[0] - 1]):
+        i = slots[q]
+        if status[i] == ACTIVE:
+            counts[org[i], region[i], role[i]] += 1
+    for i in range(tail_from, n_used):
+        if status[i] == ACTIVE:
+            counts[org[i], region[i], role[i]] += 1

@@ -1,0 +1,192 @@
+"""The week's market and wealth metrics: the sums behind a row of ``TocModel.metrics``.
+
+Sums are in numpy's order (``sim.kernels.sums``), so the figures equal, bit for bit, those
+of the numpy expressions they replaced (``error_model="numpy"``: a division by zero gives
+inf or NaN as in numpy, never an exception).
+"""
+
+import numpy as np
+from numba import njit
+
+from .sums import pairwise_sum, sum_leading_axis
+
+# indices into the scalar output of weekly_market_metrics
+RETAIL, WHOLESALE, IMPORT, EXPORT, CONSUMPTION, SEIZURES, HHI, ROUTE_NODES, SOURCE_MEAN, \
+    WEALTH, LAUNDERED, FROZEN = range(12)
+N_SCALARS = 12
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _market_price(price, sold, demand):
+    """Consumption-weighted mean price over the markets with demand (weights: this week's
+    sales, or the reference demand when nothing sold)."""
+    n = 0
+    for r in range(demand.shape[0]):
+        if demand[r] > 0:
+            n += 1
+    w = np.empty(n)
+    p = np.empty(n)
+    k = 0
+    for r in range(demand.shape[0]):
+        if demand[r] > 0:
+            w[k] = sold[r]
+            p[k] = price[r]
+            k += 1
+    if not pairwise_sum(w) > 0:
+        k = 0
+        for r in range(demand.shape[0]):
+            if demand[r] > 0:
+                w[k] = demand[r]
+                k += 1
+    for k in range(n):
+        p[k] = p[k] * w[k]
+    return pairwise_sum(p) / pairwise_sum(w)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _positive_mean(x):
+    n = 0
+    for v in x:
+        if v > 0:
+            n += 1
+    pos = np.empty(n)
+    k = 0
+    for v in x:
+        if v > 0:
+            pos[k] = v
+            k += 1
+    return pairwise_sum(pos) / n
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def weekly_market_metrics(
+    sold, demand_ref, retail_price, wholesale_price, import_price, purchase_oc, shipped,
+    origin_price, arrivals_ocr, transit_flow_cr, seized_cr, transit_r, org_active, cash,
+    laundered, frozen, out, by_commodity, arrivals_r,
+):
+    """Fill ``out`` (see the indices above) for the first commodity (the drug market):
+    consumption-weighted retail, wholesale and import prices; the export price (purchases
+    per unit shipped, else the mean origin price); consumption; seizures; the suppliers'
+    Herfindahl index; transit regions on this week's routes; the mean origin price; the
+    active organizations' wealth and laundered assets; frozen assets. ``by_commodity[c]`` =
+    (shipped, seized, sold, weighted retail price) for every commodity and ``arrivals_r``
+    the first commodity's arrivals by region."""
+    O, C, R = arrivals_ocr.shape
+    out[RETAIL] = _market_price(retail_price[0], sold[0], demand_ref[0])
+    out[WHOLESALE] = _market_price(wholesale_price[0], sold[0], demand_ref[0])
+    out[IMPORT] = _market_price(import_price[0], sold[0], demand_ref[0])
+    if shipped[0] > 0:
+        out[EXPORT] = pairwise_sum(purchase_oc[:, 0].copy()) / shipped[0]
+    else:
+        out[EXPORT] = _positive_mean(origin_price[0])
+    out[SOURCE_MEAN] = _positive_mean(origin_price[0])
+    out[CONSUMPTION] = pairwise_sum(sold[0].copy())
+    out[SEIZURES] = pairwise_sum(seized_cr[0].copy())
+    deliveries = np.empty(O)
+    for o in range(O):
+        deliveries[o] = pairwise_sum(arrivals_ocr[o, 0].copy())
+    tot = pairwise_sum(deliveries)
+    if tot > 0:
+        for o in range(O):
+            d = deliveries[o] / tot
+            deliveries[o] = d * d
+        out[HHI] = pairwise_sum(deliveries)
+    else:
+        out[HHI] = 0.0
+    nodes = 0
+    for r in range(R):
+        if transit_flow_cr[0, r] > 0 and transit_r[r]:
+            nodes += 1
+    out[ROUTE_NODES] = nodes
+    n_active = 0
+    for o in range(org_active.shape[0]):
+        if org_active[o]:
+            n_active += 1
+    wealth = np.empty(n_active)
+    saved = np.empty(n_active)
+    k = 0
+    for o in range(org_active.shape[0]):
+        if org_active[o]:
+            wealth[k] = cash[o] + laundered[o]
+            saved[k] = laundered[o]
+            k += 1
+    out[WEALTH] = pairwise_sum(wealth)
+    out[LAUNDERED] = pairwise_sum(saved)
+    out[FROZEN] = pairwise_sum(frozen)
+    for c in range(C):
+        by_commodity[c, 0] = shipped[c]
+        by_commodity[c, 1] = pairwise_sum(seized_cr[c].copy())
+        by_commodity[c, 2] = pairwise_sum(sold[c].copy())
+        by_commodity[c, 3] = _market_price(retail_price[c], sold[c], demand_ref[c])
+    sum_leading_axis(arrivals_ocr[:, 0, :], arrivals_r)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _scaled_by_top(x, org_active, out):
+    """``where(active, x, 0) / its maximum`` (unchanged when the maximum is not positive)."""
+    O = x.shape[0]
+    top = 0.0
+    for o in range(O):
+        out[o] = x[o] if org_active[o] else 0.0
+        if o == 0:
+            top = out[0]
+        elif not (top > out[o] or top != top):  # np.maximum: NaN propagates
+            top = out[o]
+    if top > 0:
+        for o in range(O):
+            out[o] = out[o] / top
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def update_threat(
+    kills_by_o, income_o, revenue_oc, corrupt_otr, members_or, org_active, keep, ema,
+    w_violence, w_revenue, w_corruption, w_reach, w_arms_people, kills, revenue, arms_people,
+    threat,
+):
+    """Threat scores (ODD 7.12): moving averages (weight ``ema`` on this week, ``keep`` on
+    the past) of kills, revenue, and revenue from commodities other than the first
+    (firearms, persons); then the weighted sum of violence, revenue, corruption reach
+    (officials on the payroll), transnational reach (share of regions holding at least 1%
+    of its members) and firearms/persons revenue, each scaled by its maximum over active
+    organizations. The arithmetic is that of the numpy code it replaced, in its order."""
+    O, C = revenue_oc.shape
+    R = members_or.shape[1]
+    corrupt = np.empty(O)
+    reach = np.empty(O)
+    row = np.empty(C - 1) if C > 1 else np.empty(0)
+    for o in range(O):
+        kills[o] = keep * kills[o] + ema * kills_by_o[o]
+        revenue[o] = keep * revenue[o] + ema * income_o[o]
+        if C > 1:
+            for c in range(1, C):
+                row[c - 1] = revenue_oc[o, c]
+            arms_people[o] = keep * arms_people[o] + ema * pairwise_sum(row)
+        else:
+            arms_people[o] = keep * arms_people[o] + ema * 0.0
+        n = 0
+        for t in range(corrupt_otr.shape[1]):
+            for r in range(corrupt_otr.shape[2]):
+                n += corrupt_otr[o, t, r]
+        corrupt[o] = n
+        m_o = 0.0
+        for r in range(R):
+            m_o += members_or[o, r]
+        k = 0
+        for r in range(R):
+            if members_or[o, r] > 0.01 * m_o:
+                k += 1
+        reach[o] = k / R
+    s_kills = np.empty(O)
+    s_revenue = np.empty(O)
+    s_corrupt = np.empty(O)
+    s_reach = np.empty(O)
+    s_arms = np.empty(O)
+    _scaled_by_top(kills, org_active, s_kills)
+    _scaled_by_top(revenue, org_active, s_revenue)
+    _scaled_by_top(corrupt, org_active, s_corrupt)
+    _scaled_by_top(reach, org_active, s_reach)
+    _scaled_by_top(arms_people, org_active, s_arms)
+    for o in range(O):
+        threat[o] = (w_violence * s_kills[o] + w_revenue * s_revenue[o]
+                     + w_corruption * s_corrupt[o] + w_reach * s_reach[o]
+                     + w_arms_people * s_arms[o]) * (1.0 if org_active[o] else 0.0)

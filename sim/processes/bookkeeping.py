@@ -1,0 +1,119 @@
+"""Bookkeeping (step 12 of the week, ODD 7.12): dissolution of organizations without
+members, threat scores, the week's metrics and conservation checks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..enums import ROLE_TRANSIT, OrgKind
+from ..kernels import metrics as mk
+from ..kernels.metrics import update_threat, weekly_market_metrics
+
+EMA = 0.1  # weight of this week in the threat score's moving averages
+
+# Kept between weeks (on the state): the threat score and its moving averages
+# (orgs.threat, orgs.kills, orgs.revenue, orgs.arms_people), last week's members by
+# organization and region (prev_members_or), the ledger and the weekly metrics.
+KEEPS = ("orgs.threat", "orgs.kills", "orgs.revenue", "orgs.arms_people", "prev_members_or",
+         "ledger", "metrics", "region_metrics")
+
+
+class ConservationError(RuntimeError):
+    """A bookkeeping identity (drug mass, members, money) failed: a bug, never bad input."""
+
+
+def step(s) -> None:
+    o, _w, t = s.orgs, s.world, s.week
+    members_or = s.counts.sum(axis=2).astype(np.float64)
+    m_o = members_or.sum(axis=1)
+    gone = o.active & (m_o == 0)
+    if gone.any():
+        s.ledger.abandoned += float(o.cash[gone].sum() + o.laundered[gone].sum())
+        o.cash[gone] = 0.0
+        o.laundered[gone] = 0.0
+        o.active[gone] = False
+    threat_scores(s, members_or)
+    if t >= 0:  # spin-up weeks (t < 0) are not reported
+        record(s, members_or, m_o)
+    s.prev_members_or[:] = members_or
+    if s.checks:
+        problems = s.ledger.check(s)
+        if problems:
+            raise ConservationError(f"week {t}: " + "; ".join(problems))
+
+
+def threat_scores(s, members_or) -> None:
+    """Threat score (documented in docs/ODD.md): weighted sum of violence, revenue,
+    corruption reach, transnational reach, and firearms/human trafficking, each scaled by
+    its maximum over active organizations."""
+    o, th = s.orgs, s.pars.threat
+    update_threat(
+        s.kills_by_o, s.income_o, s.revenue_oc, s.corrupt_otr, members_or, o.active,
+        1 - EMA, EMA, th.w_violence, th.w_revenue, th.w_corruption, th.w_reach,
+        th.w_arms_people, o.kills, o.revenue, o.arms_people, o.threat,
+    )
+
+
+def record(s, members_or, m_o) -> None:
+    """This week's row of metrics and the regions' rows."""
+    w, o, t = s.world, s.orgs, s.week
+    out, by_c, arr_r = np.empty(mk.N_SCALARS), np.empty((s.C, 4)), np.empty(s.R)
+    weekly_market_metrics(
+        s.sold, w.demand_ref, s.retail_price, s.wholesale_price, s.import_price, s.purchase_oc,
+        s.shipped, w.origin_price, s.arrivals_ocr, s.transit_flow_cr, s.seized_cr,
+        (w.region_roles & ROLE_TRANSIT) != 0, o.active, o.cash, o.laundered, o.frozen,
+        out, by_c, arr_r,
+    )
+    retail, export_p, seized = float(out[mk.RETAIL]), float(out[mk.EXPORT]), out[mk.SEIZURES]
+    active = o.active
+    row = {
+        "retail_price": retail,
+        "wholesale_price": float(out[mk.WHOLESALE]),
+        "import_price": float(out[mk.IMPORT]),
+        "export_price": export_p,
+        "source_price": s.pars.market.source_share * export_p,
+        "consumption": float(out[mk.CONSUMPTION]),
+        "supply_shipped": float(s.shipped[0]),
+        "seizures": float(seized),
+        "criminal_revenue": s.criminal_income,
+        "criminal_wealth": float(out[mk.WEALTH]),
+        "laundered_assets": float(out[mk.LAUNDERED]),
+        "frozen_assets": float(out[mk.FROZEN]),
+        "active_cartels": int((active & (o.kind == OrgKind.CARTEL)).sum()),
+        "active_gangs": int((active & (o.kind == OrgKind.GANG)).sum()),
+        "criminal_members": int(s.ledger.active),
+        "recruits": s.recruits,
+        "arrests": int(s.member_events[0]) + s.case_arrests + s.intervention_arrests,
+        "incarcerated": int(s.ledger.incarcerated),
+        "homicides": int(s.homicides_r.sum()),
+        "corruption_rate": float((s.officials.patron >= 0).mean()),
+        "enforcement_spend": float(s.agency_budget.sum() + s.intervention_cost),
+        "market_hhi": float(out[mk.HHI]),
+        "route_nodes": int(out[mk.ROUTE_NODES]),
+        "intervention_cost": float(s.intervention_cost),
+        "seizure_rate": float(seized / s.shipped[0]) if s.shipped[0] > 0 else 0.0,
+        "markup": retail / out[mk.SOURCE_MEAN],
+        "members_killed": int(s.deaths_or.sum()),
+        "bystanders_killed": int(s.bystanders_r.sum()),
+        "officials_caught": int(s.official_events[2]),
+        "leader_removals": s.removals,
+        "splits": s.n_splits,
+        "cases_matured": s.cases,
+        "criminal_costs": s.criminal_costs,
+        "criminal_payouts": s.criminal_payouts,
+        "aml_seized": s.aml_seized,
+        "case_assets_seized": s.case_seized,
+    }
+    vals = list(row.values())
+    for c in range(1, s.C):
+        vals += [float(v) for v in by_c[c]]
+    s.metrics[t] = vals
+    reg = s.region_metrics[t]
+    reg[:, 0] = s.transit_flow_cr[0] + arr_r
+    reg[:, 1] = s.seized_cr[0]
+    reg[:, 2] = s.homicides_r
+    reg[:, 3] = s.corrupt_share_r
+    reg[:, 4] = np.where(w.demand_ref[0] > 0, s.retail_price[0], np.nan)
+    reg[:, 5] = members_or.sum(axis=0)
+    reg[:, 6] = s.guns / w.population * 1000.0

@@ -1,0 +1,75 @@
+"""Enforcement (step 7 of the week, ODD 7.7).
+
+Agencies assign investigators by threat, build and share intelligence on organizations, and
+set this week's arrest hazards and conviction probabilities; cases mature into arrests of
+leaders and lieutenants and asset seizures.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..enums import Role, Status
+from ..kernels.enforcement import investigate
+from ..kernels.member_index import arrest_members_of_role_indexed
+from ..state import role_vector
+
+# Kept between weeks (on the state): agencies' intelligence on each organization
+# (orgs.intel). This week's results: investigators_ao, intel_or, h_arrest, conviction,
+# case_arrests, cases, case_seized.
+KEEPS = ("orgs.intel",)
+
+
+def step(s) -> None:
+    e, w, o = s.pars.enforcement, s.world, s.orgs
+    members_or = s.counts.sum(axis=2).astype(np.float64)
+    i = s.pars.interdiction
+    s.investigators_ao = np.empty(o.intel.shape)
+    # in a scaled world each organization is `scale` times larger: it takes as many
+    # times more investigator-weeks to learn as much about it. Leaders' exposure is 0:
+    # they are taken only by cases.
+    investigate(
+        members_or, w.agency_regions.astype(np.float64), s.agency_budget / e.investigator_cost,
+        o.threat ** s.pars.threat.targeting_exponent, o.active, s.task_force,
+        e.intel_rate / s.scale, e.intel_decay, s.protect_political,
+        min(e.share_rate + s.share_rate_add, 1.0), s.agency_partners, o.intel,
+        e.arrest_rate, s.enforcement_capacity, i.intel_gain, s.protect_seize,
+        role_vector(e, "exposure_"), s.extra_arrest,
+        s.investigators_ao, s.intel_or, s.h_arrest,
+    )
+    intel = o.intel
+    s.conviction = s.judicial_capacity[None, :] * (1.0 - s.protect_judicial)
+
+    # cases mature into arrests of the leadership and asset seizures
+    s.case_arrests = 0
+    s.cases = 0
+    s.case_seized = 0.0
+    ripe = (intel[:, : o.n] > e.case_threshold) & o.active[None, : o.n]
+    if not ripe.any():
+        return
+    rng = s.streams["enforcement"]
+    draws = rng.random(ripe.shape)  # one per agency and organization in use (not per slot)
+    m = s.members
+    hit = ripe & (draws < e.case_rate * s.case_rate_mult[None, : o.n])
+    for a, org in zip(*np.nonzero(hit), strict=True):
+        s.cases += 1
+        leader = o.leader[org]
+        if leader >= 0 and m.status[leader] == Status.ACTIVE:
+            m.status[leader] = Status.INCARCERATED
+            m.release[leader] = s.week + int(2 * e.sentence_weeks)
+            m.jail_add(np.array([leader]))
+            s.counts[org, m.region[leader], m.role[leader]] -= 1
+            s.leader_lost[org] = 1
+            s.case_arrests += 1
+        n_arrested, m.n_jail = arrest_members_of_role_indexed(
+            rng, s.week, org, Role.LIEUTENANT, int(round(e.case_lieutenants * s.scale)),
+            *s.members_by_org(), m.status, m.org, m.role, m.region, m.release, m.jail,
+            m.n_jail, e.sentence_weeks, s.counts)
+        s.case_arrests += n_arrested
+        seized = e.case_asset_share * (max(o.cash[org], 0.0) + o.laundered[org])
+        o.cash[org] -= e.case_asset_share * max(o.cash[org], 0.0)
+        o.laundered[org] -= e.case_asset_share * o.laundered[org]
+        s.case_seized += seized
+        intel[a, org] *= 0.5
+    s.ledger.seized += s.case_seized
+    s.ledger.members_event(incarcerated=s.case_arrests)

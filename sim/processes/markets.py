@@ -1,0 +1,85 @@
+"""Markets (step 4 of the week, ODD 7.4).
+
+Retail prices clear supply against demand (``sim.kernels.markets.clear_markets``); wholesale
+and import prices are what retail leaves after the value added downstream (dealers' risk and
+margins); the chain's supply price at the border is updated from landed costs; consumer
+spending reaches dealers' organizations and the delivering traffickers; firearms add to
+regional gun stocks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..enums import Role
+from ..kernels.markets import clear_markets, distribute_revenue, stage_prices
+
+# Kept between weeks (on the state): market stocks, the stage prices, the chain's supply
+# price at the border, the expected import price (traffickers' moving average) and the value
+# at risk per commodity, regional gun stocks. This week's results: sold, income_o,
+# revenue_oc, import_rev_oc, consumer_spend, chain_retail.
+KEEPS = ("stock", "retail_price", "wholesale_price", "import_price", "chain_import",
+         "expected_import", "value_at_risk", "guns")
+
+
+def init(s) -> None:
+    """Wholesale and import prices from the retail reference (no dealer risk yet)."""
+    update_stage_prices(s, np.zeros(s.R))
+
+
+def step(s) -> None:
+    w, m = s.world, s.pars.market
+    dealers_or = s.counts[:, :, Role.DEALER]
+    dealers_r = dealers_or.sum(axis=0).astype(np.float64)
+    arrivals_cr = s.arrivals_ocr.sum(axis=0)
+    stock_before = s.stock.sum(axis=1)
+    clear_markets(
+        s.stock, arrivals_cr, s.demand_ref, w.price_ref, w.elasticity * m.elasticity_multiplier,
+        m.sell_fraction, w.retail_by_dealers, dealers_r * m.dealer_capacity,
+        m.price_floor, m.price_cap, s.retail_price, s.sold,
+    )
+    s.ledger.goods(s.shipped, s.seized_cr.sum(axis=1), s.sold.sum(axis=1),
+                   s.stock.sum(axis=1) - stock_before)
+    # dealers' annual arrest probability by region (last week's weekly hazards, as rates)
+    h = s.h_arrest[:, :, Role.DEALER]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        h_r = np.where(dealers_r > 0, (h * dealers_or).sum(axis=0) / dealers_r, 0.0)
+    update_stage_prices(s, -np.expm1(-52.0 * h_r))
+
+    # revenue: consumer spending reaches dealers' organizations (retail chain) or the
+    # delivering traffickers (direct sale); dealers pay traffickers the wholesale price.
+    O = s.orgs.capacity
+    s.income_o = np.empty(O)
+    s.revenue_oc = np.empty((O, s.C))
+    s.import_rev_oc = np.empty((O, s.C))  # the same sales at the import price
+    distribute_revenue(
+        s.arrivals_ocr, arrivals_cr, dealers_or, dealers_r, s.retail_price, s.wholesale_price,
+        s.import_price, s.sold, w.retail_by_dealers, w.is_firearm, s.guns,
+        s.pars.conflict.firearm_decay, s.income_o, s.revenue_oc, s.import_rev_oc,
+    )
+    s.consumer_spend = float((s.retail_price * s.sold).sum())
+
+
+def update_stage_prices(s, dealer_annual_arrest_r: np.ndarray) -> None:
+    """Stage prices (ODD 7.4). Downstream of the border the value added at each stage is
+    an additive amount (in units of the market's reference retail price): dealers' margin
+    plus their risk premium at retail, domestic distribution at wholesale. The wholesale
+    and import prices are what this week's clearing retail price leaves after them (so a
+    stock-out raises every stage by the same amount). The chain's supply price at the
+    border, ``chain_import``, is the landed cost (purchase and transport, grossed up for
+    the perceived seizure risk of the route) plus the importers' margin
+    ``transport.hurdle_rate``: shipments grow while the import price beats it and shrink
+    otherwise (``finance.adjust_shipments``), so in the steady state retail rests on the chain."""
+    w, m = s.world, s.pars.market
+    first = not hasattr(s, "expected_import")
+    if first:  # traffickers choose destinations on the import price they expect
+        s.expected_import = np.empty_like(s.import_price)
+    s.chain_retail = np.empty_like(s.chain_import)  # the chain's retail price
+    # prices stay positive and ordered: a glut squeezes margins to price_floor, not below
+    stage_prices(
+        w.retail_by_dealers, w.price_ref, dealer_annual_arrest_r, m.retail_value_added,
+        m.dealer_risk_premium, m.wholesale_value_added, s.sent_ocr, s.landed_ocr,
+        s.pars.transport.hurdle_rate, m.price_floor, s.pars.transport.price_memory,
+        s.demand_ref, first, s.retail_price, s.chain_import, s.chain_retail,
+        s.wholesale_price, s.import_price, s.expected_import, s.value_at_risk,
+    )

@@ -1,0 +1,68 @@
+"""Members (step 9 of the week, ODD 7.9): arrests and convictions, deaths, exits and
+releases (``sim.kernels.members.step_members``); homicides by region.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..enums import Role, Status
+from ..kernels.members import step_members
+
+# Kept between weeks (on the state): the member arrays and the jail list (members), active
+# members by organization, region and role (counts, kept current event by event), the
+# regions' violence. This week's results: member_events, arrests_or, deaths_or,
+# leader_lost, bystanders_r, homicides_r.
+KEEPS = ("members", "counts", "violence_r")
+
+
+def step(s) -> None:
+    e, o, m = s.pars.enforcement, s.orgs, s.members
+    h_exit = e.exit_rate * (1.0 + e.unpaid_exit_multiplier * o.stress)
+    # hazards are rates; the kernel turns them into weekly probabilities 1 - exp(-h):
+    # h_max bounds every member's event probability
+    bound = float((s.h_arrest + s.h_death).max() + h_exit.max())
+    h_max = float(-np.expm1(-bound)) if bound < np.inf else 1.0  # NaN: visit everyone
+    m.n_jail = step_members(
+        s.streams["members"], s.week, m.n, m.status, m.org, m.role, m.region,
+        m.release, m.jail, m.n_jail, s.h_arrest, s.conviction, s.h_death, h_exit,
+        h_max, e.sentence_weeks, e.return_prob, o.active, s.counts, s.arrests_or,
+        s.deaths_or, s.member_events, s.leader_lost, o.leader, s.recruiter_pool,
+    )
+    ev = s.member_events
+    s.ledger.members_event(incarcerated=int(ev[1]), died=int(ev[2]), exited=int(ev[3]),
+                           released=int(ev[4]), returned=int(ev[5]))
+    deaths_r = s.deaths_or.sum(axis=0)
+    s.bystanders_r = s.streams["conflict"].poisson(s.pars.conflict.bystander_ratio * deaths_r)
+    s.homicides_r = deaths_r + s.bystanders_r
+    s.violence_r[:] = s.homicides_r * 52.0 / s.world.population * 1e5
+
+
+def arrest(s, idx: np.ndarray, rng: np.random.Generator | None = None,
+           sentence_weeks: float | None = None) -> int:
+    """Arrest the active members ``idx`` (an intervention's direct action). With ``rng``
+    the courts convict each with this week's probability ``conviction[org, region]`` and
+    the rest go free; without, all are incarcerated. Counts, leaders and the ledger are
+    kept current. Returns how many were arrested."""
+    m, e = s.members, s.pars.enforcement
+    idx = np.asarray(idx, np.int64)
+    idx = idx[m.status[idx] == Status.ACTIVE]
+    if idx.size == 0:
+        return 0
+    s.intervention_arrests += int(idx.size)
+    if rng is not None:
+        conv = getattr(s, "conviction", None)
+        p = conv[m.org[idx], m.region[idx]] if conv is not None else 1.0
+        idx = idx[rng.random(idx.size) < p]
+        if idx.size == 0:
+            return 0
+    m.status[idx] = Status.INCARCERATED
+    m.release[idx] = s.week + int(sentence_weeks or e.sentence_weeks)
+    m.jail_add(idx)
+    np.subtract.at(s.counts, (m.org[idx], m.region[idx], m.role[idx]), 1)
+    leaders = idx[m.role[idx] == Role.LEADER]
+    for i in leaders:
+        if s.orgs.leader[m.org[i]] == i:
+            s.leader_lost[m.org[i]] = 1
+    s.ledger.members_event(incarcerated=int(idx.size))
+    return int(idx.size)
