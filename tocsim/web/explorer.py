@@ -13,9 +13,12 @@ Run it alone with ``solara run tocsim/web/explorer.py`` (``Page`` below); the we
 
 from __future__ import annotations
 
+import base64
+import html
 import math
 import os
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -28,7 +31,8 @@ from tocsim.web.explorer_run import REGISTRY, SPEEDS, ExplorerRun, Status
 
 SCENARIOS_DIR = Path(os.environ.get("TOCSIM_SCENARIOS_DIR", "scenarios"))
 DEFAULT_SCENARIO = "baseline.yaml"
-POLL_S = 0.5  # how long the page's watcher waits for a change before checking its cancel
+POLL_S = 0.5  # how long the page's watcher waits for a change before checking its stop
+FRAME_S = 0.25  # a page redraws its pictures at most this often
 SPEED_LABELS = {s: ("max" if s == 0 else str(s)) for s in SPEEDS}  # weeks per second
 
 
@@ -64,11 +68,35 @@ def get_or_create_run(run_id: str | None) -> ExplorerRun:
     return run
 
 
-def use_run_updates(run: ExplorerRun) -> int:
-    """Re-render when the run changes (a new snapshot, status or setting). A thread started
-    in this page's kernel waits on the run (:meth:`ExplorerRun.wait_change`), so the page never
-    blocks; the effect's cleanup stops it when the page goes away or shows another run."""
-    version, set_version = solara.use_state(run.version)
+@dataclass(frozen=True)
+class Pictures:
+    """The PNGs a page shows, and what they were drawn from."""
+
+    serial: int  # the run's snapshot serial
+    colouring: str
+    week: int
+    charts: bytes
+    world: bytes
+
+
+def draw_pictures(run: ExplorerRun) -> Pictures:
+    """Draw the charts and the map of the run's latest snapshot (slow: 0.2-1 s)."""
+    view = run.view()
+    charts = worldmap.png(worldmap.draw_charts(view.snapshot, _lever_weeks(view.scenario)))
+    world = worldmap.png(worldmap.draw_map(view.geometry, view.snapshot, view.colouring))
+    return Pictures(view.serial, view.colouring, view.snapshot.week, charts, world)
+
+
+def use_run_updates(run: ExplorerRun) -> tuple[int, Pictures | None]:
+    """Re-render when the run changes (a new snapshot, status or setting), with its pictures.
+
+    A thread started in this page's kernel waits on the run (:meth:`ExplorerRun.wait_change`)
+    and draws the pictures itself, at most every ``FRAME_S`` seconds, before it asks for a
+    render: the render only swaps images, so clicks are handled at once even while a run
+    plays. The effect's cleanup stops the thread when the page goes away or shows another run.
+    """
+    version, set_version = solara.use_state(-1)
+    pictures = solara.use_ref(None)
 
     def watch():
         stop = threading.Event()
@@ -77,15 +105,20 @@ def use_run_updates(run: ExplorerRun) -> int:
             seen = -1
             while not stop.is_set():
                 now = run.wait_change(seen, POLL_S)
-                if now != seen and not stop.is_set():
-                    seen = now
-                    set_version(now)
+                if now == seen or stop.is_set():
+                    continue
+                seen = now
+                pics = pictures.current
+                if pics is None or (pics.serial, pics.colouring) != (run.serial, run.colouring):
+                    pictures.current = draw_pictures(run)
+                set_version(now)
+                stop.wait(FRAME_S)
 
         threading.Thread(target=loop, name=f"explorer-watch-{run.id}", daemon=True).start()
         return stop.set
 
     solara.use_effect(watch, [run.id])
-    return version
+    return version, pictures.current
 
 
 # ---------------------------------------------------------------------- controls
@@ -258,6 +291,24 @@ def AddLever(run: ExplorerRun, bump):
                                             top_n or None), f"added a {kind} lever"))
 
 
+def export_yaml(scn) -> tuple[str, str]:
+    """``(file name, YAML)`` of the scenario with every change made here: the resolved
+    scenario (``extends:`` applied, overrides listed in its header), which
+    ``sim.load_scenario`` loads back to the same scenario."""
+    return f"{scn.name}-explorer.yaml", scn.resolved_yaml()
+
+
+@solara.component
+def ExportLink(scn):
+    """A download link holding the YAML (a data: URL: no server route, works offline).
+    (solara.FileDownload's widget does not render with this installation's ipyvuetify.)"""
+    name, text = solara.use_memo(lambda: export_yaml(scn), [id(scn)])
+    href = "data:application/x-yaml;base64," + base64.b64encode(text.encode()).decode()
+    solara.HTML(tag="div", unsafe_innerHTML=(
+        f'<a class="explorer-export" download="{html.escape(name, quote=True)}" '
+        f'href="{href}" style="font-weight:500">⤓ Export the scenario as YAML</a>'))
+
+
 # ---------------------------------------------------------------------- the run
 def _status_line(run: ExplorerRun) -> str:
     snap, st = run.snapshot, run.status
@@ -316,19 +367,19 @@ def _lever_weeks(scn) -> list[tuple[str, int]]:
 
 
 @solara.component
-def Pictures(run: ExplorerRun, serial: int, colouring: str):
-    snap = run.snapshot
-    charts = solara.use_memo(lambda: worldmap.png(worldmap.draw_charts(
-        snap, _lever_weeks(run.scenario))), [serial])
-    world = solara.use_memo(lambda: worldmap.png(worldmap.draw_map(
-        run.geometry, snap, colouring)), [serial, colouring])
-    with solara.Column():
-        solara.Image(charts, width="100%", classes=["explorer-charts"])
-        with solara.Row(style={"align-items": "center"}):
-            solara.Text("colour regions by:")
-            solara.ToggleButtonsSingle(value=colouring, values=list(mv.REGION_COLOURINGS),
-                                       on_value=run.set_colouring)
-        solara.Image(world, width="100%", classes=["explorer-map"])
+def PicturesView(run: ExplorerRun, pictures: Pictures | None, colouring: str):
+    with solara.ColumnsResponsive(12, large=[7, 5]):
+        with solara.Column():
+            with solara.Row(style={"align-items": "center"}):
+                solara.Text("colour regions by:")
+                solara.ToggleButtonsSingle(value=colouring, values=list(mv.REGION_COLOURINGS),
+                                           on_value=run.set_colouring)
+            if pictures is not None:
+                solara.Image(pictures.world, width="100%", classes=["explorer-map"])
+        if pictures is not None:
+            solara.Image(pictures.charts, width="100%", classes=["explorer-charts"])
+        else:
+            solara.Text("drawing...")
 
 
 @solara.component
@@ -337,7 +388,7 @@ def ExplorerPage():
     router = solara.use_router()
     qid = _query_id(router.search)
     run = solara.use_memo(lambda: get_or_create_run(qid), [qid])
-    version = use_run_updates(run)  # passed down: children re-render when it moves
+    version, pictures = use_run_updates(run)  # passed down: children re-render
     form_key, set_form_key = solara.use_state(0)
 
     def bump():
@@ -350,14 +401,11 @@ def ExplorerPage():
     solara.use_effect(put_id_in_url, [run.id])
     run.touch()
     solara.Title("tocsim explorer")
-    with solara.Columns([4, 8]):
+    with solara.ColumnsResponsive(12, large=[3, 9]):
         with solara.Column():
             with solara.Card("Scenario"):
                 ScenarioPanel(run, bump, form_key, version)
-                solara.FileDownload(lambda: run.scenario.resolved_yaml().encode(),
-                                    filename=f"{run.scenario.name}-explorer.yaml",
-                                    label="Export the scenario as YAML",
-                                    mime_type="application/x-yaml")
+                ExportLink(run.scenario)
             with solara.Card("Parameters"):
                 ParamsPanel(run, bump, form_key, version)
             with solara.Card("Levers"):
@@ -365,7 +413,7 @@ def ExplorerPage():
         with solara.Column():
             RunControls(run, bump, version)
             Message(run.status)
-            Pictures(run, run.serial, run.colouring)
+            PicturesView(run, pictures, run.colouring)
 
 
 Page = ExplorerPage

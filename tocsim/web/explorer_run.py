@@ -33,6 +33,17 @@ ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,32}$")
 
 
 @dataclass(frozen=True)
+class View:
+    """What a page draws, read together (consistent with each other)."""
+
+    serial: int
+    snapshot: mv.Snapshot
+    geometry: mv.Geometry
+    scenario: object
+    colouring: str
+
+
+@dataclass(frozen=True)
 class Status:
     state: str  # "ready" | "building" | "playing" | "paused" | "finished" | "error"
     message: str = ""
@@ -84,6 +95,11 @@ class ExplorerRun:
             if self.version == seen and not self._closed:
                 self._cond.wait(timeout)
             return self.version
+
+    def view(self) -> View:
+        with self._cond:
+            return View(self.serial, self.snapshot, self.geometry, self.scenario,
+                        self.colouring)
 
     @property
     def thread_alive(self) -> bool:

@@ -55,7 +55,7 @@ def draw_map(geo: mv.Geometry, snap: mv.Snapshot, colouring: str = "homicides") 
     xlim = (x.min() - pad_x, x.max() + pad_x)
     ylim = (y.min() - pad_y, y.max() + 2.2 * pad_y)  # room for the top labels
     w, h = xlim[1] - xlim[0], (ylim[1] - ylim[0]) * aspect
-    width_in = 7.6
+    width_in = 6.8
     ax_w = 0.78 * width_in
     ax_h = min(max(ax_w * h / w, 3.2), 7.0)
     bottom, top = 0.85, 0.35  # inches: axis label and corridor legend; title
@@ -149,10 +149,10 @@ def draw_charts(snap: mv.Snapshot, lever_weeks: list[tuple[str, int]] = ()) -> F
     names = list(snap.series) or list(mv.KEY_METRICS)
     ncol = 2
     nrow = math.ceil(len(names) / ncol)
-    height = 1.75 * nrow + 0.5
-    fig = Figure(figsize=(7.6, height))
-    fig.subplots_adjust(left=0.09, right=0.98, top=1 - 0.55 / height, bottom=0.45 / height,
-                        hspace=0.45, wspace=0.22)
+    height = 1.9 * nrow + 0.6
+    fig = Figure(figsize=(5.6, height))
+    fig.subplots_adjust(left=0.11, right=0.98, top=1 - 0.6 / height, bottom=0.45 / height,
+                        hspace=0.5, wspace=0.32)
     axes = fig.subplots(nrow, ncol, sharex=True, squeeze=False).ravel()
     for ax, name in zip(axes, names, strict=False):
         v = snap.series.get(name, np.zeros(0))
