@@ -21,6 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from . import model_view as mv
 
@@ -58,7 +59,7 @@ def draw_map(geo: mv.Geometry, snap: mv.Snapshot, colouring: str = "homicides") 
     width_in = 6.8
     ax_w = 0.78 * width_in
     ax_h = min(max(ax_w * h / w, 3.2), 7.0)
-    bottom, top = 0.85, 0.35  # inches: axis label and corridor legend; title
+    bottom, top = 1.0, 0.35  # inches: axis label and corridor legend; title
     height_in = ax_h + bottom + top
     fig = Figure(figsize=(width_in, height_in))
     canvas = FigureCanvasAgg(fig)
@@ -109,7 +110,9 @@ def draw_map(geo: mv.Geometry, snap: mv.Snapshot, colouring: str = "homicides") 
 
 
 # label positions tried around a region, in order: (dx, dy) in units of the marker radius
-_LABEL_SPOTS = ((0, 1), (1, 0), (-1, 0), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1))
+_NEAR = ((0, 1), (1, 0), (-1, 0), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1))
+_LABEL_SPOTS = _NEAR + tuple((2.2 * dx, 2.2 * dy) for dx, dy in _NEAR) + tuple(
+    (3.6 * dx, 3.6 * dy) for dx, dy in _NEAR)
 
 
 def _place_labels(ax, canvas, geo: mv.Geometry, size: np.ndarray) -> None:
@@ -117,7 +120,7 @@ def _place_labels(ax, canvas, geo: mv.Geometry, size: np.ndarray) -> None:
     the first spot around its marker that overlaps no label already placed (else the first)."""
     renderer = canvas.get_renderer()
     ax.apply_aspect()
-    fs = 8 if len(geo.names) <= 20 else 6
+    fs = 8.5 if len(geo.names) <= 20 else 6.5
     taken = []
     for r in np.argsort(-geo.population, kind="stable"):
         rad = math.sqrt(size[r]) / 2 + 2  # points
@@ -132,6 +135,11 @@ def _place_labels(ax, canvas, geo: mv.Geometry, size: np.ndarray) -> None:
             bb = t.get_window_extent(renderer).expanded(1.04, 1.1)
             if not any(bb.overlaps(o) for o in taken):
                 taken.append(bb)
+                if abs(dx) > 1 or abs(dy) > 1:  # far from its marker: a leader line
+                    ax.annotate("", (geo.x[r], geo.y[r]), xytext=(dx * rad, dy * rad),
+                                textcoords="offset points", zorder=3.5,
+                                arrowprops=dict(arrowstyle="-", color="#555555", lw=0.6,
+                                                shrinkA=0, shrinkB=rad * 0.6))
                 if first is not None:
                     first.remove()
                 break
@@ -149,10 +157,10 @@ def draw_charts(snap: mv.Snapshot, lever_weeks: list[tuple[str, int]] = ()) -> F
     names = list(snap.series) or list(mv.KEY_METRICS)
     ncol = 2
     nrow = math.ceil(len(names) / ncol)
-    height = 1.9 * nrow + 0.6
-    fig = Figure(figsize=(5.6, height))
-    fig.subplots_adjust(left=0.11, right=0.98, top=1 - 0.6 / height, bottom=0.45 / height,
-                        hspace=0.5, wspace=0.32)
+    height = 1.75 * nrow + 0.6
+    fig = Figure(figsize=(5.0, height))
+    fig.subplots_adjust(left=0.13, right=0.98, top=1 - 0.6 / height, bottom=0.45 / height,
+                        hspace=0.55, wspace=0.38)
     axes = fig.subplots(nrow, ncol, sharex=True, squeeze=False).ravel()
     for ax, name in zip(axes, names, strict=False):
         v = snap.series.get(name, np.zeros(0))
@@ -162,11 +170,13 @@ def draw_charts(snap: mv.Snapshot, lever_weeks: list[tuple[str, int]] = ()) -> F
         for _lever, wk in lever_weeks:
             if 0 <= wk <= snap.weeks:
                 ax.axvline(wk, color="#e67e22", ls="--", lw=0.8)
-        ax.set_title(mv.metric_label(name), fontsize=9)
+        ax.set_title(mv.metric_label(name), fontsize=9.5)
         ax.set_xlim(0, max(snap.weeks, 1))
-        ax.tick_params(labelsize=7)
+        ax.tick_params(labelsize=8)
         ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 5))
-        ax.yaxis.get_offset_text().set_fontsize(7)
+        ax.yaxis.get_offset_text().set_fontsize(8)
+        ax.yaxis.set_major_locator(MaxNLocator(4))
+        ax.xaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 5, 10], integer=True))
         ax.grid(True, lw=0.3, alpha=0.5)
     for ax in axes[len(names):]:
         ax.set_visible(False)
