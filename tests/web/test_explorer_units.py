@@ -276,7 +276,7 @@ def test_step_play_pause_reset_in_the_worker(scn_dir):
         run.step(3)
         _wait(lambda: run.snapshot.week == 3 and not run.thread_alive)
         assert run.status.state == "paused"
-        run.set_speed(0)
+        run.set_speed(100)  # publishes at most 4 snapshots a second: pauses fall between
         run.play()
         _wait(lambda: run.snapshot.week >= 5)
         t0 = time.monotonic()
@@ -287,6 +287,8 @@ def test_step_play_pause_reset_in_the_worker(scn_dir):
         time.sleep(0.2)
         assert run.snapshot.week == week and run.status.state in ("paused", "finished")
         assert stopped < 2.0  # between two weeks (milliseconds), whatever the machine's load
+        run.step(1)  # the page showed the week the model paused at: one step is one week
+        _wait(lambda: not run.thread_alive and run.snapshot.week == week + 1, timeout=10)
         run.play()
         _wait(lambda: run.status.state == "finished")
         assert run.snapshot.week == 30 and not run.thread_alive

@@ -90,35 +90,38 @@ def draw_pictures(run: ExplorerRun) -> Pictures:
 def use_run_updates(run: ExplorerRun) -> tuple[int, Pictures | None]:
     """Re-render when the run changes (a new snapshot, status or setting), with its pictures.
 
-    A thread started in this page's kernel waits on the run (:meth:`ExplorerRun.wait_change`)
-    and draws the pictures itself, at most every ``FRAME_S`` seconds, before it asks for a
-    render: the render only swaps images, so clicks are handled at once even while a run
-    plays. The effect's cleanup stops the thread when the page goes away or shows another run.
+    A thread started in this page's kernel waits on the run (:meth:`ExplorerRun.wait_change`):
+    it asks for a render at once (the status and buttons), then draws the pictures itself, at
+    most every ``FRAME_S`` seconds, and hands them over: a render only swaps images, so clicks
+    are handled at once even while a run plays. The effect's cleanup stops the thread when
+    the page goes away or shows another run.
     """
     version, set_version = solara.use_state(-1)
-    pictures = solara.use_ref(None)
+    pictures, set_pictures = solara.use_state(None)
 
     def watch():
         stop = threading.Event()
 
         def loop():
-            seen = -1
+            seen, drawn = -1, None
             while not stop.is_set():
                 now = run.wait_change(seen, POLL_S)
                 if now == seen or stop.is_set():
                     continue
                 seen = now
-                pics = pictures.current
-                if pics is None or (pics.serial, pics.colouring) != (run.serial, run.colouring):
-                    pictures.current = draw_pictures(run)
-                set_version(now)
+                set_version(now)  # the status and the buttons show at once
+                if drawn is None or (drawn.serial, drawn.colouring) != (run.serial,
+                                                                        run.colouring):
+                    drawn = draw_pictures(run)  # slow, outside any render
+                    if not stop.is_set():
+                        set_pictures(drawn)
                 stop.wait(FRAME_S)
 
         threading.Thread(target=loop, name=f"explorer-watch-{run.id}", daemon=True).start()
         return stop.set
 
     solara.use_effect(watch, [run.id])
-    return version, pictures.current
+    return version, pictures
 
 
 # ---------------------------------------------------------------------- controls

@@ -208,6 +208,14 @@ class ExplorerRun:
         while True:
             with self._cond:
                 if not self._has_work_locked():
+                    model = self._model
+                    if model is not None and not self._closed \
+                            and mv.week(model) != self.snapshot.week:
+                        # paused between two published snapshots: show the week it is at
+                        self._set_snapshot(mv.snapshot(model, self.geometry,
+                                                       self.scenario.weeks))
+                        self._publish_status_locked(Status(self.status.state,
+                                                           self.status.message))
                     if self._thread is threading.current_thread():
                         self._thread = None
                     return
