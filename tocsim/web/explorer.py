@@ -18,6 +18,7 @@ import html
 import math
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -32,7 +33,7 @@ from tocsim.web.explorer_run import REGISTRY, SPEEDS, ExplorerRun, Status
 SCENARIOS_DIR = Path(os.environ.get("TOCSIM_SCENARIOS_DIR", "scenarios"))
 DEFAULT_SCENARIO = "baseline.yaml"
 POLL_S = 0.5  # how long the page's watcher waits for a change before checking its stop
-FRAME_S = 0.25  # a page redraws its pictures at most this often
+FRAME_S = 0.5  # a page draws its pictures at most this often (seconds)
 SPEED_LABELS = {s: ("max" if s == 0 else str(s)) for s in SPEEDS}  # weeks per second
 
 
@@ -103,19 +104,27 @@ def use_run_updates(run: ExplorerRun) -> tuple[int, Pictures | None]:
         stop = threading.Event()
 
         def loop():
-            seen, drawn = -1, None
+            seen, drawn, last_draw = -1, None, 0.0
+
+            def stale() -> bool:
+                return drawn is None or (drawn.serial, drawn.colouring) != (run.serial,
+                                                                            run.colouring)
+
             while not stop.is_set():
-                now = run.wait_change(seen, POLL_S)
-                if now == seen or stop.is_set():
-                    continue
-                seen = now
-                set_version(now)  # the status and the buttons show at once
-                if drawn is None or (drawn.serial, drawn.colouring) != (run.serial,
-                                                                        run.colouring):
+                wait = POLL_S
+                if stale():  # draw again once FRAME_S has passed since the last drawing
+                    wait = max(0.0, last_draw + FRAME_S - time.monotonic())
+                now = run.wait_change(seen, wait)
+                if stop.is_set():
+                    break
+                if now != seen:
+                    seen = now
+                    set_version(now)  # the status and the buttons show at once
+                if stale() and time.monotonic() - last_draw >= FRAME_S:
                     drawn = draw_pictures(run)  # slow, outside any render
+                    last_draw = time.monotonic()
                     if not stop.is_set():
                         set_pictures(drawn)
-                stop.wait(FRAME_S)
 
         threading.Thread(target=loop, name=f"explorer-watch-{run.id}", daemon=True).start()
         return stop.set
@@ -188,7 +197,7 @@ def NumberControl(run: ExplorerRun, control: ed.Control, value, on_value):
 
 
 @solara.component
-def ScenarioPanel(run: ExplorerRun, bump, form_key: int, version: int):
+def ScenarioPanel(run: ExplorerRun, bump, form_key: int, scn_key: int):
     files = ed.scenario_files(SCENARIOS_DIR)
     scn = run.scenario
 
@@ -215,7 +224,7 @@ def ScenarioPanel(run: ExplorerRun, bump, form_key: int, version: int):
 
 
 @solara.component
-def ParamsPanel(run: ExplorerRun, bump, form_key: int, version: int):
+def ParamsPanel(run: ExplorerRun, bump, form_key: int, scn_key: int):
     group, set_group = solara.use_state(ed.param_groups()[0])
     names = ed.param_names(group)
     name, set_name = solara.use_state(names[0])
@@ -242,7 +251,7 @@ def ParamsPanel(run: ExplorerRun, bump, form_key: int, version: int):
 
 
 @solara.component
-def LeversPanel(run: ExplorerRun, bump, form_key: int, version: int):
+def LeversPanel(run: ExplorerRun, bump, form_key: int, scn_key: int):
     scn = run.scenario
     if not scn.interventions:
         solara.Text("No levers in this scenario: add one below.", style={"font-size": "0.9em"})
@@ -404,15 +413,17 @@ def ExplorerPage():
     solara.use_effect(put_id_in_url, [run.id])
     run.touch()
     solara.Title("tocsim explorer")
+    # the panels re-render when the scenario changes, not at every week of a playing run
+    scn_key = id(run.scenario)
     with solara.ColumnsResponsive(12, large=[3, 9]):
         with solara.Column():
             with solara.Card("Scenario"):
-                ScenarioPanel(run, bump, form_key, version)
+                ScenarioPanel(run, bump, form_key, scn_key)
                 ExportLink(run.scenario)
             with solara.Card("Parameters"):
-                ParamsPanel(run, bump, form_key, version)
+                ParamsPanel(run, bump, form_key, scn_key)
             with solara.Card("Levers"):
-                LeversPanel(run, bump, form_key, version)
+                LeversPanel(run, bump, form_key, scn_key)
         with solara.Column():
             RunControls(run, bump, version)
             Message(run.status)

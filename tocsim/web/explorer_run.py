@@ -92,7 +92,7 @@ class ExplorerRun:
         """Block until ``version`` differs from ``seen`` or ``timeout`` passes; return it."""
         self.touch()
         with self._cond:
-            if self.version == seen and not self._closed:
+            if self.version == seen:
                 self._cond.wait(timeout)
             return self.version
 
