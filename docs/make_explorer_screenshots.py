@@ -71,7 +71,7 @@ def _play_to(page, week: int) -> None:
     page.locator(".explorer-pause").click()
     page.wait_for_function("document.querySelector('.explorer-status').innerText"
                            ".includes('paused')", timeout=60_000)
-    time.sleep(2.5)  # the last pictures
+    time.sleep(6)  # the last pictures (drawn at most every 0.5 s, slower on a busy machine)
 
 
 def _choose(page, label: str, option: str) -> None:
@@ -118,7 +118,7 @@ def main() -> None:
             field.fill("0.2")
             field.press("Enter")
             page.locator(".explorer-refused").wait_for(timeout=30_000)
-            time.sleep(2.5)
+            time.sleep(6)
             page.screenshot(path=OUT / "explorer_corruption.png", full_page=True)
             print("wrote", OUT / "explorer_corruption.png")
             _pick(page, "mexico.yaml")

@@ -106,6 +106,8 @@ def test_an_out_of_range_value_is_refused_with_a_message(page):
     msg = rc.find(v.Html, class_="explorer-message explorer-refused").widget.children[0]
     assert re.search(r"refused: params.recruitment.rate: 0.2 is out of range \[0, 0.05\]", msg)
     assert run.scenario is before  # nothing changed
+    field = rc.find(v.TextField, label="recruitment.rate [1/member/week]").widget
+    assert float(field.v_model) == PARAMS["recruitment"]["rate"].default  # the kept value
     type_into(rc, "weeks", "99999")
     msg = rc.find(v.Html, class_="explorer-message explorer-refused").widget.children[0]
     assert "weeks: 99999 is out of range [1, 1040]" in msg

@@ -161,9 +161,11 @@ def _attempt(run: ExplorerRun, bump, change, done: str) -> None:
 
 
 @solara.component
-def NumberControl(run: ExplorerRun, control: ed.Control, value, on_value):
+def NumberControl(run: ExplorerRun, control: ed.Control, value, on_value, form_key: int = 0):
     """A declared parameter: a slider over its range (log10 for wide ones), an exact input,
-    and its unit, range, meaning and source."""
+    and its unit, range, meaning and source. The inputs are keyed by ``form_key``, which
+    moves after every change tried: a refused value typed in a box is replaced by the value
+    the scenario kept."""
     with solara.Column(gap="0px"):
         if control.kind == "choice":
             solara.Select(control.label, values=list(control.choices), value=value,
@@ -182,12 +184,13 @@ def NumberControl(run: ExplorerRun, control: ed.Control, value, on_value):
         elif control.kind == "int" and control.hi - control.lo <= 2000:
             solara.SliderInt(control.label, value=int(value), min=int(control.lo),
                              max=int(control.hi), on_value=on_value, thumb_label=False)
+        label = f"{control.label} [{control.unit}]".replace(" []", "")
         if control.kind == "int":
-            solara.InputInt(f"{control.label} [{control.unit}]".replace(" []", ""),
-                            value=int(value), on_value=on_value, dense=True)
+            solara.InputInt(label, value=int(value), on_value=on_value,
+                            dense=True).key(f"{control.path}-{form_key}")
         else:
-            solara.InputFloat(f"{control.label} [{control.unit}]".replace(" []", ""),
-                              value=float(value), on_value=on_value, dense=True)
+            solara.InputFloat(label, value=float(value), on_value=on_value,
+                              dense=True).key(f"{control.path}-{form_key}")
         solara.Text(f"range {control.range_text()}; default {control.default:g}",
                     style={"font-size": "0.8em", "color": "#555"})
         if control.doc:
@@ -241,7 +244,7 @@ def ParamsPanel(run: ExplorerRun, bump, form_key: int, scn_key: int):
                  f"{control.path} set to {v:g}")
 
     with solara.Column().key(f"param-{control.path}-{form_key}"):
-        NumberControl(run, control, ed.current_value(scn, control), on_value)
+        NumberControl(run, control, ed.current_value(scn, control), on_value, form_key)
     changed = {f"{g}.{n}": v for g, grp in (scn.raw.get("params") or {}).items()
                for n, v in grp.items()}
     if changed:
@@ -267,7 +270,7 @@ def LeversPanel(run: ExplorerRun, bump, form_key: int, scn_key: int):
                     _attempt(run, bump, lambda: ed.set_value(run.scenario, c, v),
                              f"{c.path} set to {v}")
                 with solara.Column().key(f"{control.path}-{form_key}"):
-                    NumberControl(run, control, ed.current_value(scn, control), on_value)
+                    NumberControl(run, control, ed.current_value(scn, control), on_value, form_key)
             solara.Button("remove this lever", text=True, color="error",
                           on_click=lambda n=lname: _attempt(
                               run, bump, lambda: ed.remove_lever(run.scenario, n),

@@ -159,8 +159,8 @@ def draw_charts(snap: mv.Snapshot, lever_weeks: list[tuple[str, int]] = ()) -> F
     nrow = math.ceil(len(names) / ncol)
     height = 1.75 * nrow + 0.6
     fig = Figure(figsize=(5.0, height))
-    fig.subplots_adjust(left=0.13, right=0.98, top=1 - 0.6 / height, bottom=0.45 / height,
-                        hspace=0.55, wspace=0.38)
+    fig.subplots_adjust(left=0.12, right=0.985, top=1 - 0.6 / height, bottom=0.45 / height,
+                        hspace=0.55, wspace=0.36)
     axes = fig.subplots(nrow, ncol, sharex=True, squeeze=False).ravel()
     for ax, name in zip(axes, names, strict=False):
         v = snap.series.get(name, np.zeros(0))
@@ -170,7 +170,7 @@ def draw_charts(snap: mv.Snapshot, lever_weeks: list[tuple[str, int]] = ()) -> F
         for _lever, wk in lever_weeks:
             if 0 <= wk <= snap.weeks:
                 ax.axvline(wk, color="#e67e22", ls="--", lw=0.8)
-        ax.set_title(mv.metric_label(name), fontsize=9.5)
+        ax.set_title(mv.metric_label(name), fontsize=9)
         ax.set_xlim(0, max(snap.weeks, 1))
         ax.tick_params(labelsize=8)
         ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 5))
