@@ -151,3 +151,11 @@ def test_export_gives_yaml_that_loads_back(page, tmp_path):
     back = sim.load_scenario(path)
     assert back.params["conflict"]["theta"] == 3e-8
     assert back.params == run.scenario.params and back.weeks == run.scenario.weeks
+
+
+def test_no_scenario_file_is_said_plainly(tmp_path, monkeypatch):
+    monkeypatch.setattr(explorer, "SCENARIOS_DIR", tmp_path)
+    box, rc = solara.render(explorer.ExplorerPage(), handle_error=False)
+    msg = rc.find(v.Html, class_="explorer-message explorer-refused").widget.children[0]
+    assert msg == f"The explorer cannot start: no scenario files in {tmp_path}/"
+    rc.close()

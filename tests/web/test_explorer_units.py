@@ -343,6 +343,9 @@ def test_registry_is_bounded_and_evicts_the_least_recently_seen(scn_dir):
         assert len(reg) == 3
         assert reg.get(runs[1].id) is None  # the least recently seen went, its thread stopped
         assert not runs[1].thread_alive
+        runs[1].play()  # a page still showing it: told, nothing runs
+        assert runs[1].status.state == "error" and "dropped" in runs[1].status.message
+        assert not runs[1].thread_alive
         assert set(reg.ids()) == {runs[0].id, runs[2].id, extra.id}
         for bad in (None, "", "../x", "a" * 100, "short", 42):
             assert reg.get(bad) is None

@@ -402,20 +402,36 @@ def ExplorerPage():
     """The explorer (no arguments): the run is the one named by ``?run=`` in the URL."""
     router = solara.use_router()
     qid = _query_id(router.search)
-    run = solara.use_memo(lambda: get_or_create_run(qid), [qid])
+
+    def resolve():
+        try:
+            return get_or_create_run(qid)
+        except ed.EditRefused as exc:  # no scenario file to open
+            return str(exc)
+
+    run = solara.use_memo(resolve, [qid])
+
+    def put_id_in_url():
+        if isinstance(run, ExplorerRun) and qid != run.id and router.set_path is not None:
+            router.push(f"{router.path}?run={run.id}")
+
+    solara.use_effect(put_id_in_url, [getattr(run, "id", None)])
+    solara.Title("tocsim explorer")
+    if isinstance(run, ExplorerRun):
+        ExplorerView(run)
+    else:
+        Message(Status("error", f"The explorer cannot start: {run}"))
+
+
+@solara.component
+def ExplorerView(run: ExplorerRun):
     version, pictures = use_run_updates(run)  # passed down: children re-render
     form_key, set_form_key = solara.use_state(0)
 
     def bump():
         set_form_key(lambda k: k + 1)
 
-    def put_id_in_url():
-        if qid != run.id and router.set_path is not None:
-            router.push(f"{router.path}?run={run.id}")
-
-    solara.use_effect(put_id_in_url, [run.id])
     run.touch()
-    solara.Title("tocsim explorer")
     # the panels re-render when the scenario changes, not at every week of a playing run
     scn_key = id(run.scenario)
     with solara.ColumnsResponsive(12, large=[3, 9]):

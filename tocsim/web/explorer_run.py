@@ -192,6 +192,8 @@ class ExplorerRun:
 
     def _start_locked(self) -> None:
         if self._closed:
+            self._publish_status_locked(Status("error", "this run was dropped to make room for "
+                                               "newer runs: reload the page for a new one"))
             return
         self._cond.notify_all()
         if not self.thread_alive:
