@@ -159,3 +159,21 @@ def test_no_scenario_file_is_said_plainly(tmp_path, monkeypatch):
     msg = rc.find(v.Html, class_="explorer-message explorer-refused").widget.children[0]
     assert msg == f"The explorer cannot start: no scenario files in {tmp_path}/"
     rc.close()
+
+
+def test_a_lever_is_added_through_the_form_and_its_target_checked(page):
+    rc, run = page
+    rc.find(v.Btn, children=["▸ add a lever"]).widget.click()
+    select(rc, "type", "interdiction")
+    type_into(rc, "budget [million USD/week]", "3")
+    type_into(rc, "start week", "2")
+    rc.find(v.Btn, children=["add"]).widget.click()
+    msg = rc.find(v.Html, class_="explorer-message explorer-refused").widget.children[0]
+    assert "this type needs one of: regions, corridors" in msg
+    assert run.scenario.interventions == []
+    rc.find(v.Select, label="target regions (or roles)").widget.v_model = ["Transit"]
+    rc.find(v.Btn, children=["add"]).widget.click()
+    assert run.scenario.interventions == [{"type": "interdiction", "name": "interdiction-1",
+                                           "start_week": 2, "budget": 3e6,
+                                           "targets": {"regions": ["Transit"]}}]
+    rc.find(v.Btn, children=["▸ interdiction-1 (interdiction)"]).assert_single()
