@@ -255,6 +255,37 @@ def test_mexico_world_is_the_2020_network():
     assert scn.world.org_members.argmax() == cjng
 
 
+def test_mexico_world_regions_have_coordinates_the_model_never_reads(tmp_path):
+    """Every region of the Mexico world sits at sensible coordinates (states inside Mexico's
+    bounding box, the capitals the corridor distances use); a run without them is identical."""
+    from calibration.make_mexico_world import STATES, build
+    from sim.model import TocModel
+    from sim.scenario import load_scenario
+
+    w = build()
+    for r in w["regions"]:
+        assert isinstance(r["lat"], float) and isinstance(r["lon"], float), r["name"]
+        if r["name"] in STATES:
+            assert (r["lat"], r["lon"]) == STATES[r["name"]][1:]
+            assert 14.5 < r["lat"] < 32.8 and -118.5 < r["lon"] < -86.5, r["name"]
+    us = next(r for r in w["regions"] if r["name"] == "United States")
+    assert us["lat"] > 32.8  # north of every state
+    frames = []
+    for with_coords in (True, False):
+        world = yaml.safe_load(yaml.safe_dump(w, allow_unicode=True))
+        if not with_coords:
+            for r in world["regions"]:
+                del r["lat"], r["lon"]
+        d = tmp_path / str(with_coords)
+        d.mkdir()
+        (d / "world.yaml").write_text(yaml.safe_dump(world, allow_unicode=True))
+        (d / "s.yaml").write_text("name: m\nseed: 5\nweeks: 6\nworld: world.yaml\nscale: 0.02\n"
+                                  "params: {run: {spinup_weeks: 2}}\n")
+        frames.append(TocModel(load_scenario(d / "s.yaml"), checks=False).run().metrics_frame())
+    assert frames[0]["criminal_members"].iloc[-1] > 0
+    assert frames[0].equals(frames[1])
+
+
 # ---------------------------------------------------------------------------- known answer
 @pytest.mark.slow
 def test_example_small_recovers_the_known_answer(tmp_path):
