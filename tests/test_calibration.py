@@ -384,6 +384,38 @@ def test_mexico_world_regions_have_coordinates_the_model_never_reads(tmp_path):
     assert frames[0].equals(frames[1])
 
 
+@pytest.mark.parametrize("scenario, targets, fit", [
+    ("mexico_calibrated.yaml", MEXICO, "mexico"),
+    ("price_chain.yaml", PRICE_CHAIN, "price_chain"),
+])
+def test_shipped_fits_are_their_posterior_medians(scenario, targets, fit):
+    """A shipped calibrated scenario extends its targets' base with the posterior medians the
+    committed fit (calibration/fits/) reports, each inside its bounds, with a provenance card."""
+    from sim.params import lookup
+    from sim.scenario import load_scenario
+
+    t = load_targets(targets)
+    path = ROOT / "scenarios" / scenario
+    doc = yaml.safe_load(path.read_text())
+    assert (path.parent / doc["extends"]).resolve() == t.base_path.resolve()
+    text = path.read_text()
+    assert "Provenance card" in text and "code_version" in text and "/work/" not in text
+    folder = ROOT / "calibration" / "fits" / fit
+    params = pd.read_csv(folder / "parameters.csv").set_index("path")
+    prov = yaml.safe_load((folder / "provenance.json").read_text())
+    assert prov["data_sha256"] == t.data_hash  # fitted to the data the targets file names
+    scn = load_scenario(path)
+    for p in t.spec.parameters:
+        group, name = p.path.split(".")[1:]
+        value = doc["params"][group][name]
+        assert value == pytest.approx(params.loc[p.path, "median"], rel=1e-5)
+        assert p.low <= value <= p.high
+        decl = lookup(f"{group}.{name}")
+        assert decl.lo <= value <= decl.hi
+        assert scn.params[group][name] == value
+    assert (folder / "posterior.parquet").is_file() and (folder / "gof.csv").is_file()
+
+
 # ---------------------------------------------------------------------------- known answer
 @pytest.mark.slow
 def test_example_small_recovers_the_known_answer(tmp_path):
