@@ -14,6 +14,12 @@ for the model's own noise (a synthetic likelihood, after Wood 2010); the error t
 measurement and model error, and the common term for a share that is uncertain but the same
 every year. The predictive bands draw from the same model: replicate,
 shared share error, yearly error.
+
+Range data (a figure known only to lie in ``[low, high]``): each year's log-likelihood is the
+probability that the predicted observation falls in the range,
+``log(Phi((log high - mu_t) / s) - Phi((log low - mu_t) / s))`` with
+``s**2 = error_sd_log**2 + (1 + 1/R) v`` (interval censoring; the years are independent, so a
+range target has no share error).
 """
 
 from __future__ import annotations
@@ -73,6 +79,18 @@ def loglik(y: np.ndarray, s: Series, mask: np.ndarray | None = None) -> float:
     z = z[:, mask]
     mu = z.mean(axis=0)
     obs = s.spec.observation
+    if s.lows is not None:
+        from scipy.special import log_ndtr
+
+        sd = np.sqrt(obs.error_sd_log ** 2 + var)
+        lo = (np.log(s.lows[mask]) - mu) / sd
+        hi = (np.log(s.highs[mask]) - mu) / sd
+        # log(Phi(hi) - Phi(lo)), stable in both tails: where the whole range lies above mu,
+        # use the mirror image log(Phi(-lo) - Phi(-hi))
+        flip = lo > 0
+        lo, hi = np.where(flip, -hi, lo), np.where(flip, -lo, hi)
+        top, bottom = log_ndtr(hi), log_ndtr(lo)
+        return float(np.sum(top + np.log1p(-np.exp(bottom - top))))
     cov = np.diag(np.full(len(mu), obs.error_sd_log ** 2 + var)) + obs.share_sd_log ** 2
     return float(multivariate_normal(mu, cov).logpdf(np.log(s.values[mask])))
 

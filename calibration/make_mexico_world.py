@@ -24,6 +24,11 @@ What comes from where (the world file repeats this in its header):
   circle between state capitals (approximate coordinates; assumption); border states to the
   United States; sea routes from Colombia to four Pacific and Gulf coast states; Colombia to
   Guatemala to Chiapas and Tabasco.
+- **Coordinates** (``lat``/``lon``, degrees; for maps only, the model never reads them): each
+  state at its capital (the capitals' published coordinates, Wikipedia's infoboxes after
+  GeoNames, rounded to 0.01 degree; the same points give the corridor distances); the United
+  States, Colombia and Guatemala at their capitals (Washington, Bogota, Guatemala City), as in
+  the default world (``sim/data/default_world.yaml``).
 - **Commodities**: the default world's drug and firearms commodities, with the default world's
   United States market and Mexico's domestic market and gun demand split over the states by
   population.
@@ -43,7 +48,9 @@ OUT = ROOT / "scenarios" / "worlds" / "mexico.yaml"
 MEMBERS_2012 = 115_000  # PC23
 N_CARTELS = 20
 
-# INEGI, Censo de Población y Vivienda 2020 (population by state); capital (lat, lon).
+# INEGI, Censo de Población y Vivienda 2020 (population by state); capital (lat, lon) in
+# degrees: the capitals' published coordinates (Wikipedia infoboxes, after GeoNames), rounded
+# to 0.01 degree.
 STATES = {
     "Aguascalientes": (1_425_607, 21.88, -102.29),
     "Baja California": (3_769_020, 32.62, -115.45),
@@ -122,13 +129,13 @@ MX_WAGE = 80.0  # USD/week, assumption (see the docstring)
 EXTERNAL = [
     {"name": "United States", "roles": ["consumer"], "population": 333000000, "legit_wage": 900,
      "state_capacity": 0.9, "enforcement_capacity": 1.0, "judicial_capacity": 0.7,
-     "officials": 700, "guns_per_1000": 0},
+     "officials": 700, "guns_per_1000": 0, "lat": 38.9, "lon": -77.0},
     {"name": "Colombia", "roles": ["source"], "population": 52000000, "legit_wage": 110,
      "state_capacity": 0.55, "enforcement_capacity": 0.7, "judicial_capacity": 0.35,
-     "officials": 420, "guns_per_1000": 10},
+     "officials": 420, "guns_per_1000": 10, "lat": 4.6, "lon": -74.1},
     {"name": "Guatemala", "roles": ["transit"], "population": 17600000, "legit_wage": 85,
      "state_capacity": 0.35, "enforcement_capacity": 0.35, "judicial_capacity": 0.25,
-     "officials": 170, "guns_per_1000": 7},
+     "officials": 170, "guns_per_1000": 7, "lat": 14.6, "lon": -90.5},
 ]
 
 
@@ -148,13 +155,13 @@ def build() -> dict:
     rank[order] = np.arange(net.n)
     total_pop = sum(p for p, _, _ in STATES.values())
     regions = []
-    for name, (pop, _, _) in STATES.items():
+    for name, (pop, lat, lon) in STATES.items():
         regions.append({"name": name, "roles": ["transit", "consumer"], "population": pop,
                         "legit_wage": MX_WAGE, **{k: MX[k] for k in ("state_capacity",
                                                                      "enforcement_capacity",
                                                                      "judicial_capacity")},
                         "officials": max(5, round(MX_OFFICIALS * pop / total_pop)),
-                        "guns_per_1000": MX["guns_per_1000"]})
+                        "guns_per_1000": MX["guns_per_1000"], "lat": lat, "lon": lon})
     regions += EXTERNAL
     corridors = []
     for a, bs in NEIGHBOURS.items():
@@ -243,7 +250,9 @@ HEADER = """\
 #   state populations: INEGI Censo 2020; wages: USD 80/week in every state (assumption);
 #   capacities, officials, guns per 1,000: the default world's Mexico (assumption);
 #   corridors: neighbouring states, 1.3 x great-circle distance of capitals (assumption);
-#   United States, Colombia, Guatemala and the commodities: the default world's figures.
+#   United States, Colombia, Guatemala and the commodities: the default world's figures;
+#   lat/lon (maps only; never read by the model): state capitals (Wikipedia after GeoNames,
+#   0.01 degree), Washington, Bogota and Guatemala City for the other three.
 """
 
 

@@ -39,7 +39,11 @@ def targets_figure(res) -> plt.Figure:
             ax.plot([x[0] - 0.25, x[0] + 0.25], [b["q50"][0]] * 2, color="#08519c", lw=1.2,
                     label="model median")
             ax.set_xlim(x[0] - 1, x[0] + 1)
-        ax.plot(x, s.values, "o", color="#d94801", ms=4, label="data")
+        if s.lows is not None:  # range data: the range, not a point
+            ax.errorbar(x, s.values, yerr=[s.values - s.lows, s.highs - s.values], fmt="none",
+                        ecolor="#d94801", elinewidth=2, capsize=6, label="data (range)")
+        else:
+            ax.plot(x, s.values, "o", color="#d94801", ms=4, label="data")
         if (hold is not None and s.spec.fit and s.spec.holdout
                 and (x >= hold.from_year).any()):
             ax.axvspan(hold.from_year - 0.5, x[-1] + 0.5, color="#bbbbbb", alpha=0.25, lw=0,

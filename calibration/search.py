@@ -214,7 +214,7 @@ def calibrate(targets_path: str | Path, *, trials: int | None = None,
     from .observe import ObservedScenario
 
     scn = load_scenario(targets.base_path)
-    bases = {"base": ObservedScenario(scn, targets.org_names())}
+    bases = {"base": ObservedScenario(scn, targets.org_names(), targets.region_metrics())}
     weeks = spec.spinup_weeks + targets.weeks
     seeds = replicate_seeds(spec.seed, n_rep)
     timings: dict[str, float] = {}

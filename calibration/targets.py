@@ -17,19 +17,29 @@ A targets file (YAML; paths relative to the file)::
       - {path: params.recruitment.rate, low: 0.001, high: 0.006, prior: log}
     targets:
       - name: arrests
-        metric: arrests               # a weekly metric of sim.metrics (or org_share:NAME)
+        metric: arrests               # a weekly metric of sim.metrics (or org_share:NAME,
+                                      # or region:REGION:FIELD, a column of regions.csv)
         aggregate: yearly_sum         # yearly_sum | yearly_mean | year_start | year_end
         unit: persons/year
         source: where the numbers come from
         data: {2012: 1000, 2013: 1100}        # or {file: x.csv, year_column: YEAR,
                                               #     columns: [a, b]} (columns are summed)
         observation: {share: 1.0, share_sd_log: 0.0, error_sd_log: 0.1}
+      - name: retail_price
+        ...
+        data: {2014: [80000, 100000]}        # a figure known only to lie in a range
 
 Observation model: the model's yearly value ``y`` is ``share`` of the observed quantity, so
 the data are predicted as ``y / share``; on the log scale the data are normal around the
 replicates' mean of ``log(y / share)`` with variance ``error_sd_log**2`` plus the replicates'
 variance in every year, plus ``share_sd_log**2`` common to all years of the target (an
 uncertain share shifts every year together). See :mod:`calibration.likelihood`.
+
+Range data (``[low, high]`` for a year): the figure is known only to lie in the range (a
+published range, not a measurement). The likelihood is the probability that the predicted
+observation falls in it (interval-censored; ``error_sd_log`` softens the range's ends); the
+years are independent, so ``share_sd_log`` must be 0. Plots and the goodness of fit use the
+range's geometric midpoint as the figure.
 
 Every problem is reported as ``FILE: field.path: problem`` (:class:`sim.errors.ScenarioError`).
 """
@@ -50,6 +60,8 @@ from sim.errors import ScenarioError, pydantic_lines
 from sim.yamlio import load as yaml_load
 
 ORG_SHARE = "org_share:"
+REGION = "region:"  # region:REGION:FIELD, a per-region weekly field (sim.metrics.REGION_FIELDS)
+REGION_EXTENSIVE = ("drug_volume", "seizures", "homicides", "members")  # scaled with the world
 AGGREGATES = ("yearly_sum", "yearly_mean", "year_start", "year_end")
 
 
@@ -105,7 +117,7 @@ class TargetSpec(_Strict):
     aggregate: Literal["yearly_sum", "yearly_mean", "year_start", "year_end"]
     unit: str = Field(min_length=1)
     source: str = Field(min_length=1)
-    data: dict[int, float] | CsvData
+    data: dict[int, float | tuple[float, float]] | CsvData
     observation: ObservationSpec = ObservationSpec()
     fit: bool = True
     holdout: bool = Field(default=True, description="false: the holdout years do not apply "
@@ -136,7 +148,9 @@ class Series:
 
     spec: TargetSpec
     years: np.ndarray
-    values: np.ndarray
+    values: np.ndarray  # the figures; for range data the ranges' geometric midpoints
+    lows: np.ndarray | None = None  # range data: the ranges' ends (None for point data)
+    highs: np.ndarray | None = None
 
     @property
     def name(self) -> str:
@@ -169,6 +183,10 @@ class Targets:
         if self.spec.holdout is None or not s.spec.fit or not s.spec.holdout:
             return np.full(len(s.years), s.spec.fit)
         return s.years < self.spec.holdout.from_year
+
+    def region_metrics(self) -> list[str]:
+        """The ``region:REGION:FIELD`` metrics the targets observe."""
+        return sorted({s.spec.metric for s in self.series if s.spec.metric.startswith(REGION)})
 
     def org_names(self) -> list[str]:
         return sorted({s.spec.metric[len(ORG_SHARE):] for s in self.series
@@ -251,13 +269,29 @@ def check_targets(spec: TargetsSpec, label: str, folder: Path) -> Targets:
             org = t.metric[len(ORG_SHARE):]
             if scn is not None and org not in orgs:
                 errors.append(f"{where}.metric: unknown organization {org!r} in the base world")
+        elif t.metric.startswith(REGION):
+            errors.extend(_check_region_metric(t.metric, where, scn))
         elif t.metric not in METRICS:
             errors.append(f"{where}.metric: unknown metric {t.metric!r}; valid: "
-                          f"{', '.join(METRICS)}, or {ORG_SHARE}ORGANIZATION")
+                          f"{', '.join(METRICS)}, {ORG_SHARE}ORGANIZATION or "
+                          f"{REGION}REGION:FIELD")
         years, values, blob, errs = _read_data(t, where, folder)
         errors.extend(errs)
         if errs:
             continue
+        lows = highs = None
+        if values.ndim == 2:  # range data: [low, high] per year
+            lows, highs = values[:, 0], values[:, 1]
+            bad = ~np.isfinite(values).all(axis=1) | (lows <= 0) | ~(lows < highs)
+            if bad.any():
+                errors.append(f"{where}.data.{years[bad][0]}: a range needs 0 < low < high, "
+                              f"got [{values[bad][0][0]:g}, {values[bad][0][1]:g}]")
+                continue
+            if t.observation.share_sd_log != 0:
+                errors.append(f"{where}.observation.share_sd_log: must be 0 for range data "
+                              "(the years' ranges are independent)")
+                continue
+            values = np.sqrt(lows * highs)
         if len(years) == 0:
             errors.append(f"{where}.data: no observations")
             continue
@@ -276,7 +310,7 @@ def check_targets(spec: TargetsSpec, label: str, folder: Path) -> Targets:
             errors.append(f"{where}.data: years {years[0]}-{years[-1]} fall outside the "
                           f"simulated {first}-{last} ({weeks} weeks after the spin-up)")
             continue
-        series.append(Series(t, years, values))
+        series.append(Series(t, years, values, lows, highs))
         blobs.append(blob)
     for k in spec.known_answer:
         if k not in {p.path for p in spec.parameters}:
@@ -289,10 +323,35 @@ def check_targets(spec: TargetsSpec, label: str, folder: Path) -> Targets:
         raise ScenarioError(errors)
     digest = hashlib.sha256(json.dumps(blobs, sort_keys=True).encode()).hexdigest()[:16]
     scale = float(scn.world.extra.get("scale", 1.0))
-    extensive = {s.name: (not s.spec.metric.startswith(ORG_SHARE)
-                          and METRICS[s.spec.metric][0].startswith("persons"))
-                 for s in series}
+    extensive = {s.name: _extensive(s.spec.metric) for s in series}
     return Targets(spec, label, base_path, series, digest, weeks, extensive, scale)
+
+
+def _extensive(metric: str) -> bool:
+    """Whether a metric counts persons (or goods) that scale with the world's size."""
+    from sim.metrics import METRICS
+
+    if metric.startswith(ORG_SHARE):
+        return False
+    if metric.startswith(REGION):
+        return metric.rsplit(":", 1)[1] in REGION_EXTENSIVE
+    return METRICS[metric][0].startswith("persons")
+
+
+def _check_region_metric(metric: str, where: str, scn) -> list[str]:
+    from sim.metrics import REGION_FIELDS
+
+    body = metric[len(REGION):]
+    region, sep, fld = body.rpartition(":")
+    if not sep or not region:
+        return [f"{where}.metric: {metric!r}: expected {REGION}REGION:FIELD"]
+    out = []
+    if fld not in REGION_FIELDS:
+        out.append(f"{where}.metric: unknown region field {fld!r}; valid: "
+                   f"{', '.join(REGION_FIELDS)}")
+    if scn is not None and region not in scn.world.region_names:
+        out.append(f"{where}.metric: unknown region {region!r} in the base world")
+    return out
 
 
 def _check_bounds(p: ParameterSpec, where: str) -> list[str]:
@@ -316,6 +375,14 @@ def _read_data(t: TargetSpec, where: str, folder: Path):
     if isinstance(t.data, dict):
         items = sorted(t.data.items())
         years = np.array([k for k, _ in items], dtype=np.int64)
+        ranged = [isinstance(v, tuple) for _, v in items]
+        if any(ranged) and not all(ranged):
+            return None, None, None, [f"{where}.data: mixes single figures and [low, high] "
+                                      "ranges: use one form per target"]
+        if all(ranged) and items:
+            values = np.array([[float(v[0]), float(v[1])] for _, v in items])
+            return years, values, {"inline": [[int(y), list(map(float, v))]
+                                              for y, v in items]}, []
         values = np.array([float(v) for _, v in items])
         return years, values, {"inline": [[int(y), float(v)] for y, v in items]}, []
     import pandas as pd

@@ -16,6 +16,7 @@ from tocsim.cli import main
 
 EXAMPLE = ROOT / "calibration" / "targets" / "example_small.yaml"
 MEXICO = ROOT / "calibration" / "targets" / "mexico.yaml"
+PRICE_CHAIN = ROOT / "calibration" / "targets" / "price_chain.yaml"
 
 
 def write_targets(tmp_path, **changes):
@@ -57,6 +58,23 @@ def write_targets(tmp_path, **changes):
                    "source": "s", "data": {1990: 1.0}}]},
      "targets[0].data: years 1990-1990 fall outside the simulated 2000-2001"),
     ({"surprise": 1}, "surprise: unknown key"),
+    ({"targets": [{"name": "x", "metric": "arrests", "aggregate": "yearly_sum", "unit": "u",
+                   "source": "s", "data": {2000: [5.0, 2.0]}}]},
+     "targets[0].data.2000: a range needs 0 < low < high, got [5, 2]"),
+    ({"targets": [{"name": "x", "metric": "arrests", "aggregate": "yearly_sum", "unit": "u",
+                   "source": "s", "data": {2000: [1.0, 2.0], 2001: 3.0}}]},
+     "targets[0].data: mixes single figures and [low, high] ranges"),
+    ({"targets": [{"name": "x", "metric": "arrests", "aggregate": "yearly_sum", "unit": "u",
+                   "source": "s", "data": {2000: [1.0, 2.0]},
+                   "observation": {"share_sd_log": 0.2}}]},
+     "targets[0].observation.share_sd_log: must be 0 for range data"),
+    ({"targets": [{"name": "x", "metric": "region:Atlantis:retail_price",
+                   "aggregate": "yearly_mean", "unit": "u", "source": "s",
+                   "data": {2000: 1.0}}]},
+     "targets[0].metric: unknown region 'Atlantis' in the base world"),
+    ({"targets": [{"name": "x", "metric": "region:Market:price", "aggregate": "yearly_mean",
+                   "unit": "u", "source": "s", "data": {2000: 1.0}}]},
+     "targets[0].metric: unknown region field 'price'"),
 ])
 def test_bad_targets_give_one_line_and_exit_2(tmp_path, capsys, change, expected):
     path = write_targets(tmp_path, **change)
@@ -97,6 +115,26 @@ def test_shipped_targets_files_validate():
     assert killed.spec.observation.share == 0.10
     assert mx.scale == 0.1 and mx.extensive["arrests"] and not mx.extensive["cjng_share"]
     assert mx.spec.holdout.from_year == 2019
+    # PC23's figures, as the issue lists them
+    assert names["members_2012"].values[0] == 115_000
+    assert 160_000 <= names["members_2022"].values[0] <= 185_000
+    assert names["recruits_2021"].values[0] == 19_300
+    assert names["killed_2021_pc23"].values[0] == 6_500
+    assert names["incapacitated_2021_pc23"].values[0] == 5_700
+    assert (names["cjng_share"].values[0], names["sinaloa_share"].values[0]) == (0.17, 0.09)
+
+
+def test_price_chain_targets_are_the_reference_ranges():
+    pc = load_targets(PRICE_CHAIN)
+    by = {s.name: s for s in pc.series}
+    ranges = {n: (float(s.lows[0]), float(s.highs[0])) for n, s in by.items()}
+    assert ranges == {"source_price": (500, 800), "export_price": (1500, 3000),
+                      "import_price": (10_000, 28_000), "wholesale_price": (20_000, 40_000),
+                      "us_retail_price": (80_000, 100_000)}
+    assert by["us_retail_price"].values[0] == pytest.approx(math.sqrt(80_000 * 100_000))
+    assert pc.region_metrics() == ["region:United States:retail_price"]
+    assert not any(pc.extensive.values())  # prices are not scaled with the world
+    assert pc.spec.base.endswith("scenarios/baseline.yaml")
 
 
 # ---------------------------------------------------------------------------- likelihood
@@ -129,6 +167,66 @@ def test_loglik_is_the_lognormal_density_by_hand():
     # a mask keeps the years asked for
     one = -0.5 * (d[1] ** 2 / 0.05 + math.log(0.05) + math.log(2 * math.pi))
     assert L.loglik(y, s, np.array([False, True])) == pytest.approx(one, rel=1e-12)
+
+
+def _range_series(lows, highs, err=0.1):
+    spec = TargetSpec(name="r", metric="retail_price", aggregate="yearly_mean", unit="u",
+                      source="s", data={2000: (1.0, 2.0)},
+                      observation={"share": 1.0, "share_sd_log": 0.0, "error_sd_log": err})
+    lows, highs = np.asarray(lows, float), np.asarray(highs, float)
+    return Series(spec, np.arange(2000, 2000 + len(lows)), np.sqrt(lows * highs), lows, highs)
+
+
+def test_range_loglik_is_the_interval_probability_by_hand():
+    from scipy.stats import norm
+
+    s = _range_series([80.0, 500.0], [100.0, 800.0], err=0.1)
+    y = np.array([[90.0, 1000.0]])  # one replicate: sd = err
+    p0 = norm.cdf(np.log(100 / 90) / 0.1) - norm.cdf(np.log(80 / 90) / 0.1)
+    p1 = norm.cdf(np.log(800 / 1000) / 0.1) - norm.cdf(np.log(500 / 1000) / 0.1)
+    assert L.loglik(y, s) == pytest.approx(math.log(p0) + math.log(p1), rel=1e-12)
+    assert L.loglik(y, s, np.array([True, False])) == pytest.approx(math.log(p0), rel=1e-12)
+    # replicates: their pooled variance widens the edges, as for point data
+    y2 = np.array([[90.0, 1000.0], [99.0, 1100.0]])
+    v = np.var(np.log(y2), axis=0, ddof=1).mean() * 1.5
+    sd = math.sqrt(0.01 + v)
+    mu = np.log(y2).mean(axis=0)
+    p0 = norm.cdf((np.log(100) - mu[0]) / sd) - norm.cdf((np.log(80) - mu[0]) / sd)
+    p1 = norm.cdf((np.log(800) - mu[1]) / sd) - norm.cdf((np.log(500) - mu[1]) / sd)
+    assert L.loglik(y2, s) == pytest.approx(math.log(p0) + math.log(p1), rel=1e-12)
+
+
+def test_range_loglik_is_flat_inside_and_stable_far_outside():
+    s = _range_series([100.0], [1000.0], err=0.01)
+    inside = [L.loglik(np.array([[x]]), s) for x in (150.0, 316.0, 700.0)]
+    assert max(inside) - min(inside) < 1e-9 and max(inside) <= 0.0
+    # far above and far below: finite, falling like the normal tail, symmetric in log scale
+    above, below = L.loglik(np.array([[1e4]]), s), L.loglik(np.array([[10.0]]), s)
+    assert np.isfinite(above) and np.isfinite(below)
+    assert above == pytest.approx(below, rel=1e-9)
+    z = math.log(10) / 0.01  # 230 sd from the nearest end
+    assert above == pytest.approx(-0.5 * z * z, rel=0.01)
+
+
+def test_region_metrics_are_observed_per_week():
+    from calibration.observe import ObservedScenario
+    from sim.scenario import load_scenario
+
+    scn = load_scenario(DATA / "tiny_base.yaml")
+    name = scn.world.region_names[-1]
+    metric = f"region:{name}:retail_price"
+    obs = ObservedScenario(scn, (), (metric,))
+    frame = obs.evaluate({}, seed=3, weeks=6)
+    import dataclasses
+
+    from sim.model import TocModel
+
+    ref = TocModel(dataclasses.replace(scn, seed=3, weeks=6,
+                                       raw={**scn.raw, "seed": 3, "weeks": 6}), checks=False)
+    regions = ref.run().regions_frame()
+    expected = regions[regions.region == name].retail_price.to_numpy()
+    assert len(frame) == 6
+    np.testing.assert_array_equal(frame[metric].to_numpy(), expected)
 
 
 def test_yearly_aggregates_and_scale():
@@ -253,6 +351,69 @@ def test_mexico_world_is_the_2020_network():
     assert scn.world.n_regions == 35 and len(scn.world.org_names) == 150
     cjng = scn.world.org_names.index("Cártel Jalisco Nueva Generación (CJNG)")
     assert scn.world.org_members.argmax() == cjng
+
+
+def test_mexico_world_regions_have_coordinates_the_model_never_reads(tmp_path):
+    """Every region of the Mexico world sits at sensible coordinates (states inside Mexico's
+    bounding box, the capitals the corridor distances use); a run without them is identical."""
+    from calibration.make_mexico_world import STATES, build
+    from sim.model import TocModel
+    from sim.scenario import load_scenario
+
+    w = build()
+    for r in w["regions"]:
+        assert isinstance(r["lat"], float) and isinstance(r["lon"], float), r["name"]
+        if r["name"] in STATES:
+            assert (r["lat"], r["lon"]) == STATES[r["name"]][1:]
+            assert 14.5 < r["lat"] < 32.8 and -118.5 < r["lon"] < -86.5, r["name"]
+    us = next(r for r in w["regions"] if r["name"] == "United States")
+    assert us["lat"] > 32.8  # north of every state
+    frames = []
+    for with_coords in (True, False):
+        world = yaml.safe_load(yaml.safe_dump(w, allow_unicode=True))
+        if not with_coords:
+            for r in world["regions"]:
+                del r["lat"], r["lon"]
+        d = tmp_path / str(with_coords)
+        d.mkdir()
+        (d / "world.yaml").write_text(yaml.safe_dump(world, allow_unicode=True))
+        (d / "s.yaml").write_text("name: m\nseed: 5\nweeks: 6\nworld: world.yaml\nscale: 0.02\n"
+                                  "params: {run: {spinup_weeks: 2}}\n")
+        frames.append(TocModel(load_scenario(d / "s.yaml"), checks=False).run().metrics_frame())
+    assert frames[0]["criminal_members"].iloc[-1] > 0
+    assert frames[0].equals(frames[1])
+
+
+@pytest.mark.parametrize("scenario, targets, fit", [
+    ("mexico_calibrated.yaml", MEXICO, "mexico"),
+    ("price_chain.yaml", PRICE_CHAIN, "price_chain"),
+])
+def test_shipped_fits_are_their_posterior_medians(scenario, targets, fit):
+    """A shipped calibrated scenario extends its targets' base with the posterior medians the
+    committed fit (calibration/fits/) reports, each inside its bounds, with a provenance card."""
+    from sim.params import lookup
+    from sim.scenario import load_scenario
+
+    t = load_targets(targets)
+    path = ROOT / "scenarios" / scenario
+    doc = yaml.safe_load(path.read_text())
+    assert (path.parent / doc["extends"]).resolve() == t.base_path.resolve()
+    text = path.read_text()
+    assert "Provenance card" in text and "code_version" in text and "/work/" not in text
+    folder = ROOT / "calibration" / "fits" / fit
+    params = pd.read_csv(folder / "parameters.csv").set_index("path")
+    prov = yaml.safe_load((folder / "provenance.json").read_text())
+    assert prov["data_sha256"] == t.data_hash  # fitted to the data the targets file names
+    scn = load_scenario(path)
+    for p in t.spec.parameters:
+        group, name = p.path.split(".")[1:]
+        value = doc["params"][group][name]
+        assert value == pytest.approx(params.loc[p.path, "median"], rel=1e-5)
+        assert p.low <= value <= p.high
+        decl = lookup(f"{group}.{name}")
+        assert decl.lo <= value <= decl.hi
+        assert scn.params[group][name] == value
+    assert (folder / "posterior.parquet").is_file() and (folder / "gof.csv").is_file()
 
 
 # ---------------------------------------------------------------------------- known answer
