@@ -61,7 +61,7 @@ class Server:
 
 
 def start_server(tmp: Path, exercise: Path | None = MINI, extra: list[str] = (),
-                 timeout: float = 120.0) -> Server:
+                 timeout: float = 120.0, env: dict | None = None) -> Server:
     """`tocsim serve` in a subprocess; returns when it answers HTTP (or raises with its log)."""
     port = free_port()
     sessions = tmp / "sessions"
@@ -70,7 +70,8 @@ def start_server(tmp: Path, exercise: Path | None = MINI, extra: list[str] = (),
            str(sessions), "--exercises", str(ROOT / "exercises"), *extra]
     if exercise is not None:
         cmd += ["--exercise", str(exercise)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env = {**os.environ, **(env or {}),
+           "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"),
                             stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
