@@ -38,7 +38,8 @@ IMPORT_GROUPS = (
     ("mesa (pandas, pyarrow, scipy, networkx)", ("mesa",)),
     ("numba", ("numba",)),
     ("sim.model and kernels", ("sim.model",)),
-    ("matplotlib (plots)", ("analysis.plots",)),
+    ("matplotlib (plots)", ("analysis.plots", "matplotlib.figure",
+                            "matplotlib.backends.backend_agg")),
     ("rich (summary table)", ("rich.console", "rich.table")),
 )
 
