@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .enums import Status
+from .kernels.audit import N_STATUS, audit_members
 
 # (attribute of the model or "orgs.<attribute>", may it be negative?)
 STATE_ARRAYS: tuple[tuple[str, bool], ...] = (
@@ -36,29 +37,50 @@ STATE_ARRAYS: tuple[tuple[str, bool], ...] = (
 
 def state_problems(model) -> list[str]:
     """One message per weekly state array with a non-finite value, or a negative value where
-    none is allowed; and for this week's metrics row and region rows."""
+    none is allowed; and for this week's metrics row and region rows.
+
+    Each array costs two reductions: its minimum and maximum (both NaN when it holds a NaN)
+    tell whether it is finite and, where required, not negative; only an array that fails
+    that test is searched for the message."""
     problems = []
     for name, signed in STATE_ARRAYS:
         obj = model.orgs if name.startswith("orgs.") else model
         a = getattr(obj, name.removeprefix("orgs."), None)
         if a is None:
             continue
-        a = np.asarray(a, dtype=np.float64)
-        problems += _bad_values(name, a, signed)
+        a = np.asarray(a)
+        if a.size == 0:
+            continue
+        lo, hi = a.min(), a.max()
+        if (lo >= 0 or signed and lo > -np.inf) and hi < np.inf:  # False for NaN
+            continue
+        problems += _bad_values(name, np.asarray(a, dtype=np.float64), signed)
     t = model.week
     if 0 <= t < model.metrics.shape[0]:  # spin-up weeks (t < 0) are not recorded
-        cols = model.metric_names
         row = model.metrics[t]
-        for j in np.nonzero(~np.isfinite(row))[0][:3]:
-            problems.append(f"metric {cols[j]} is {row[j]}")
-        from .metrics import REGION_FIELDS
+        if not np.isfinite(row.sum()):  # a sum is finite when every term is (or overflows)
+            cols = model.metric_names
+            for j in np.nonzero(~np.isfinite(row))[0][:3]:
+                problems.append(f"metric {cols[j]} is {row[j]}")
+        problems += _region_problems(model, model.region_metrics[t])
+    return problems
 
-        reg = model.region_metrics[t]
-        market = np.asarray(model.world.demand_ref[0] > 0)
-        for j, field in enumerate(REGION_FIELDS):
-            col = reg[:, j] if field != "retail_price" else reg[market, j]
-            if not np.isfinite(col).all():
-                problems.append(f"region metric {field} is not finite")
+
+def _region_problems(model, reg: np.ndarray) -> list[str]:
+    """Region rows: every field finite (the retail price only in regions with a market)."""
+    from .metrics import REGION_FIELDS
+
+    market = np.asarray(model.world.demand_ref[0] > 0)
+    j_price = REGION_FIELDS.index("retail_price")
+    sums = reg.sum(axis=0)
+    sums[j_price] = reg[market, j_price].sum()
+    if np.isfinite(sums).all():
+        return []
+    problems = []
+    for j, field in enumerate(REGION_FIELDS):
+        col = reg[:, j] if field != "retail_price" else reg[market, j]
+        if not np.isfinite(col).all():
+            problems.append(f"region metric {field} is not finite")
     return problems
 
 
@@ -91,6 +113,9 @@ class Ledger:
         self.seized = 0.0
         self.abandoned = 0.0
         self.goods_error = 0.0
+        # scratch arrays that audit_members fills each week
+        self._by_status = np.zeros(N_STATUS + 1, np.int64)
+        self._hist = np.zeros((N_STATUS + 1, 1), np.int32)
 
     def members_event(self, *, recruited=0, incarcerated=0, died=0, exited=0, released=0,
                       returned=0):
@@ -107,28 +132,37 @@ class Ledger:
         self.goods_error = float((err / scale).max())
 
     def check(self, model) -> list[str]:
-        """Return a message for every identity that does not hold this week."""
+        """Return a message for every identity that does not hold this week.
+
+        The member side (status counts, the kept counts by organization, region and role,
+        the jail list) is one recount of the member arrays in a kernel
+        (:func:`sim.kernels.audit.audit_members`)."""
         problems = []
         if not self.goods_error <= 1e-9:  # also NaN
-            problems.append(f"goods: shipped != seized + sold + stock change (rel. error {self.goods_error:.2e})")
-        st = model.members.count_status()
+            problems.append(f"goods: shipped != seized + sold + stock change "
+                            f"(rel. error {self.goods_error:.2e})")
+        m = model.members
+        st = self._by_status
+        if self._hist.shape[1] != model.counts.size + 1:  # organization slots were added
+            self._hist = np.zeros((N_STATUS + 1, model.counts.size + 1), np.int32)
+        differing, recounted, out_of_range, bad_jail = audit_members(
+            m.n, m.status, m.org, m.region, m.role, model.counts, m.jail, m.n_jail,
+            self._hist, st)
         got = (int(st[Status.ACTIVE]), int(st[Status.INCARCERATED]), int(st[Status.DEAD]),
                int(st[Status.EXITED]))
         want = (self.active, self.incarcerated, self.dead, self.exited)
         if got != want:
             problems.append(f"members: status counts {got} != event totals {want}")
         if self.initial_members + self.recruited != sum(got):
-            problems.append("members: initial + recruited != active + incarcerated + dead + exited")
-        from .kernels.members import count_active
-
-        m = model.members
-        fresh = np.zeros_like(model.counts)
-        count_active(m.n, m.status, m.org, m.region, m.role, fresh)
-        if not np.array_equal(fresh, model.counts):
-            problems.append(f"members: kept counts (total {int(model.counts.sum())}) differ from a "
-                            f"recount (total {int(fresh.sum())})")
-        jailed = m.jail[: m.n_jail]
-        if m.n_jail != got[1] or not (m.status[jailed] == Status.INCARCERATED).all():
+            problems.append("members: initial + recruited != active + incarcerated + dead + "
+                            "exited")
+        if out_of_range:
+            problems.append(f"members: {out_of_range} active members have an organization, "
+                            "region or role outside the kept counts")
+        if differing:
+            problems.append(f"members: kept counts (total {int(model.counts.sum())}) differ "
+                            f"from a recount (total {recounted}) in {differing} cells")
+        if m.n_jail != got[1] or bad_jail:
             problems.append(f"members: jail list holds {m.n_jail}, {got[1]} incarcerated")
         o = model.orgs
         held = float(o.cash.sum() + o.laundered.sum() + o.frozen.sum())
@@ -136,5 +170,6 @@ class Ledger:
         rhs = self.initial_money + self.income - self.outflow
         if not np.isfinite(lhs) or not np.isfinite(rhs) \
                 or abs(lhs - rhs) > 1e-7 * max(abs(rhs), abs(self.income), 1.0):
-            problems.append(f"money: holdings + seized + abandoned = {lhs:.6e} != initial + income - outflow = {rhs:.6e}")
+            problems.append(f"money: holdings + seized + abandoned = {lhs:.6e} != "
+                            f"initial + income - outflow = {rhs:.6e}")
         return state_problems(model) + problems

@@ -207,9 +207,10 @@ def write_run(model, out_dir: Path, wall_time: float, plot: Callable | None = No
         (out_dir / "plots").mkdir(exist_ok=True)
         fig = plot(ts, title=plot_title(model.config))
         fig.savefig(out_dir / "plots" / "overview.png", dpi=110)
-        import matplotlib.pyplot as plt
+        if getattr(fig, "number", None) is not None:  # a pyplot figure: release it
+            import matplotlib.pyplot as plt
 
-        plt.close(fig)
+            plt.close(fig)
     return summary
 
 

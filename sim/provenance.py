@@ -44,16 +44,15 @@ def git_commit(root: str | Path | None = None) -> str:
                               timeout=10)
 
     try:
-        top = git("rev-parse", "--show-toplevel")
-        if top.returncode != 0 or Path(top.stdout.strip()).resolve() != root.resolve():
-            return "unknown"
-        head = git("rev-parse", "--short", "HEAD")
-        if head.returncode != 0 or not head.stdout.strip():
+        found = git("rev-parse", "--show-toplevel", "--short", "HEAD")  # one git, not two
+        lines = found.stdout.split("\n")
+        if found.returncode != 0 or len(lines) < 2 or not lines[1].strip() \
+                or Path(lines[0].strip()).resolve() != root.resolve():
             return "unknown"
         dirty = git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
-    commit = head.stdout.strip()
+    commit = lines[1].strip()
     return commit + ("+dirty" if dirty.returncode == 0 and dirty.stdout.strip() else "")
 
 

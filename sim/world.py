@@ -249,7 +249,7 @@ def _resolve(value, base_dir: Path, file_label: str, field_path: str) -> Path:
 
 def _read_default() -> dict:
     text = resources.files("sim").joinpath("data/default_world.yaml").read_text()
-    return yamlio.parse(text, "default world")
+    return yamlio.parse_packaged(text, "default world")
 
 
 def _read_yaml(path: Path) -> dict:

@@ -1,0 +1,144 @@
+"""The conservation checks' member audit (sim.kernels.audit, sim.ledger): exact cases, and
+agreement with the straightforward numpy recount it replaced on randomly corrupted states."""
+
+import numpy as np
+import pytest
+from conftest import tiny_scenario
+
+from sim.enums import Status
+from sim.kernels.audit import N_STATUS, audit_members
+from sim.kernels.members import count_active
+from sim.model import ConservationError, TocModel
+
+
+def _audit(n, status, org, region, role, counts, jail, n_jail):
+    hist = np.zeros((N_STATUS + 1, counts.size + 1), np.int32)
+    by = np.zeros(N_STATUS + 1, np.int64)
+    res = audit_members(n, status, org, region, role, counts, jail, n_jail, hist, by)
+    return tuple(int(x) for x in res), by
+
+
+def _small():
+    """Six members in 2 organizations x 2 regions x 3 roles: active, jailed, dead, exited."""
+    status = np.array([1, 1, 2, 3, 4, 1], np.int8)
+    org = np.array([0, 1, 0, 1, 0, 1], np.int32)
+    region = np.array([0, 1, 1, 0, 0, 1], np.int32)
+    role = np.array([2, 0, 1, 2, 2, 0], np.int8)
+    counts = np.zeros((2, 2, 3), np.int64)
+    counts[0, 0, 2] = 1
+    counts[1, 1, 0] = 2
+    jail = np.array([2, 0, 0], np.int64)
+    return [6, status, org, region, role, counts, jail, 1]
+
+
+def test_audit_of_a_consistent_state_finds_nothing():
+    (differing, recounted, out_of_range, bad_jail), by = _audit(*_small())
+    assert (differing, recounted, out_of_range, bad_jail) == (0, 3, 0, 0)
+    assert by.tolist() == [0, 3, 1, 1, 1, 0]
+
+
+@pytest.mark.parametrize("corrupt, expect", [
+    # a kept count off by one: one cell differs
+    (lambda a: a[5].__setitem__((0, 1, 1), 1), (1, 3, 0, 0)),
+    # an active member moved to another region without the counts: two cells differ
+    (lambda a: a[3].__setitem__(0, 1), (2, 3, 0, 0)),
+    # an active member's organization beyond the counts: out of range, its cell differs
+    (lambda a: a[2].__setitem__(0, 7), (1, 2, 1, 0)),
+    (lambda a: a[3].__setitem__(5, -1), (1, 2, 1, 0)),
+    # the jail list names an active member
+    (lambda a: a[6].__setitem__(0, 1), (0, 3, 0, 1)),
+    # the jail list names a slot beyond the used ones
+    (lambda a: a[6].__setitem__(0, 6), (0, 3, 0, 1)),
+])
+def test_audit_finds_each_corruption(corrupt, expect):
+    args = _small()
+    corrupt(args)
+    assert _audit(*args)[0] == expect
+
+
+@pytest.mark.parametrize("code", [0, 5, 9, -1, -128])
+def test_audit_counts_invalid_status_codes_apart(code):
+    args = _small()
+    args[1][3] = code  # the dead member's slot gets an unused or invalid code
+    _, by = _audit(*args)
+    assert by[Status.DEAD] == 0
+    assert (by[0] if code == 0 else by[N_STATUS]) == 1
+
+
+def _old_member_problems(model) -> set[str]:
+    """The member checks as they were before the audit kernel (numpy and count_active)."""
+    m, led = model.members, model.ledger
+    st = np.bincount(m.status[: m.n].astype(np.int64) % 256, minlength=len(Status))
+    got = (int(st[Status.ACTIVE]), int(st[Status.INCARCERATED]), int(st[Status.DEAD]),
+           int(st[Status.EXITED]))
+    found = set()
+    if got != (led.active, led.incarcerated, led.dead, led.exited):
+        found.add("status")
+    if led.initial_members + led.recruited != sum(got):
+        found.add("total")
+    fresh = np.zeros_like(model.counts)
+    count_active(m.n, m.status, m.org, m.region, m.role, fresh)
+    if not np.array_equal(fresh, model.counts):
+        found.add("counts")
+    jailed = m.jail[: m.n_jail]
+    if m.n_jail != got[1] or not (m.status[jailed] == Status.INCARCERATED).all():
+        found.add("jail")
+    return found
+
+
+def _new_member_problems(model) -> set[str]:
+    keys = {"status counts": "status", "initial + recruited": "total",
+            "kept counts": "counts", "jail list": "jail", "outside the kept": "counts"}
+    msgs = [p for p in model.ledger.check(model) if p.startswith("members:")]
+    return {v for k, v in keys.items() for p in msgs if k in p}
+
+
+def test_audit_flags_what_the_numpy_recount_flagged_on_random_corruptions():
+    """Corrupt a running model's member arrays at random (in range, so the old recount can
+    run): the kernel flags each kind of problem exactly when the old numpy checks did."""
+    model = TocModel(tiny_scenario(weeks=30, seed=11), checks=True)
+    model.run(20)
+    m = model.members
+    base = {k: getattr(m, k).copy() for k in ("status", "org", "region", "role", "jail")}
+    counts0, n_jail0 = model.counts.copy(), m.n_jail
+    assert _new_member_problems(model) == set() == _old_member_problems(model)
+    rng = np.random.default_rng(0)
+    O, R, K = model.counts.shape
+    kinds_seen = set()
+    for _ in range(200):
+        for k, v in base.items():
+            getattr(m, k)[:] = v
+        model.counts[:] = counts0
+        m.n_jail = n_jail0
+        for _ in range(rng.integers(1, 3)):
+            what = rng.integers(6)
+            i = int(rng.integers(m.n))
+            if what == 0:
+                m.status[i] = rng.integers(0, 5)
+            elif what == 1:
+                m.org[i] = rng.integers(O)
+            elif what == 2:
+                m.region[i] = rng.integers(R)
+            elif what == 3:
+                m.role[i] = rng.integers(K)
+            elif what == 4:
+                model.counts[tuple(rng.integers([O, R, K]))] += rng.choice([-1, 1])
+            else:
+                m.jail[rng.integers(max(m.n_jail, 1))] = i
+        old = _old_member_problems(model)
+        assert _new_member_problems(model) == old
+        kinds_seen |= old
+    assert kinds_seen == {"status", "total", "counts", "jail"}  # every kind was exercised
+
+
+def test_model_stops_on_a_corrupted_count_and_an_invalid_status():
+    model = TocModel(tiny_scenario(weeks=10), checks=True)
+    model.run(2)
+    model.counts[0, 0, 5] += 1  # a member no process added
+    with pytest.raises(ConservationError, match="kept counts"):
+        model.step()
+    model = TocModel(tiny_scenario(weeks=10), checks=True)
+    model.run(2)
+    model.members.status[0] = -3  # numpy's bincount raised ValueError on this
+    with pytest.raises(ConservationError, match="status counts"):
+        model.step()
