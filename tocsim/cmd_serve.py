@@ -29,6 +29,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    "reopened from the home page")
     p.add_argument("--exercises", default="exercises", metavar="DIR",
                    help="folder of exercise files offered on the home page (default exercises)")
+    p.add_argument("--scenarios", default="scenarios", metavar="DIR",
+                   help="folder of scenario files the /explorer page offers (default scenarios)")
     p.set_defaults(func=cmd_serve)
     return p
 
@@ -42,6 +44,7 @@ def cmd_serve(args) -> int:
 
     try:
         return serve(host=args.host, port=args.port, exercise=args.exercise,
-                     sessions=args.sessions, exercises=args.exercises)
+                     sessions=args.sessions, exercises=args.exercises,
+                     scenarios=args.scenarios)
     except KeyboardInterrupt:
         return 0

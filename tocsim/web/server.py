@@ -21,6 +21,7 @@ import socket
 import sys
 import time
 import warnings
+from pathlib import Path
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -92,7 +93,8 @@ def port_problem(host: str, port: int) -> str | None:
 
 
 def serve(host: str = "127.0.0.1", port: int = 8765, exercise: str | None = None,
-          sessions: str = "out/web", exercises: str = "exercises", quiet: bool = False) -> int:
+          sessions: str = "out/web", exercises: str = "exercises", scenarios: str = "scenarios",
+          quiet: bool = False) -> int:
     """Run the app until Ctrl-C. Returns an exit status."""
     from sim.errors import ScenarioError
 
@@ -109,6 +111,9 @@ def serve(host: str = "127.0.0.1", port: int = 8765, exercise: str | None = None
 
     reg = configure(sessions_dir=sessions, exercises_dir=exercises,
                     network=not is_loopback(host))
+    from . import explorer
+
+    explorer.configure(scenarios_dir=scenarios)
     warm = warm_up()
     live = reg.create(exercise, trusted=True) if exercise else None
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
@@ -118,6 +123,11 @@ def serve(host: str = "127.0.0.1", port: int = 8765, exercise: str | None = None
     if reg.network:
         say(f"open on the network ({host}): join codes are required; server key for the home "
             f"page (create or open sessions, see all codes): {reg.admin_key}")
+    for what, folder, option in (("exercise", exercises, "--exercises"),
+                                 ("scenario", scenarios, "--scenarios")):
+        if not sorted(Path(folder).glob("*.yaml")):
+            say(f"note: no {what} files in {folder}/ (run from the project folder, or give "
+                f"{option} DIR)")
     if live is not None:
         say(f"session {live.out} ({exercise}):")
         for role, code in live.codes.items():
