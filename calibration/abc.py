@@ -178,6 +178,18 @@ def _kernel_class():
     return LogLikKernel
 
 
+def _ess_scheme(target: float):
+    """pyabc's EssScheme, returning a float (0.13 returns a one-element array, which its
+    own logging cannot format)."""
+    from pyabc.epsilon import EssScheme
+
+    class FloatEss(EssScheme):
+        def __call__(self, *args, **kwargs):
+            return float(np.asarray(super().__call__(*args, **kwargs)).reshape(-1)[0])
+
+    return FloatEss(target)
+
+
 def _norm_last_population(get_weighted_distances, **_ignored) -> float:
     """The acceptor's normalization ``c``: the largest log-likelihood of the previous
     population (stateless, so a resumed run computes what an uninterrupted one did)."""
@@ -192,7 +204,7 @@ def run_abc(targets: Targets, out: Path, runner, bases, seeds: list[int], weeks:
     generation, loglik, parameters), the final population (``draws``: draw, round, loglik,
     parameters, weight), each draw's replicate values, and a summary for the provenance."""
     import pyabc
-    from pyabc.epsilon import AcceptanceRateScheme, EssScheme, ExpDecayFixedIterScheme
+    from pyabc.epsilon import AcceptanceRateScheme, ExpDecayFixedIterScheme
 
     from analysis.store import write_atomic
 
@@ -229,7 +241,7 @@ def run_abc(targets: Targets, out: Path, runner, bases, seeds: list[int], weeks:
     model = _model_class()(names)
     sampler = _sampler_class()(model, evaluate, spec.seed, a.batch or a.population,
                                a.max_proposals)
-    eps = pyabc.Temperature(schemes=[ExpDecayFixedIterScheme(), EssScheme(a.ess)],
+    eps = pyabc.Temperature(schemes=[ExpDecayFixedIterScheme(), _ess_scheme(a.ess)],
                             initial_temperature=AcceptanceRateScheme(a.initial_acceptance))
     prior = pyabc.Distribution(**{n: pyabc.RV("uniform", 0.0, 1.0) for n in names})
     smc = pyabc.ABCSMC(model, prior, kernel, population_size=a.population, sampler=sampler,
