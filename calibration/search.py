@@ -197,7 +197,9 @@ def calibrate(targets_path: str | Path, *, trials: int | None = None,
     targets = load_targets(targets_path)
     spec = targets.spec
     n_trials = trials if trials is not None else spec.search.trials
-    n_rep = replicates if replicates is not None else spec.search.replicates
+    n_rep = replicates if replicates is not None else (
+        spec.abc.replicates if method == "abc" and spec.abc.replicates else
+        spec.search.replicates)
     if n_trials < 1:
         raise ScenarioError(f"--trials: {n_trials}: must be at least 1")
     if n_rep < 1:

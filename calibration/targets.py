@@ -79,6 +79,9 @@ class AbcSpec(_Strict):
     """Settings of ``--method abc`` (ABC-SMC, :mod:`calibration.abc`)."""
 
     population: int = Field(default=32, ge=4, le=100_000, description="particles per generation")
+    replicates: int | None = Field(default=None, ge=1, le=1000, description="runs per "
+                                   "particle on the search's seeds (default: search.replicates;"
+                                   " --replicates overrides both)")
     generations: int = Field(default=4, ge=1, le=50, description="generations at most; the "
                              "last one runs at temperature 1 (the posterior)")
     batch: int | None = Field(default=None, ge=1, le=100_000, description="proposals run at "
