@@ -169,3 +169,67 @@ def test_example_small_abc_recovers_the_known_answer(tmp_path):
     assert res.provenance["abc"]["final_temperature"] == 1.0
     assert res.provenance["effective_sample_size"] >= 5
     assert isinstance(res.draws, pd.DataFrame)
+
+
+# ---------------------------------------------------------------------------- the target
+class PowerLaw:
+    """A test model with a known likelihood: the retail price is 100 (rate / 0.003)^0.5 times
+    a seeded lognormal noise (sd 0.03) every week. Cheap, so ABC can run a real population."""
+
+    def evaluate(self, overrides, seed, weeks):
+        rate = overrides["params.enforcement.arrest_rate"]
+        z = np.random.default_rng(seed).normal(0.0, 0.03, weeks)
+        return pd.DataFrame({"week": np.arange(weeks),
+                             "retail_price": 100 * (rate / 0.003) ** 0.5 * np.exp(z)})
+
+
+def test_abc_population_targets_prior_times_likelihood(tmp_path):
+    """The final population (temperature 1) is a weighted sample of prior x likelihood: its
+    mean and sd (in the unit interval of the log prior) match a grid computation of that
+    posterior from the same likelihood, within 3 standard errors of the population's mean."""
+    from distributed import Client
+
+    from calibration.abc import run_abc
+    from calibration.search import _loglik, _Runner
+    from calibration.targets import load_targets, to_unit
+
+    path = write_targets(
+        tmp_path, seed=11, search={"replicates": 2}, holdout=None,
+        abc={"population": 30, "generations": 4, "batch": 30},
+        parameters=[{"path": "params.enforcement.arrest_rate", "low": 0.001, "high": 0.01,
+                     "prior": "log"}],
+        targets=[{"name": "price", "metric": "retail_price", "aggregate": "yearly_mean",
+                  "unit": "USD", "source": "test", "data": {2000: 112.0, 2001: 109.0},
+                  "observation": {"error_sd_log": 0.05}}])
+    t = load_targets(path)
+    from analysis.runner import replicate_seeds
+
+    seeds = replicate_seeds(t.spec.seed, 2)
+    model = PowerLaw()
+    with Client(processes=False, n_workers=1, threads_per_worker=1) as client, \
+            _Runner(None, None, client, 20, lambda m: None) as runner:
+        (tmp_path / "o").mkdir()
+        _, draws, _, info = run_abc(t, tmp_path / "o", runner, {"base": model}, seeds, 104,
+                                    lambda m: None)
+    assert info["final_temperature"] == 1.0
+    p = t.spec.parameters[0]
+    u = np.array([to_unit(p, v) for v in draws["arrest_rate"]])
+    w = draws["weight"].to_numpy()
+    m_abc = float(w @ u)
+    sd_abc = float(np.sqrt(w @ (u - m_abc) ** 2))
+    ess = 1 / np.sum(w ** 2)
+    # the same posterior on a grid: uniform prior in u, the synthetic likelihood of the runs
+    s = t.series[0]
+    grid = np.linspace(0, 1, 2001)
+    ll = []
+    for g in grid:
+        rate = p.low * (p.high / p.low) ** g
+        rows = [model.evaluate({p.path: rate}, sd, 104)["retail_price"].to_numpy()
+                .reshape(2, 52).mean(axis=1) for sd in seeds]
+        ll.append(_loglik(t, {s.name: np.vstack(rows)}))
+    post = np.exp(np.array(ll) - max(ll))
+    post /= post.sum()
+    m = float(post @ grid)
+    sd = float(np.sqrt(post @ (grid - m) ** 2))
+    assert abs(m_abc - m) < 3 * sd / np.sqrt(ess), (m_abc, m, sd, ess)
+    assert 0.6 * sd < sd_abc < 1.5 * sd, (sd_abc, sd)
