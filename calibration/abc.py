@@ -266,8 +266,8 @@ def run_abc(targets: Targets, out: Path, runner, bases, seeds: list[int], weeks:
         smc.run(minimum_epsilon=1.0, max_nr_populations=a.generations)
         pops = history.get_all_populations()
         pops = pops[pops.t >= 0]
-    last_t = int(pops.t.max())
-    temp = float(pops.epsilon.iloc[-1])
+    last_t = int(pops.t.max()) if len(pops) else -1
+    temp = float(pops.epsilon.iloc[-1]) if len(pops) else math.inf
     if temp > 1.0:
         raise ScenarioError(
             f"{targets.source}: abc: generation {last_t + 1} accepted fewer than "
