@@ -20,6 +20,10 @@ without repeating a finished run or trial:
    likelihood x prior / (the mixture of the rounds' proposals), the prior uniform (or
    log-uniform for log parameters) within the bounds; ``samples`` draws are resampled. Every
    fitted value gets an interval; the effective sample size says how far to trust it.
+``--method abc`` replaces stages 1 and 3 by ABC-SMC (:mod:`calibration.abc`, the targets
+file's ``abc:`` block, history in ``DIR/abc.db``): the same likelihood, prior and seeds; then
+stages 2 and 4 as here.
+
 4. **Outputs**: ``calibrated.yaml``, ``posterior.parquet`` (resampled), ``draws.parquet``
    (weighted), ``trials.csv``, ``parameters.csv``, ``gof.csv``, ``plots/`` and ``report.html``.
 """

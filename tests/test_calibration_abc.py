@@ -43,7 +43,7 @@ def write_targets(tmp_path, **changes):
     ({"population": 2}, "abc.population: Input should be greater than or equal to 4"),
     ({"generations": 0}, "abc.generations: Input should be greater than or equal to 1"),
     ({"ess": 1.5}, "abc.ess: Input should be less than 1"),
-    ({"epsilon": 0.1}, "abc.epsilon: unknown key; valid: population, generations, batch"),
+    ({"epsilon": 0.1}, "abc.epsilon: unknown key; valid: population, replicates, generations"),
     ({"population": 10, "max_proposals": 5}, "abc.max_proposals: 5 is below abc.population"),
 ])
 def test_bad_abc_fields_give_one_line_and_exit_2(tmp_path, capsys, abc, expected):
