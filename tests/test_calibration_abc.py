@@ -158,8 +158,8 @@ def test_example_small_has_an_abc_block():
 @pytest.mark.slow
 def test_example_small_abc_recovers_the_known_answer(tmp_path):
     """The shipped example (data made by the model at known values) recovered by ABC-SMC:
-    each true value lies in its posterior 90% interval. About 2,200 runs: 27 min on 2
-    workers at load 20-25 (docs/PERFORMANCE.md), roughly 9 min on an idle machine."""
+    each true value lies in its posterior 90% interval. About 2,200 runs: 306 s on 2
+    workers of an idle machine, 27 min at load 20-25 (docs/PERFORMANCE.md)."""
     from calibration.make_example_data import TRUTH
     from calibration.search import calibrate
 
