@@ -125,7 +125,8 @@ def corner_figure(res, truth: dict[str, float] | None = None) -> plt.Figure:
                 ax.set_xlabel(("log10 " if pj.prior == "log" else "") + names[j], fontsize=8)
             if j == 0 and i > 0:
                 ax.set_ylabel(("log10 " if pi.prior == "log" else "") + names[i], fontsize=8)
-    fig.suptitle("posterior (importance resampling), zoomed on it\norange: best re-scored "
+    how = "ABC-SMC" if "abc" in res.provenance else "importance resampling"
+    fig.suptitle(f"posterior ({how}), zoomed on it\norange: best re-scored "
                  "trial" + ("; black dashed / x: known answer" if truth else ""), fontsize=9)
     fig.tight_layout(rect=(0, 0, 1, 0.92))
     return fig
@@ -142,7 +143,8 @@ def trace_figure(res) -> plt.Figure:
             label="best so far")
     ax.set_xlabel("trial")
     ax.set_ylabel("log-likelihood (fitted years)")
-    ax.set_title(f"search: {len(t)} trials (values below the 10th percentile drawn at it)",
+    what = "ABC proposals, generation by generation" if "abc" in res.provenance else "search"
+    ax.set_title(f"{what}: {len(t)} trials (values below the 10th percentile drawn at it)",
                  fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()

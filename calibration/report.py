@@ -30,6 +30,29 @@ def _table(df, cols, left=()) -> str:
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
 
+def _method(res) -> str:
+    """How the posterior was made, in a sentence (and, for ABC, a table of generations)."""
+    prov = res.provenance
+    if "abc" not in prov:
+        return (f"{len(res.trials)} trials of {prov['replicates']} replicates (common random "
+                f"numbers), the best {len(res.rescored)} re-scored on fresh seeds; posterior "
+                f"by importance resampling of {len(res.draws)} proposal draws (effective "
+                f"sample size {prov['effective_sample_size']}).")
+    a = prov["abc"]
+    rows = "".join(f"<tr><td>{g['generation']}</td><td>{g['temperature']:.4g}</td>"
+                   f"<td>{g['accepted']}</td><td>{g['evaluated']}</td><td>{g['runs']}</td>"
+                   "</tr>" for g in a["generations"])
+    return (f"ABC-SMC (pyabc): {len(a['generations'])} generations of {a['population']} "
+            f"particles, each parameter set run {prov['replicates']} times on the same seeds "
+            "(common random numbers), accepted with probability (likelihood / the previous "
+            "population's largest)<sup>1/T</sup>; the last generation, at temperature T = 1, is "
+            f"the posterior (effective sample size {prov['effective_sample_size']}); "
+            f"{a['proposals']} proposals run in all (plus a prior sample); the best "
+            f"{len(res.rescored)} re-scored on fresh seeds.</p><table><tr><th>generation</th>"
+            "<th>temperature</th><th>accepted</th><th>evaluated</th><th>runs</th></tr>"
+            f"{rows}</table><p class='muted'>")
+
+
 def render(res, images: dict[str, bytes]) -> str:
     t = res.targets
     spec = t.spec
@@ -51,12 +74,9 @@ def render(res, images: dict[str, bytes]) -> str:
 <title>calibration: {html.escape(spec.name)}</title><style>{CSS}</style></head><body>
 <h1>Calibration: {html.escape(spec.name)}</h1>
 <p>{html.escape(spec.description)}</p>
-<p class="muted">Base scenario <code>{html.escape(str(t.base_path))}</code>; {len(res.trials)}
-trials of {res.provenance['replicates']} replicates (common random numbers), the best
-{len(res.rescored)} re-scored on fresh seeds; posterior by importance resampling of
-{len(res.draws)} proposal draws (effective sample size
-{res.provenance['effective_sample_size']}). Intervals are approximate: the likelihood is a
-synthetic (replicate-based) one and the posterior rests on the draws made.</p>
+<p class="muted">Base scenario <code>{html.escape(str(t.base_path))}</code>; {_method(res)}
+Intervals are approximate: the likelihood is a synthetic (replicate-based) one and the
+posterior rests on the draws made.</p>
 <h2>Fitted values</h2>
 {_table(p, ["parameter", "path", "prior", "low", "high", "best", "median", "50% interval",
             "90% interval", "at_bound", *(["known", "known_in_90"] if "known" in p else [])],

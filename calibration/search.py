@@ -20,6 +20,10 @@ without repeating a finished run or trial:
    likelihood x prior / (the mixture of the rounds' proposals), the prior uniform (or
    log-uniform for log parameters) within the bounds; ``samples`` draws are resampled. Every
    fitted value gets an interval; the effective sample size says how far to trust it.
+``--method abc`` replaces stages 1 and 3 by ABC-SMC (:mod:`calibration.abc`, the targets
+file's ``abc:`` block, history in ``DIR/abc.db``): the same likelihood, prior and seeds; then
+stages 2 and 4 as here.
+
 4. **Outputs**: ``calibrated.yaml``, ``posterior.parquet`` (resampled), ``draws.parquet``
    (weighted), ``trials.csv``, ``parameters.csv``, ``gof.csv``, ``plots/`` and ``report.html``.
 """
@@ -185,13 +189,11 @@ def calibrate(targets_path: str | Path, *, trials: int | None = None,
               workers: int | None = None, scheduler: str | None = None, client=None,
               connect_timeout: float = 20.0, log=None, plots: bool = True) -> Calibration:
     """Run a calibration (see the module docstring); raise ScenarioError on bad input."""
-    if method == "abc":
-        raise ScenarioError(
-            "--method abc: not available: ABC-SMC needs pyabc, a heavy optional dependency "
-            "tocsim does not install; use --method optuna (TPE search, then a posterior by "
-            "importance resampling)")
-    if method != "optuna":
+    if method not in ("optuna", "abc"):
         raise ScenarioError(f"--method: {method!r}: expected optuna or abc")
+    if method == "abc" and trials is not None:
+        raise ScenarioError("--trials: not used by --method abc (its budget is the targets "
+                            "file's abc: population and generations)")
     if workers is not None and workers < 1:
         raise ScenarioError(f"--workers: {workers}: must be at least 1")
     log = log or (lambda msg: None)
@@ -199,13 +201,17 @@ def calibrate(targets_path: str | Path, *, trials: int | None = None,
     targets = load_targets(targets_path)
     spec = targets.spec
     n_trials = trials if trials is not None else spec.search.trials
-    n_rep = replicates if replicates is not None else spec.search.replicates
+    n_rep = replicates if replicates is not None else (
+        spec.abc.replicates if method == "abc" and spec.abc.replicates else
+        spec.search.replicates)
     if n_trials < 1:
         raise ScenarioError(f"--trials: {n_trials}: must be at least 1")
     if n_rep < 1:
         raise ScenarioError(f"--replicates: {n_rep}: must be at least 1")
     out = Path(out)
     inputs = {**targets.inputs(), "replicates": n_rep}
+    if method == "abc":  # (optuna's inputs stay as they were, so its folders still resume)
+        inputs["method"] = "abc"
     _open_state(out, inputs, resume)
 
     from analysis.runner import replicate_seeds
@@ -218,19 +224,29 @@ def calibrate(targets_path: str | Path, *, trials: int | None = None,
     weeks = spec.spinup_weeks + targets.weeks
     seeds = replicate_seeds(spec.seed, n_rep)
     timings: dict[str, float] = {}
+    abc_info = None
     with _Runner(workers, scheduler, client, connect_timeout, log) as runner:
         t0 = time.perf_counter()
-        study = _search(targets, out, runner, bases, seeds, weeks, n_trials, log)
-        timings["search_s"] = time.perf_counter() - t0
-        trials_df = _trials_frame(targets, study)
+        if method == "abc":
+            from .abc import run_abc
+
+            trials_df, draws, values, abc_info = run_abc(targets, out, runner, bases, seeds,
+                                                         weeks, log)
+            timings["abc_s"] = time.perf_counter() - t0
+        else:
+            study = _search(targets, out, runner, bases, seeds, weeks, n_trials, log)
+            timings["search_s"] = time.perf_counter() - t0
+            trials_df = _trials_frame(targets, study)
         t0 = time.perf_counter()
         rescored = _rescore(targets, out, runner, bases, weeks, trials_df, log)
         timings["rescore_s"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        draws, values = _posterior_draws(targets, out, runner, bases, seeds, weeks, trials_df,
-                                         log)
-        timings["posterior_s"] = time.perf_counter() - t0
-    res = _summarise(targets, out, trials_df, rescored, draws, values, seeds, n_rep, scn)
+        if method != "abc":
+            t0 = time.perf_counter()
+            draws, values = _posterior_draws(targets, out, runner, bases, seeds, weeks,
+                                             trials_df, log)
+            timings["posterior_s"] = time.perf_counter() - t0
+    res = _summarise(targets, out, trials_df, rescored, draws, values, seeds, n_rep, scn,
+                     abc_info)
     timings["total_s"] = time.perf_counter() - t_start
     res.timings = timings
     res.provenance["sessions"] = _add_session(out, timings, len(trials_df), workers,
@@ -269,6 +285,10 @@ def _search_inputs(inputs: dict) -> dict:
         pass
     t = out.get("targets", {})
     t.pop("posterior", None)
+    if out.get("method") != "abc":
+        t.pop("abc", None)
+    else:  # a cap: raising it changes no generation that finished
+        t.get("abc", {}).pop("max_proposals", None)
     for k in ("trials", "rescore_top", "rescore_replicates"):
         t.get("search", {}).pop(k, None)
     return out
@@ -526,7 +546,11 @@ def _posterior_draws(targets, out, runner, bases, seeds, weeks, trials_df, log):
 
 
 # ---------------------------------------------------------------------------- 4. outputs
-def _summarise(targets, out, trials_df, rescored, draws, values, seeds, n_rep, scn):
+def _summarise(targets, out, trials_df, rescored, draws, values, seeds, n_rep, scn,
+               abc_info=None):
+    """Intervals, bound warnings, predictive bands, goodness of fit and the provenance card
+    of a weighted posterior sample (``draws``): importance draws, or an ABC population
+    (``abc_info`` set)."""
     spec = targets.spec
     names = targets.names
     warnings = []
@@ -540,8 +564,9 @@ def _summarise(targets, out, trials_df, rescored, draws, values, seeds, n_rep, s
     posterior = draws.iloc[pick][["draw", *names]].reset_index(drop=True)
     if ess < 5:
         warnings.append(f"posterior: effective sample size {ess:.1f} of {len(draws)} draws: "
-                        "the intervals rest on few draws (raise posterior.draws or "
-                        "posterior.inflate)")
+                        "the intervals rest on few draws (raise "
+                        + ("abc.population" if abc_info else "posterior.draws or "
+                           "posterior.inflate") + ")")
     best = rescored.iloc[0]
     prows = []
     for p, n in zip(spec.parameters, names, strict=True):
@@ -554,9 +579,11 @@ def _summarise(targets, out, trials_df, rescored, draws, values, seeds, n_rep, s
                             "documented range allows")
         if not q[0] <= float(best[n]) <= q[4]:
             warnings.append(f"{n}: the best re-scored trial ({best[n]:.4g}) lies outside the "
-                            f"posterior's 90% interval [{q[0]:.4g}, {q[4]:.4g}]: the search "
-                            "has not converged (raise --trials); calibrated.yaml uses the "
-                            "posterior median")
+                            f"posterior's 90% interval [{q[0]:.4g}, {q[4]:.4g}]: "
+                            + ("the posterior is flat or multimodal, or the re-scoring seeds "
+                               "disagree with the search seeds" if abc_info else
+                               "the search has not converged (raise --trials)")
+                            + "; calibrated.yaml uses the posterior median")
         row = {"parameter": n, "path": p.path, "prior": p.prior, "low": p.low,
                "high": p.high, "best": float(best[n]), "median": q[2], "q05": q[0],
                "q25": q[1], "q75": q[3], "q95": q[4], "at_bound": at}
@@ -586,7 +613,9 @@ def _summarise(targets, out, trials_df, rescored, draws, values, seeds, n_rep, s
             gof.append(L.gof_rows(s, b, ll_h, ~fit, "holdout" if s.spec.fit else "not fitted"))
     gof = pd.DataFrame(gof)
     prov = {
-        "method": "optuna TPE search, re-scoring on fresh seeds, importance resampling",
+        "method": ("abc: ABC-SMC (pyabc, stochastic acceptor, temperature to 1), re-scoring "
+                   "on fresh seeds" if abc_info else
+                   "optuna TPE search, re-scoring on fresh seeds, importance resampling"),
         "targets_file": str(Path(targets.source).resolve()),
         "base_scenario": str(targets.base_path.resolve()),
         "data_sha256": targets.data_hash,
@@ -603,6 +632,8 @@ def _summarise(targets, out, trials_df, rescored, draws, values, seeds, n_rep, s
         "effective_sample_size": round(ess, 2),
         "holdout_from_year": spec.holdout.from_year if spec.holdout else None,
     }
+    if abc_info:
+        prov["abc"] = abc_info
     return Calibration(targets, out, trials_df, rescored, draws, posterior, parameters, gof,
                        bands, warnings, prov)
 
@@ -680,7 +711,9 @@ def _write(res: Calibration, scn, plots: bool) -> None:
                                                      if r.at_bound else "")
         for r in res.parameters.itertuples())
     text = ("# Calibrated by tocsim calibrate. Provenance card:\n" + card
-            + "\n# Fitted values (posterior by importance resampling):\n" + intervals + "\n"
+            + "\n# Fitted values (posterior by "
+            + ("ABC-SMC" if "abc" in res.provenance else "importance resampling") + "):\n"
+            + intervals + "\n"
             + "".join(f"# WARNING: {w}\n" for w in res.warnings)
             + yaml.safe_dump(calibrated_scenario(res, scn), sort_keys=False,
                              allow_unicode=True))

@@ -11,6 +11,7 @@ A targets file (YAML; paths relative to the file)::
     seed: 7                   # root of every seed (search, re-scoring, posterior, TPE)
     search: {trials: 40, replicates: 3, batch: 4, rescore_top: 3, rescore_replicates: 6}
     posterior: {draws: 32, rounds: 3, samples: 2000, inflate: 1.5}
+    abc: {population: 32, generations: 4}   # --method abc only (calibration.abc)
     holdout: {from_year: 2019}   # optional: fit the years before, predict these
     known_answer: {params.recruitment.rate: 0.0035}   # optional: where the data are the model
     parameters:               # only these are fitted, each within its documented range
@@ -86,6 +87,26 @@ class PosteriorSpec(_Strict):
     top_share: float = Field(default=0.25, gt=0, le=1, description="share of trials fitted")
 
 
+class AbcSpec(_Strict):
+    """Settings of ``--method abc`` (ABC-SMC, :mod:`calibration.abc`)."""
+
+    population: int = Field(default=32, ge=4, le=100_000, description="particles per generation")
+    replicates: int | None = Field(default=None, ge=1, le=1000, description="runs per "
+                                   "particle on the search's seeds (default: search.replicates;"
+                                   " --replicates overrides both)")
+    generations: int = Field(default=4, ge=1, le=50, description="generations at most; the "
+                             "last one runs at temperature 1 (the posterior)")
+    batch: int | None = Field(default=None, ge=1, le=100_000, description="proposals run at "
+                              "once (default: the population)")
+    max_proposals: int = Field(default=5000, ge=1, le=10_000_000,
+                               description="proposals per generation before giving up")
+    initial_acceptance: float = Field(default=0.3, gt=0, lt=1, description="acceptance rate "
+                                      "the first generation's temperature aims at")
+    ess: float = Field(default=0.5, gt=0, lt=1, description="relative effective sample size "
+                       "a temperature step may keep at least (a faster step is taken when the "
+                       "geometric schedule asks for one)")
+
+
 class HoldoutSpec(_Strict):
     from_year: int
 
@@ -134,6 +155,7 @@ class TargetsSpec(_Strict):
     seed: int = Field(default=0, ge=0, lt=2**63)
     search: SearchSpec = SearchSpec()
     posterior: PosteriorSpec = PosteriorSpec()
+    abc: AbcSpec = AbcSpec()
     holdout: HoldoutSpec | None = None
     parameters: list[ParameterSpec] = Field(min_length=1)
     targets: list[TargetSpec] = Field(min_length=1)
@@ -315,6 +337,9 @@ def check_targets(spec: TargetsSpec, label: str, folder: Path) -> Targets:
     for k in spec.known_answer:
         if k not in {p.path for p in spec.parameters}:
             errors.append(f"{label}: known_answer.{k}: not a fitted parameter's path")
+    if spec.abc.max_proposals < spec.abc.population:
+        errors.append(f"{label}: abc.max_proposals: {spec.abc.max_proposals} is below "
+                      f"abc.population ({spec.abc.population})")
     if spec.holdout is not None and not errors:
         if not any((s.years < spec.holdout.from_year).any() for s in series if s.spec.fit):
             errors.append(f"{label}: holdout.from_year: {spec.holdout.from_year} leaves no "

@@ -95,12 +95,6 @@ def test_base_scenario_that_does_not_validate(tmp_path, capsys):
     assert f"{path}: base: {bad}: params.recruitment.rate: 7 is out of range" in err
 
 
-def test_abc_method_fails_with_a_clear_message(tmp_path, capsys):
-    path = write_targets(tmp_path)
-    assert main(["calibrate", str(path), "--method", "abc", "--out", str(tmp_path / "o")]) == 2
-    assert "--method abc: not available" in capsys.readouterr().err
-
-
 def test_shipped_targets_files_validate():
     ex = load_targets(EXAMPLE)
     assert [p.path for p in ex.spec.parameters] == ["params.recruitment.rate",

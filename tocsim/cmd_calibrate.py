@@ -16,7 +16,9 @@ DESCRIPTION = """\
 Fit the parameters declared in TARGETS.yaml to its observed series: an Optuna (TPE) search
 with R replicates per trial on fixed seeds (common random numbers), the best trials re-scored
 on fresh seeds, then a posterior by importance resampling, so every fitted value has an
-interval. Runs go to Dask workers (a local cluster, or --scheduler). The search history is in
+interval. --method abc fits the same likelihood by ABC-SMC (pyabc; the targets file's abc:
+block) instead of the search and importance sampling, its history in DIR/abc.db. Runs go to
+Dask workers (a local cluster, or --scheduler). The search history is in
 DIR/optuna.sqlite3 and every run in DIR/runs/, so --resume continues after Ctrl-C or kill -9
 without repeating a trial. Writes DIR/calibrated.yaml (the base scenario extended with the
 fitted values and a provenance card), posterior.parquet, draws.parquet, parameters.csv,
@@ -30,12 +32,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("targets", metavar="TARGETS.yaml",
                    help="the targets file (calibration/targets/*.yaml)")
     p.add_argument("--trials", type=int, metavar="N",
-                   help="search trials (default: the targets file's search.trials)")
+                   help="search trials (default: the targets file's search.trials; not "
+                   "with --method abc)")
     p.add_argument("--replicates", "-r", type=int, metavar="R",
                    help="runs per trial on fixed seeds (default: search.replicates)")
     p.add_argument("--method", choices=("optuna", "abc"), default="optuna",
                    help="optuna (TPE search then importance resampling; the default) or abc "
-                   "(ABC-SMC with pyabc: not available, see docs/CALIBRATION.md)")
+                   "(ABC-SMC with pyabc, settings in the targets file's abc: block)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, metavar="N",
                        help="worker processes of the local cluster (default 2)")
@@ -75,8 +78,9 @@ def _print(res) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    what = "ABC proposals" if "abc" in res.provenance else "trials"
     t = Table(title=f"{res.targets.spec.name}: fitted values "
-              f"({len(res.trials)} trials, ESS {res.provenance['effective_sample_size']})")
+              f"({len(res.trials)} {what}, ESS {res.provenance['effective_sample_size']})")
     for c in ("parameter", "median (used)", "best trial", "90% interval", "bound"):
         t.add_column(c, justify="left" if c in ("parameter", "bound") else "right")
     for r in res.parameters.itertuples():
