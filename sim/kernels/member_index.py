@@ -19,7 +19,7 @@ from the previous index and the tail only.
 import numpy as np
 from numba import njit
 
-from .members import ACTIVE, INCARCERATED, LEADER, LIEUTENANT, jail_member
+from .members import ACTIVE, INCARCERATED, LEADER, LIEUTENANT, arrest_from_pool
 
 
 @njit(cache=True, nogil=True)
@@ -107,17 +107,8 @@ def arrest_members_of_role_indexed(rng, week, o, k, n_wanted, start, slots, tail
             m += 1
     if m == 0 or n_wanted <= 0:
         return 0, n_jail
-    done = 0
-    while done < n_wanted and m > 0:
-        j = rng.integers(0, m)
-        i = pool[j]
-        pool[j] = pool[m - 1]
-        m -= 1
-        sentence = 1 + int(-sentence_mean * np.log(1.0 - rng.random()))
-        n_jail = jail_member(i, week, sentence, status, release, jail, n_jail)
-        counts[o, region[i], k] -= 1
-        done += 1
-    return done, n_jail
+    return arrest_from_pool(rng, week, pool, m, o, k, n_wanted, status, region, release, jail,
+                            n_jail, sentence_mean, counts)
 
 
 @njit(cache=True, nogil=True)

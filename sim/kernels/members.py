@@ -269,6 +269,16 @@ def arrest_members_of_role(rng, week, n_used, o, k, n_wanted, status, org, role,
         if status[i] == ACTIVE and org[i] == o and role[i] == k:
             pool[m] = i
             m += 1
+    return arrest_from_pool(rng, week, pool, m, o, k, n_wanted, status, region, release, jail,
+                            n_jail, sentence_mean, counts)
+
+
+@njit(cache=True, nogil=True)
+def arrest_from_pool(rng, week, pool, m, o, k, n_wanted, status, region, release, jail, n_jail,
+                     sentence_mean, counts):
+    """Arrest up to ``n_wanted`` of the first ``m`` members in ``pool`` (all active, of org
+    ``o`` and role ``k``), drawn at random without replacement, each with an exponential
+    sentence; ``pool`` is consumed. Returns (how many, new jail size)."""
     done = 0
     while done < n_wanted and m > 0:
         j = rng.integers(0, m)
