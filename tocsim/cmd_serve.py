@@ -29,8 +29,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    "reopened from the home page")
     p.add_argument("--exercises", default="exercises", metavar="DIR",
                    help="folder of exercise files offered on the home page (default exercises)")
-    p.add_argument("--scenarios", default="scenarios", metavar="DIR",
-                   help="folder of scenario files the /explorer page offers (default scenarios)")
+    p.add_argument("--scenarios", default=None, metavar="DIR",
+                   help="folder of scenario files the /explorer page offers (default "
+                   "$TOCSIM_SCENARIOS_DIR, else scenarios)")
     p.set_defaults(func=cmd_serve)
     return p
 

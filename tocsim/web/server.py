@@ -93,7 +93,7 @@ def port_problem(host: str, port: int) -> str | None:
 
 
 def serve(host: str = "127.0.0.1", port: int = 8765, exercise: str | None = None,
-          sessions: str = "out/web", exercises: str = "exercises", scenarios: str = "scenarios",
+          sessions: str = "out/web", exercises: str = "exercises", scenarios: str | None = None,
           quiet: bool = False) -> int:
     """Run the app until Ctrl-C. Returns an exit status."""
     from sim.errors import ScenarioError
@@ -113,7 +113,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, exercise: str | None = None
                     network=not is_loopback(host))
     from . import explorer
 
-    explorer.configure(scenarios_dir=scenarios)
+    explorer.configure(scenarios_dir=scenarios)  # None: $TOCSIM_SCENARIOS_DIR or scenarios/
     warm = warm_up()
     live = reg.create(exercise, trusted=True) if exercise else None
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
@@ -124,7 +124,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, exercise: str | None = None
         say(f"open on the network ({host}): join codes are required; server key for the home "
             f"page (create or open sessions, see all codes): {reg.admin_key}")
     for what, folder, option in (("exercise", exercises, "--exercises"),
-                                 ("scenario", scenarios, "--scenarios")):
+                                 ("scenario", explorer.SCENARIOS_DIR, "--scenarios")):
         if not sorted(Path(folder).glob("*.yaml")):
             say(f"note: no {what} files in {folder}/ (run from the project folder, or give "
                 f"{option} DIR)")
