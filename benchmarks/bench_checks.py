@@ -3,8 +3,10 @@
 Builds and runs the baseline (spin-up and 520 weeks) with checks off and on, alternating,
 ``--repeats`` times after a warm-up, and prints the median model time of each (CPU time of
 this process, less affected by other load, and wall time) and the checks' share. Then times
-one weekly check on the final state, split into the member audit (one kernel pass over the
-member slots), the state-array scan and the rest (goods and money identities).
+one check on the final state in a plain week and in a recount week (the slot-by-slot member
+recount runs every ``sim.ledger.RECOUNT_WEEKS`` weeks and in the last week at
+``run.conservation_checks = 1``), split into the member audit (one kernel pass over the
+member slots), the state-array scan and the rest (goods and money identities, totals).
 
     .venv/bin/python benchmarks/bench_checks.py [--repeats 5] [--scenario FILE] [--json FILE]
 """
@@ -79,15 +81,29 @@ def main() -> None:
             fn()
         return (time.process_time() - c0) / args.calls * 1e6
 
+    import sim.ledger
+
+    t_final = model.week
+    model.week = t_final + 1  # a week after the run: no recount unless the cadence says so
+    while sim.ledger.recount_week(model):
+        model.week += 1
+    plain = per_call(lambda: led.check(model))
+    model.week = sim.ledger.RECOUNT_WEEKS - 1 + t_final // sim.ledger.RECOUNT_WEEKS * (
+        sim.ledger.RECOUNT_WEEKS)  # a recount week
     full = per_call(lambda: led.check(model))
     state = per_call(lambda: state_problems(model))
+    model.week = t_final
     audit = float("nan")
     if audit_members is not None:
         audit = per_call(lambda: audit_members(
             m.n, m.status, m.org, m.region, m.role, model.counts, m.jail, m.n_jail, led._hist,
             led._by_status))
-    print(f"  one check on the final state: {full:.0f} us CPU = member audit {audit:.0f} us "
-          f"+ state arrays {state:.0f} us + the rest {full - audit - state:.0f} us")
+    every = sim.ledger.RECOUNT_WEEKS
+    mean = plain + (full - plain) / every
+    print(f"  one check on the final state: plain week {plain:.0f} us CPU (state arrays "
+          f"{state:.0f} us + the rest {plain - state:.0f} us); recount week {full:.0f} us "
+          f"(member audit {audit:.0f} us); one recount every {every} weeks: {mean:.0f} us "
+          f"a week on average")
     print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     if args.json:
         Path(args.json).write_text(json.dumps({
@@ -96,7 +112,8 @@ def main() -> None:
             "off_cpu_s": med[False][0], "off_wall_s": med[False][1],
             "on_cpu_s": med[True][0], "on_wall_s": med[True][1],
             "checks_share_cpu": share_cpu, "checks_share_wall": share_wall,
-            "check_us": full, "audit_us": audit, "state_arrays_us": state,
+            "check_us": mean, "plain_week_us": plain, "recount_week_us": full,
+            "recount_weeks": every, "audit_us": audit, "state_arrays_us": state,
             "loadavg": os.getloadavg()[0],
         }, indent=1) + "\n")
 

@@ -4,7 +4,11 @@
   in transit: lots that are not seized arrive the same week).
 - Members: the status counts equal what the events imply (initial members plus recruits and
   returns, minus incarcerations, deaths and exits), and recruited + initial = active +
-  incarcerated + dead + exited.
+  incarcerated + dead + exited. Every week the kept counts by (organization, region, role)
+  must total the active members the events imply and the jail list must hold the
+  incarcerated; the recount of every member slot (statuses, the kept counts cell by cell, the
+  jail list's entries) runs every :data:`RECOUNT_WEEKS` weeks and in a run's last week at
+  ``run.conservation_checks = 1``, every week at ``2`` (and in the tests).
 - Money: cash + laundered + frozen (all organizations) + seized by the state + abandoned by
   dissolved organizations = initial holdings + income - outflows.
 - Valid space: every weekly state array and this week's metrics are finite, and prices,
@@ -19,6 +23,12 @@ import numpy as np
 
 from .enums import Status
 from .kernels.audit import N_STATUS, audit_members
+
+# At run.conservation_checks = 1 the slot-by-slot member recount runs in weeks w with
+# (w + 1) % RECOUNT_WEEKS == 0 (a quarter) and in the run's last week; at 2, every week.
+# A miscount stays in the kept counts until fixed, so it is caught at the next recount, at
+# most RECOUNT_WEEKS - 1 weeks late; tests/conftest.py sets 1 so the tests recount weekly.
+RECOUNT_WEEKS = 13
 
 # (attribute of the model or "orgs.<attribute>", may it be negative?)
 STATE_ARRAYS: tuple[tuple[str, bool], ...] = (
@@ -39,22 +49,23 @@ def state_problems(model) -> list[str]:
     """One message per weekly state array with a non-finite value, or a negative value where
     none is allowed; and for this week's metrics row and region rows.
 
-    Each array costs two reductions: its minimum and maximum (both NaN when it holds a NaN)
-    tell whether it is finite and, where required, not negative; only an array that fails
-    that test is searched for the message."""
+    The arrays are joined into two (those that may be negative and those that may not) and
+    each is tested by its minimum and maximum (both NaN when it holds a NaN); only when a test
+    fails are the arrays searched one by one for the messages."""
     problems = []
+    named = []
     for name, signed in STATE_ARRAYS:
         obj = model.orgs if name.startswith("orgs.") else model
         a = getattr(obj, name.removeprefix("orgs."), None)
-        if a is None:
-            continue
-        a = np.asarray(a)
-        if a.size == 0:
-            continue
-        lo, hi = a.min(), a.max()
-        if (lo >= 0 or signed and lo > -np.inf) and hi < np.inf:  # False for NaN
-            continue
-        problems += _bad_values(name, np.asarray(a, dtype=np.float64), signed)
+        if a is not None:
+            named.append((name, a, signed))
+    for signed in (False, True):
+        joined = np.concatenate([np.ravel(a) for _, a, sg in named if sg is signed] or [[0.0]])
+        lo, hi = joined.min(), joined.max()
+        if not ((lo >= 0 or signed and lo > -np.inf) and hi < np.inf):  # True for NaN
+            for name, a, sg in named:
+                if sg is signed:
+                    problems += _bad_values(name, np.asarray(a, dtype=np.float64), signed)
     t = model.week
     if 0 <= t < model.metrics.shape[0]:  # spin-up weeks (t < 0) are not recorded
         row = model.metrics[t]
@@ -134,13 +145,42 @@ class Ledger:
     def check(self, model) -> list[str]:
         """Return a message for every identity that does not hold this week.
 
-        The member side (status counts, the kept counts by organization, region and role,
-        the jail list) is one recount of the member arrays in a kernel
-        (:func:`sim.kernels.audit.audit_members`)."""
+        The member side: every week, the kept counts by organization, region and role total
+        the active members the events imply, and the jail list holds the incarcerated; in
+        recount weeks (module docstring) also one recount of the member arrays in a kernel
+        (:func:`sim.kernels.audit.audit_members`): status totals, the kept counts cell by
+        cell, the jail list's entries."""
         problems = []
         if not self.goods_error <= 1e-9:  # also NaN
             problems.append(f"goods: shipped != seized + sold + stock change "
                             f"(rel. error {self.goods_error:.2e})")
+        m = model.members
+        kept = int(model.counts.sum())
+        if kept != self.active:
+            problems.append(f"members: kept counts total {kept} != {self.active} active by "
+                            f"the events")
+        if m.n_jail != self.incarcerated:
+            problems.append(f"members: jail list holds {m.n_jail}, {self.incarcerated} "
+                            f"incarcerated by the events")
+        if self.initial_members + self.recruited != (
+                self.active + self.incarcerated + self.dead + self.exited):
+            problems.append("members: initial + recruited != active + incarcerated + dead + "
+                            "exited")
+        if recount_week(model):
+            problems += self._recount(model)
+        o = model.orgs
+        held = float(o.cash.sum() + o.laundered.sum() + o.frozen.sum())
+        lhs = held + self.seized + self.abandoned
+        rhs = self.initial_money + self.income - self.outflow
+        if not np.isfinite(lhs) or not np.isfinite(rhs) \
+                or abs(lhs - rhs) > 1e-7 * max(abs(rhs), abs(self.income), 1.0):
+            problems.append(f"money: holdings + seized + abandoned = {lhs:.6e} != "
+                            f"initial + income - outflow = {rhs:.6e}")
+        return state_problems(model) + problems
+
+    def _recount(self, model) -> list[str]:
+        """The slot-by-slot member recount (:func:`sim.kernels.audit.audit_members`)."""
+        problems = []
         m = model.members
         st = self._by_status
         if self._hist.shape[1] != model.counts.size + 1:  # organization slots were added
@@ -155,7 +195,7 @@ class Ledger:
             problems.append(f"members: status counts {got} != event totals {want}")
         if self.initial_members + self.recruited != sum(got):
             problems.append("members: initial + recruited != active + incarcerated + dead + "
-                            "exited")
+                            "exited (recounted)")
         if out_of_range:
             problems.append(f"members: {out_of_range} active members have an organization, "
                             "region or role outside the kept counts")
@@ -164,12 +204,13 @@ class Ledger:
                             f"from a recount (total {recounted}) in {differing} cells")
         if m.n_jail != got[1] or bad_jail:
             problems.append(f"members: jail list holds {m.n_jail}, {got[1]} incarcerated")
-        o = model.orgs
-        held = float(o.cash.sum() + o.laundered.sum() + o.frozen.sum())
-        lhs = held + self.seized + self.abandoned
-        rhs = self.initial_money + self.income - self.outflow
-        if not np.isfinite(lhs) or not np.isfinite(rhs) \
-                or abs(lhs - rhs) > 1e-7 * max(abs(rhs), abs(self.income), 1.0):
-            problems.append(f"money: holdings + seized + abandoned = {lhs:.6e} != "
-                            f"initial + income - outflow = {rhs:.6e}")
-        return state_problems(model) + problems
+        return problems
+
+
+def recount_week(model) -> bool:
+    """Does this week's check recount every member slot? Every week at
+    ``run.conservation_checks = 2``; at 1, every :data:`RECOUNT_WEEKS` weeks and in the
+    run's last week."""
+    t = model.week
+    return (model.checks >= 2 or (t + 1) % RECOUNT_WEEKS == 0
+            or t == model.config.weeks - 1)

@@ -170,7 +170,7 @@ PARAMS: dict[str, dict[str, Param]] = {
         "initial_intel":      P(0.1,    "intel",    0.0, 1.0,   "assumption", "agencies' initial intelligence on organizations in their jurisdiction"),
     },
     "run": {
-        "conservation_checks": P(1, "flag", 0, 1, "engineering", "check drug mass, members and money every week", int),
+        "conservation_checks": P(1, "level", 0, 2, "engineering", "check drug mass, members and money every week: 0 off, 1 on (the slot-by-slot member recount every 13 weeks and in the last week), 2 on with the member recount every week", int),
         "spinup_weeks":       P(260, "weeks",   0, 1040, "engineering; measured in ODD 5 (prices settle in months; intelligence, corruption and the jail population in about five years)", "unreported weeks run before week 0, without interventions and on their own random streams, so that scenarios start at the model's own state", int),
     },
 }

@@ -54,7 +54,10 @@ class State:
         self.config = scenario
         self.world = w = scenario.world
         self.pars = pars = as_namespace(scenario.params)
-        self.checks = bool(pars.run.conservation_checks) if checks is None else checks
+        # 0 off, 1 on (member recount every ledger.RECOUNT_WEEKS weeks), 2 recount weekly;
+        # checks=True keeps the scenario's level (at least 1), checks=False turns them off
+        level = int(pars.run.conservation_checks)
+        self.checks = level if checks is None else (max(level, 1) if checks else 0)
         self.streams = streams(scenario.seed)
         R, E, C, A = w.n_regions, w.n_edges, len(w.commodity_names), len(w.agency_names)
         O0 = len(w.org_names)
