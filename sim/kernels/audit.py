@@ -60,4 +60,3 @@ def audit_members(n_used, status, org, region, role, counts, jail, n_jail, hist,
         if not (0 <= i < n_used and status[i] == INCARCERATED):
             bad_jail += 1
     return differing, recounted, out_of_range, bad_jail
-
