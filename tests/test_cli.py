@@ -97,3 +97,17 @@ def test_list_shows_scenarios_and_parameters(capsys):
     assert main(["list", "--params"]) == 0
     out = capsys.readouterr().out
     assert "baseline.yaml" in out and "recruitment.rate = 0.002527" in out
+
+
+def test_run_lists_only_the_outputs_it_wrote(tmp_path, capsys):
+    for extra, plot in (([], True), (["--no-plots"], False)):
+        out = tmp_path / ("plot" if plot else "noplot")
+        assert main(["run", "scenarios/baseline.yaml",
+                     "--weeks", "3", "--set", "params.run.spinup_weeks=0", "--out", str(out),
+                     *extra]) == 0
+        listed = [ln for ln in capsys.readouterr().out.splitlines()
+                  if ln.startswith("outputs:")][-1]
+        assert ("plots/overview.png" in listed) is plot
+        assert (out / "plots" / "overview.png").exists() is plot
+        for name in ("timeseries.csv", "regions.csv", "summary.json", "scenario.resolved.yaml"):
+            assert name in listed and (out / name).exists()

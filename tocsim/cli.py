@@ -247,7 +247,7 @@ def cmd_run(args) -> int:
         summary = write_run(model, tmp, wall, plot=plot)
     args.out_written = out
     if not args.quiet:
-        _print_summary(summary, out)
+        _print_summary(summary, out, plots=not args.no_plots)
     return 0
 
 
@@ -269,7 +269,7 @@ HEADLINE = ["retail_price", "wholesale_price", "import_price", "markup", "consum
             "arrests", "active_cartels", "criminal_wealth"]
 
 
-def _print_summary(summary: dict, out: Path) -> None:
+def _print_summary(summary: dict, out: Path, plots: bool = True) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -283,8 +283,8 @@ def _print_summary(summary: dict, out: Path) -> None:
         v = means[k]
         table.add_row(k, f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}")
     Console().print(table)
-    print(f"outputs: {out}/timeseries.csv, regions.csv, summary.json, scenario.resolved.yaml, "
-          "plots/overview.png")
+    print(f"outputs: {out}/timeseries.csv, regions.csv, summary.json, scenario.resolved.yaml"
+          + (", plots/overview.png" if plots else ""))
 
 
 def cmd_schema(args) -> int:
