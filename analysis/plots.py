@@ -44,6 +44,7 @@ def overview(ts, title: str = "tocsim run") -> Figure:
     state) laid out with fixed margins."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import NullFormatter
 
     w, h = OVERVIEW_SIZE
     mg = OVERVIEW_MARGINS
@@ -74,9 +75,17 @@ def overview(ts, title: str = "tocsim run") -> Figure:
             ax.set_xlim(-0.5, max(weeks[-1], 1) + 0.5)
             ax.xaxis.get_major_locator().set_params(integer=True)
         if logy:
+            # plain numbers (1 k, 10 k) rather than 10^3: readable, and no mathtext to parse
             ax.set_yscale("log")
+            plain_numbers(ax)
+            ax.yaxis.set_minor_formatter(NullFormatter())
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="best")
+        if logy:
+            ax.legend(fontsize=8, loc="best")
+        else:  # the legend in one row above the data (a legend placed "best" hid a line)
+            lo, hi = ax.get_ylim()
+            ax.set_ylim(lo, hi + 0.18 * (hi - lo))
+            ax.legend(fontsize=8, loc="upper left", ncol=len(series), frameon=False)
     axes.flat[-1].set_ylim(bottom=0)
     fig.suptitle(title, fontsize=13, y=1 - 0.15 / h, va="top")
     return fig
