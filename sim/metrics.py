@@ -6,7 +6,8 @@ from __future__ import annotations
 # commodity); per-commodity columns for the others are added by ``commodity_columns``.
 METRICS: dict[str, tuple[str, str]] = {
     "retail_price": ("USD/kg", "drug retail price, weighted by consumption across markets"),
-    "wholesale_price": ("USD/kg", "drug wholesale price in consumer markets, weighted by consumption"),
+    "wholesale_price": ("USD/kg",
+                        "drug wholesale price in consumer markets, weighted by consumption"),
     "import_price": ("USD/kg",
                      "drug price at the consumer market's border, weighted by consumption"),
     "export_price": ("USD/kg",
@@ -16,7 +17,8 @@ METRICS: dict[str, tuple[str, str]] = {
     "consumption": ("kg/week", "drug sold at retail"),
     "supply_shipped": ("kg/week", "drug shipped from source regions"),
     "seizures": ("kg/week", "drug seized in transit"),
-    "criminal_revenue": ("USD/week", "income of all organizations: consumer spending that reaches them plus returns on laundered assets"),
+    "criminal_revenue": ("USD/week", "income of all organizations: consumer spending that "
+                         "reaches them plus returns on laundered assets"),
     "criminal_wealth": ("USD", "cash and laundered assets of active organizations"),
     "laundered_assets": ("USD", "laundered assets of active organizations"),
     "frozen_assets": ("USD", "assets frozen by sanctions"),
@@ -43,7 +45,8 @@ METRICS: dict[str, tuple[str, str]] = {
     "criminal_costs": ("USD/week",
                        "purchases, transport, wages, bribes, overhead and laundering fees paid"),
     "criminal_payouts": ("USD/week",
-                         "wealth paid out beyond wages: leaders' and members' takings, fronts' losses"),
+                         "wealth paid out beyond wages: leaders' and members' takings, "
+                         "fronts' losses"),
     "aml_seized": ("USD/week", "laundered funds detected and seized by anti-money-laundering"),
     "case_assets_seized": ("USD/week", "cash and laundered assets seized when cases mature"),
 }

@@ -282,10 +282,11 @@ def _absolutize(data: dict, base: Path) -> dict:
     if isinstance(w, str) and w != "default" and not Path(w).is_absolute():
         data["world"] = str(base / w)
     elif isinstance(w, dict):
-        data["world"] = {
-            k: (str(base / v) if isinstance(v, str) and v != "default" and not Path(v).is_absolute() else v)
-            for k, v in w.items()
-        }
+        def absolute(v):
+            relative = isinstance(v, str) and v != "default" and not Path(v).is_absolute()
+            return str(base / v) if relative else v
+
+        data["world"] = {k: absolute(v) for k, v in w.items()}
     return data
 
 
