@@ -1,9 +1,36 @@
-"""Recruitment intensity: how many recruits each organization may expect in each region."""
+"""Recruitment: the roles organizations remember, how many recruits each organization may
+expect in each region, and the draws of how many it gets."""
 
 import numpy as np
 from numba import njit
 
+from .counts import members_by_org_region, members_by_org_role
 from .sums import np_clip, np_minimum, pairwise_sum
+
+# numpy's largest Poisson mean (numpy/random/_common.pyx); the draws check it as numpy does
+POISSON_LAM_MAX = np.iinfo(np.int64).max - np.sqrt(np.iinfo(np.int64).max) * 10
+LAM_TOO_LARGE, LAM_NEGATIVE = -1, -2  # draw_recruits' error codes
+
+
+@njit(cache=True, nogil=True)
+def remember_roles(counts, replacement_memory, memory, members_or, by_role, short):
+    """Fill ``members_or`` (float64) and ``by_role`` (int64) from the kept counts; update
+    each organization's remembered headcount by role (D14): it tracks growth at once and
+    forgets a loss over ``replacement_memory`` weeks,
+    ``memory = maximum(by_role, memory - (memory - by_role) / replacement_memory)``; and
+    ``short = maximum(memory - by_role, 0)``, the members missing in each role. The
+    arithmetic is that of the numpy expressions it replaced (np.maximum: NaN propagates)."""
+    members_by_org_region(counts, members_or)
+    members_by_org_role(counts, by_role)
+    O, K = memory.shape
+    for o in range(O):
+        for k in range(K):
+            b = float(by_role[o, k])
+            x = memory[o, k] - (memory[o, k] - b) / replacement_memory
+            m = x if (x > b or x != x) else b
+            memory[o, k] = m
+            d = m - b
+            short[o, k] = d if (d > 0.0 or d != d) else 0.0
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -55,3 +82,37 @@ def recruitment_rates(
             else:
                 target = base_presence[o, r]
             lam[o, r] = drive * target * sat[r]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def draw_recruits(
+    rng, members_or, population, recruitable_share, saturation, attract, wages_o, cash,
+    revenue, org_region_flow, base_presence, is_cartel, org_active, gap, rate,
+    replacement_rate, lam, new_or,
+):
+    """Fill ``lam`` (``recruitment_rates``) and draw ``new_or[o, r] ~ Poisson(lam[o, r])``
+    in C order from ``rng``, as ``rng.poisson(lam)`` does (Numba's Poisson sampler is
+    numpy's algorithm, so the draws are the same). Returns the number of recruits, or
+    ``LAM_TOO_LARGE`` / ``LAM_NEGATIVE`` (nothing drawn) where numpy would raise: a mean
+    above ``POISSON_LAM_MAX`` or NaN, else a negative mean."""
+    recruitment_rates(
+        members_or, population, recruitable_share, saturation, attract, wages_o, cash,
+        revenue, org_region_flow, base_presence, is_cartel, org_active, gap, rate,
+        replacement_rate, lam,
+    )
+    O, R = lam.shape
+    for o in range(O):
+        for r in range(R):
+            if not lam[o, r] <= POISSON_LAM_MAX:
+                return LAM_TOO_LARGE
+    for o in range(O):
+        for r in range(R):
+            if not lam[o, r] >= 0.0:
+                return LAM_NEGATIVE
+    n = 0
+    for o in range(O):
+        for r in range(R):
+            k = rng.poisson(lam[o, r])
+            new_or[o, r] = k
+            n += k
+    return n
