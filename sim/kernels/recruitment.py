@@ -5,6 +5,7 @@ import numpy as np
 from numba import njit
 
 from .counts import members_by_org_region, members_by_org_role
+from .members import recruit
 from .sums import np_clip, np_minimum, pairwise_sum
 
 # numpy's largest Poisson mean (numpy/random/_common.pyx); the draws check it as numpy does
@@ -87,14 +88,21 @@ def recruitment_rates(
 @njit(cache=True, nogil=True, error_model="numpy")
 def draw_recruits(
     rng, members_or, population, recruitable_share, saturation, attract, wages_o, cash,
-    revenue, org_region_flow, base_presence, is_cartel, org_active, gap, rate,
-    replacement_rate, lam, new_or,
+    revenue, org_region_flow, base_presence, org_kind, cartel, org_active, gap, rate,
+    replacement_rate, lam, new_or, week, n_used, role_share, counts_ok, counts, status, org,
+    role, region, joined, release, ties, pool, ties_per_recruit, memory, fill,
 ):
-    """Fill ``lam`` (``recruitment_rates``) and draw ``new_or[o, r] ~ Poisson(lam[o, r])``
-    in C order from ``rng``, as ``rng.poisson(lam)`` does (Numba's Poisson sampler is
-    numpy's algorithm, so the draws are the same). Returns the number of recruits, or
-    ``LAM_TOO_LARGE`` / ``LAM_NEGATIVE`` (nothing drawn) where numpy would raise: a mean
-    above ``POISSON_LAM_MAX`` or NaN, else a negative mean."""
+    """Fill ``lam`` (``recruitment_rates``), draw ``new_or[o, r] ~ Poisson(lam[o, r])`` in
+    C order from ``rng`` as ``rng.poisson(lam)`` does (Numba's Poisson sampler is numpy's
+    algorithm, so the draws are the same) and, if the member arrays have room, append the
+    recruits (``sim.kernels.members.recruit``, same ``rng``). Returns (recruits, new
+    ``n_used``); ``n_used`` is -1 when the arrays lack room (nothing recruited yet: make
+    room and call ``recruit``). Where numpy would raise, nothing is drawn and the first
+    value is ``LAM_TOO_LARGE`` (a mean above ``POISSON_LAM_MAX`` or NaN) or
+    ``LAM_NEGATIVE``. Cartels (``org_kind == cartel``) recruit half along their routes."""
+    is_cartel = np.empty(org_kind.shape[0], np.bool_)
+    for o in range(org_kind.shape[0]):
+        is_cartel[o] = org_kind[o] == cartel
     recruitment_rates(
         members_or, population, recruitable_share, saturation, attract, wages_o, cash,
         revenue, org_region_flow, base_presence, is_cartel, org_active, gap, rate,
@@ -104,15 +112,23 @@ def draw_recruits(
     for o in range(O):
         for r in range(R):
             if not lam[o, r] <= POISSON_LAM_MAX:
-                return LAM_TOO_LARGE
+                return LAM_TOO_LARGE, n_used
     for o in range(O):
         for r in range(R):
             if not lam[o, r] >= 0.0:
-                return LAM_NEGATIVE
+                return LAM_NEGATIVE, n_used
     n = 0
     for o in range(O):
         for r in range(R):
             k = rng.poisson(lam[o, r])
             new_or[o, r] = k
             n += k
-    return n
+    if n == 0:
+        return 0, n_used
+    if n_used + n > status.shape[0]:
+        return n, -1
+    return n, recruit(
+        rng, week, n_used, new_or, role_share, org_kind, counts_ok, counts,
+        status, org, role, region, joined, release, ties, pool, ties_per_recruit, memory,
+        fill,
+    )

@@ -45,11 +45,14 @@ def step(s) -> None:
     # four weeks of wages, and an income (moving average) that covers its wage bill.
     attract = (r.reference_wage / s.legit_wage) ** r.wage_elasticity  # numpy's pow
     new_or = np.empty((O, s.R), np.int64)
-    n_new = draw_recruits(
-        s.streams["recruitment"], members_or, w.population, s.recruitable_share,
-        r.saturation, attract, s.wages_o, o.cash, o.revenue, s.org_region_flow,
-        o.base_presence, o.kind == OrgKind.CARTEL, o.active, gap, r.rate, r.replacement_rate,
-        np.empty((O, s.R)), new_or,
+    rng = s.streams["recruitment"]
+    n_new, n_used = draw_recruits(
+        rng, members_or, w.population, s.recruitable_share, r.saturation, attract, s.wages_o,
+        o.cash, o.revenue, s.org_region_flow, o.base_presence, o.kind, int(OrgKind.CARTEL),
+        o.active, gap, r.rate, r.replacement_rate, np.empty((O, s.R)), new_or, s.week, m.n,
+        s.role_share, by_role, s.counts, m.status, m.org, m.role, m.region, m.joined,
+        m.release, m.ties, s.recruiter_pool, int(r.ties_per_recruit), o.role_memory,
+        s._role_fill,
     )
     if n_new < 0:  # as numpy's Generator.poisson would have raised, before any draw
         raise ValueError("lam value too large" if n_new == LAM_TOO_LARGE
@@ -57,11 +60,12 @@ def step(s) -> None:
     s.recruits = n_new
     if n_new == 0:
         return
-    m.ensure(n_new)
-    m.n = recruit(
-        s.streams["recruitment"], s.week, m.n, new_or, s.role_share, o.kind,
-        by_role, s.counts, m.status, m.org, m.role, m.region, m.joined, m.release,
-        m.ties, s.recruiter_pool, int(r.ties_per_recruit), o.role_memory,
-        s._role_fill,
-    )
+    if n_used < 0:  # the member arrays were full: make room, then recruit
+        m.ensure(n_new)
+        n_used = recruit(
+            rng, s.week, m.n, new_or, s.role_share, o.kind, by_role, s.counts, m.status,
+            m.org, m.role, m.region, m.joined, m.release, m.ties, s.recruiter_pool,
+            int(r.ties_per_recruit), o.role_memory, s._role_fill,
+        )
+    m.n = n_used
     s.ledger.members_event(recruited=n_new)
