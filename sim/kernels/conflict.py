@@ -3,6 +3,7 @@
 import numpy as np
 from numba import njit
 
+from .counts import members_by_org_region, role_by_org
 from .sums import np_clip, np_minimum, pairwise_sum
 
 
@@ -83,3 +84,38 @@ def conflict_intensity(
         intensity[o] = (1.0 + succession_boost * struggle) \
             * (1.0 - mid_level_coordination + mid_level_coordination * coord) \
             * (1.0 + power_shift_boost * shift)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def conflict_week(
+    counts, prev_members_or, role_share, org_kind, lieutenant, succession, succession_weeks,
+    succession_boost, mid_level_coordination, power_shift_boost, rivalry, alliance,
+    rivalry_base, org_active, theta, arms_lethality, guns, population, role_weight,
+    intensity, h_death, expected_deaths_r, kills_by_o,
+):
+    """The week's conflict from the kept counts ``counts[o, r, role]``: each organization's
+    violence intensity (``conflict_intensity``, its lieutenants against the share
+    ``role_share[kind, lieutenant]`` its size needs), the regions' lethality
+    ``1 + arms_lethality * guns / population * 1000`` (guns per 1,000 residents) and the
+    death hazards (``conflict_hazards``). Fills ``intensity``, ``h_death``,
+    ``expected_deaths_r`` and ``kills_by_o``."""
+    O, R, _ = counts.shape
+    members_or = np.empty((O, R))
+    members_by_org_region(counts, members_or)
+    lieutenants_o = np.empty(O, np.int64)
+    role_by_org(counts, lieutenant, lieutenants_o)
+    lieutenant_share_o = np.empty(O)
+    for o in range(O):
+        lieutenant_share_o[o] = role_share[org_kind[o], lieutenant]
+    conflict_intensity(
+        members_or, prev_members_or, lieutenants_o, lieutenant_share_o, succession,
+        succession_weeks, succession_boost, mid_level_coordination, power_shift_boost,
+        intensity,
+    )
+    lethality = np.empty(R)
+    for r in range(R):
+        lethality[r] = 1.0 + arms_lethality * guns[r] / population[r] * 1000.0
+    conflict_hazards(
+        members_or, rivalry, alliance, rivalry_base, org_active, intensity, theta, lethality,
+        role_weight, h_death, expected_deaths_r, kills_by_o,
+    )
