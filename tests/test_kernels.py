@@ -487,3 +487,15 @@ def test_minimum_maximum_and_clip_follow_numpy_on_ties_zeros_and_nan():
         assert np.float64(_np_maximum(a, b)).tobytes() == np.maximum(a, b).tobytes(), (a, b)
     for x in (-0.0, 0.0, -1.0, 0.5, 2.0, nan):
         assert np.float64(np_clip(x, 0.0, 1.0)).tobytes() == np.clip(x, 0.0, 1.0).tobytes(), x
+
+
+def test_clip_with_array_bounds_follows_numpy_on_ties_zeros_and_nan():
+    from sim.kernels.sums import np_clip_arrays
+
+    nan = float("nan")
+    vals = (-0.0, 0.0, -1.0, 0.5, 1.0, 2.0, nan)
+    cases = [(x, lo, hi) for x in vals for lo in vals for hi in vals]
+    x, lo, hi = (np.array(c) for c in zip(*cases, strict=True))
+    want = np.clip(x, lo, hi)  # array bounds, as finance.adjust_shipments had them
+    got = np.array([np_clip_arrays(*c) for c in cases])
+    assert got.tobytes() == want.tobytes()

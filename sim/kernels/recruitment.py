@@ -28,7 +28,7 @@ def remember_roles(counts, replacement_memory, memory, members_or, by_role, shor
         for k in range(K):
             b = float(by_role[o, k])
             x = memory[o, k] - (memory[o, k] - b) / replacement_memory
-            m = x if (x > b or x != x) else b
+            m = b if b > x else x  # np.maximum(b, x): b is never NaN
             memory[o, k] = m
             d = m - b
             short[o, k] = d if (d > 0.0 or d != d) else 0.0
