@@ -499,3 +499,22 @@ def test_clip_with_array_bounds_follows_numpy_on_ties_zeros_and_nan():
     want = np.clip(x, lo, hi)  # array bounds, as finance.adjust_shipments had them
     got = np.array([np_clip_arrays(*c) for c in cases])
     assert got.tobytes() == want.tobytes()
+
+
+def test_exit_hazards_and_bound_equal_numpy_with_nan():
+    from sim.kernels.member_hazards import exit_hazards_and_bound
+
+    gen = np.random.default_rng(3)
+    for nan_at in (None, "arrest", "stress"):
+        h_arrest, h_death = gen.random((5, 4, 6)), gen.random((5, 4, 6)) * 0.1
+        stress = gen.random(5)
+        if nan_at == "arrest":
+            h_arrest[2, 1, 3] = np.nan
+        elif nan_at == "stress":
+            stress[1] = np.nan
+        h_exit = np.empty(5)
+        bound = exit_hazards_and_bound(h_arrest, h_death, 0.01, 2.0, stress, h_exit)
+        want_exit = 0.01 * (1.0 + 2.0 * stress)
+        want = float((h_arrest + h_death).max() + want_exit.max())
+        assert h_exit.tobytes() == want_exit.tobytes(), nan_at
+        assert np.float64(bound).tobytes() == np.float64(want).tobytes(), nan_at

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..enums import Role, Status
+from ..kernels.member_hazards import exit_hazards_and_bound
 from ..kernels.members import step_members
 
 # Kept between weeks (on the state): the member arrays and the jail list (members), active
@@ -18,10 +19,11 @@ KEEPS = ("members", "counts", "violence_r")
 
 def step(s) -> None:
     e, o, m = s.pars.enforcement, s.orgs, s.members
-    h_exit = e.exit_rate * (1.0 + e.unpaid_exit_multiplier * o.stress)
+    h_exit = np.empty(o.capacity)
     # hazards are rates; the kernel turns them into weekly probabilities 1 - exp(-h):
     # h_max bounds every member's event probability
-    bound = float((s.h_arrest + s.h_death).max() + h_exit.max())
+    bound = exit_hazards_and_bound(s.h_arrest, s.h_death, e.exit_rate,
+                                   e.unpaid_exit_multiplier, o.stress, h_exit)
     h_max = float(-np.expm1(-bound)) if bound < np.inf else 1.0  # NaN: visit everyone
     m.n_jail = step_members(
         s.streams["members"], s.week, m.n, m.status, m.org, m.role, m.region,
