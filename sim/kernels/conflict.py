@@ -28,20 +28,30 @@ def conflict_hazards(
     h_death[:] = 0.0
     expected_deaths_r[:] = 0.0
     kills_by_o[:] = 0.0
-    for r in range(R):
-        for o in range(O):
-            m_o = members_or[o, r]
-            if m_o <= 0.0 or not org_active[o]:
-                continue
-            pressure = 0.0
+    # K_oj once for every pair of active organizations (the same value in every region)
+    k_oj = np.empty((O, O))
+    for o in range(O):
+        if org_active[o]:
             for j in range(O):
-                if j == o or not org_active[j]:
+                if org_active[j]:
+                    k_oj[o, j] = (rivalry_base + rivalry[o, j]) / (1.0 + alliance[o, j])
+    present = np.empty(O, np.int64)  # the region's active organizations with members
+    for r in range(R):
+        n = 0
+        for o in range(O):
+            if not (members_or[o, r] <= 0.0) and org_active[o]:
+                present[n] = o
+                n += 1
+        for i in range(n):  # the same order as a loop over every organization
+            o = present[i]
+            m_o = members_or[o, r]
+            pressure = 0.0
+            for jj in range(n):
+                j = present[jj]
+                if j == o:
                     continue
-                m_j = members_or[j, r]
-                if m_j <= 0.0:
-                    continue
-                k = (rivalry_base + rivalry[o, j]) / (1.0 + alliance[o, j])
-                term = theta * lethality_r[r] * k * m_j * 0.5 * (intensity_o[o] + intensity_o[j])
+                term = theta * lethality_r[r] * k_oj[o, j] * members_or[j, r] * 0.5 \
+                    * (intensity_o[o] + intensity_o[j])
                 pressure += term
                 kills_by_o[j] += term * m_o
             expected_deaths_r[r] += pressure * m_o
