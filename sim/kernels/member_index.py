@@ -148,6 +148,19 @@ def split_members_indexed(rng, start, slots, tail_from, n_used, status, org, reg
 
 
 @njit(cache=True, nogil=True)
+def count_orgs_indexed(start, slots, tail_from, n_used, status, org, region, role, orgs,
+                       counts):
+    """``count_active_indexed`` for the organizations ``orgs`` only: their counts are
+    recounted from their live members, the others' are left as they are."""
+    for o in orgs:
+        counts[o] = 0
+    for o in orgs:
+        for i in members_of(o, start, slots, tail_from, n_used, org):
+            if org[i] == o and status[i] == ACTIVE:
+                counts[o, region[i], role[i]] += 1
+
+
+@njit(cache=True, nogil=True)
 def count_active_indexed(start, slots, tail_from, n_used, status, org, region, role, counts):
     """``sim.kernels.members.count_active`` over the indexed (live) members and the
     unindexed tail only."""

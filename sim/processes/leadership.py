@@ -40,10 +40,8 @@ def step(s) -> None:
         rng = s.streams["leadership"]
         for org, p_org in zip(cand.tolist(), p, strict=True):
             if rng.random() < p_org:
-                split(s, org, rng)
+                split(s, org, rng)  # recounts the organization and its fragment
                 o.split_done[org] = True
-        if s.n_splits:
-            s.recount()
     for org in done[:n_done].tolist():
         o.leader[org] = promote_leader_indexed(*s.members_by_org(), m.status, m.org, m.role,
                                                m.region, m.joined, org, s.counts)
@@ -92,7 +90,7 @@ def split(s, org: int, rng) -> None:
         a = getattr(s, name)
         a[new] = a[org]
     o.threat[new] = o.threat[org] * frac
-    s.recount()  # members moved between organizations
+    s.recount((org, new))  # members moved from org to new; no other count changed
     o.leader[new] = promote_leader_indexed(*s.members_by_org(), m.status, m.org, m.role,
                                            m.region, m.joined, new, s.counts)
     s.n_splits += 1
