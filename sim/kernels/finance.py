@@ -43,7 +43,7 @@ def settle_accounts(
         active = 1.0 if org_active[o] else 0.0
         returns = laundered[o] * laundered_return * active
         overhead = overhead_share * _np_maximum(income_o[o], 0.0)
-        costs = pairwise_sum(purchase_oc[o].copy()) + pairwise_sum(transport_oc[o].copy()) \
+        costs = pairwise_sum(purchase_oc[o]) + pairwise_sum(transport_oc[o]) \
             + wages_o[o] + bribes_o[o] + overhead
         cash[o] += income_o[o] + returns
         reserve = reserve_weeks * wages_o[o]

@@ -177,7 +177,7 @@ def stage_prices(
         for r in range(R):
             row[r] = expected_import[c, r] * demand_ref[c, r]
         value_at_risk[c] = pairwise_sum(row) / _np_maximum(
-            pairwise_sum(demand_ref[c].copy()), 1e-12)
+            pairwise_sum(demand_ref[c]), 1e-12)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

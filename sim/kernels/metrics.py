@@ -82,11 +82,11 @@ def weekly_market_metrics(
     else:
         out[EXPORT] = _positive_mean(origin_price[0])
     out[SOURCE_MEAN] = _positive_mean(origin_price[0])
-    out[CONSUMPTION] = pairwise_sum(sold[0].copy())
-    out[SEIZURES] = pairwise_sum(seized_cr[0].copy())
+    out[CONSUMPTION] = pairwise_sum(sold[0])
+    out[SEIZURES] = pairwise_sum(seized_cr[0])
     deliveries = np.empty(O)
     for o in range(O):
-        deliveries[o] = pairwise_sum(arrivals_ocr[o, 0].copy())
+        deliveries[o] = pairwise_sum(arrivals_ocr[o, 0])
     tot = pairwise_sum(deliveries)
     if tot > 0:
         for o in range(O):
@@ -117,8 +117,8 @@ def weekly_market_metrics(
     out[FROZEN] = pairwise_sum(frozen)
     for c in range(C):
         by_commodity[c, 0] = shipped[c]
-        by_commodity[c, 1] = pairwise_sum(seized_cr[c].copy())
-        by_commodity[c, 2] = pairwise_sum(sold[c].copy())
+        by_commodity[c, 1] = pairwise_sum(seized_cr[c])
+        by_commodity[c, 2] = pairwise_sum(sold[c])
         by_commodity[c, 3] = _market_price(retail_price[c], sold[c], demand_ref[c])
     sum_leading_axis(arrivals_ocr[:, 0, :], arrivals_r)
 

@@ -75,7 +75,7 @@ def recruitment_rates(
             m_o += members_or[o, r]
         drive = (rate * m_o + replacement_rate * gap[o]) * health * (
             1.0 if org_active[o] else 0.0)
-        fsum = pairwise_sum(org_region_flow[o].copy())
+        fsum = pairwise_sum(org_region_flow[o])
         for r in range(R):
             route = org_region_flow[o, r] / fsum if fsum > 0 else base_presence[o, r]
             if is_cartel[o]:
