@@ -521,3 +521,31 @@ def test_exit_hazards_and_bound_equal_numpy_with_nan():
         want = float((h_arrest + h_death).max() + want_exit.max())
         assert h_exit.tobytes() == want_exit.tobytes(), nan_at
         assert np.float64(bound).tobytes() == np.float64(want).tobytes(), nan_at
+
+
+def test_homicides_draw_bystanders_as_numpy_poisson_does():
+    """The kernel's Poisson draws are numpy's (small means by multiplication, means of 10 and
+    more by PTRS), in the same order, and leave the generator where numpy leaves it; bad means
+    are refused before any draw, as numpy refuses them."""
+    from sim.kernels.member_hazards import homicides
+    from sim.kernels.recruitment import LAM_NEGATIVE, LAM_TOO_LARGE
+
+    gen = np.random.default_rng(8)
+    deaths_or = gen.integers(0, 40, (6, 9))
+    deaths_or[:, 0] = 0  # a mean of 0
+    population = gen.random(9) * 1e6 + 1.0
+    for ratio in (0.05, 0.7, 3.0):  # means from 0 to several hundred
+        a, b = np.random.default_rng(21), np.random.default_rng(21)
+        by, hom, vio = np.empty(9, np.int64), np.empty(9, np.int64), np.empty(9)
+        assert homicides(a, deaths_or, ratio, population, by, hom, vio) == 0
+        deaths_r = deaths_or.sum(axis=0)
+        want = b.poisson(ratio * deaths_r)
+        np.testing.assert_array_equal(by, want)
+        np.testing.assert_array_equal(hom, deaths_r + want)
+        assert vio.tobytes() == ((deaths_r + want) * 52.0 / population * 1e5).tobytes()
+        assert a.random() == b.random()
+    a = np.random.default_rng(1)
+    by, hom, vio = np.empty(9, np.int64), np.empty(9, np.int64), np.empty(9)
+    assert homicides(a, deaths_or, -1.0, population, by, hom, vio) == LAM_NEGATIVE
+    assert homicides(a, deaths_or, np.nan, population, by, hom, vio) == LAM_TOO_LARGE
+    assert a.random() == np.random.default_rng(1).random()  # nothing drawn
