@@ -132,3 +132,23 @@ def enforcement_week(
             if intel[a, o] > case_threshold and org_active[o]:
                 n_ripe += 1
     return n_ripe
+
+
+@njit(cache=True, nogil=True)
+def case_hits(intel, org_active, case_threshold, draws, case_rate, case_rate_mult, hit_a,
+              hit_o):
+    """The cases that mature this week: (agency a, organization o) pairs, o among the first
+    ``draws.shape[1]`` organizations, that are ripe (intelligence above ``case_threshold``,
+    organization active) and whose uniform draw ``draws[a, o]`` is below
+    ``case_rate * case_rate_mult[o]``; written to ``hit_a``, ``hit_o`` in C order (as
+    ``np.nonzero``). Returns how many."""
+    A, n_orgs = draws.shape
+    n = 0
+    for a in range(A):
+        for o in range(n_orgs):
+            if intel[a, o] > case_threshold and org_active[o] \
+                    and draws[a, o] < case_rate * case_rate_mult[o]:
+                hit_a[n] = a
+                hit_o[n] = o
+                n += 1
+    return n

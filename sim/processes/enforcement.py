@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..enums import Role, Status
-from ..kernels.enforcement import enforcement_week
+from ..kernels.enforcement import case_hits, enforcement_week
 from ..kernels.member_index import arrest_members_of_role_indexed
 from ..state import role_vector
 
@@ -47,12 +47,13 @@ def step(s) -> None:
     s.case_seized = 0.0
     if not n_ripe:
         return
-    ripe = (intel[:, : o.n] > e.case_threshold) & o.active[None, : o.n]
     rng = s.streams["enforcement"]
-    draws = rng.random(ripe.shape)  # one per agency and organization in use (not per slot)
+    draws = rng.random((intel.shape[0], o.n))  # one per agency and organization in use
     m = s.members
-    hit = ripe & (draws < e.case_rate * s.case_rate_mult[None, : o.n])
-    for a, org in zip(*np.nonzero(hit), strict=True):
+    hit_a, hit_o = np.empty(draws.size, np.int64), np.empty(draws.size, np.int64)
+    n_hits = case_hits(intel, o.active, e.case_threshold, draws, e.case_rate,
+                       s.case_rate_mult, hit_a, hit_o)
+    for a, org in zip(hit_a[:n_hits].tolist(), hit_o[:n_hits].tolist(), strict=True):
         s.cases += 1
         leader = o.leader[org]
         if leader >= 0 and m.status[leader] == Status.ACTIVE:
