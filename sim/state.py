@@ -33,6 +33,7 @@ from .kernels.member_index import (
     count_active_indexed,
     count_orgs_indexed,
     index_members_by_org,
+    refile_split,
 )
 from .metrics import METRICS, commodity_columns
 from .params import as_namespace
@@ -237,6 +238,17 @@ class State:
             self.member_index_fresh = True
         return (self.member_index_start, self.member_index_slots, self.member_index_upto,
                 m.n)
+
+    def refile_split(self, old: int, new: int) -> None:
+        """Members of ``old`` moved to the new organization ``new`` (a split): refile them in
+        the index (cheaper than a rebuild), or mark the index stale when it is stale
+        already or sized for fewer organizations."""
+        if self.member_index_fresh and self.member_index_start.shape[0] \
+                == self.orgs.capacity + 1:
+            self.member_index_start, self.member_index_slots = refile_split(
+                self.member_index_start, self.member_index_slots, self.members.org, old, new)
+        else:
+            self.member_index_fresh = False
 
     def recount(self, orgs=None) -> None:
         """Recount active members by (organization, region, role) from the member arrays:

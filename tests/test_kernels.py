@@ -549,3 +549,27 @@ def test_homicides_draw_bystanders_as_numpy_poisson_does():
     assert homicides(a, deaths_or, -1.0, population, by, hom, vio) == LAM_NEGATIVE
     assert homicides(a, deaths_or, np.nan, population, by, hom, vio) == LAM_TOO_LARGE
     assert a.random() == np.random.default_rng(1).random()  # nothing drawn
+
+
+def test_refile_split_lists_the_same_members_as_a_rebuilt_index():
+    """After a split, the refiled index lists each organization's live members in slot order,
+    as an index rebuilt from scratch does (it may also keep dead members, which callers
+    skip), with the unindexed tail still found by ``members_of``."""
+    from sim.kernels.member_index import members_of, refile_split, split_members_indexed
+
+    gen = np.random.default_rng(4)
+    n, O, R, tail = 500, 6, 3, 450  # organizations 4 and 5 unused; slots 450.. unindexed
+    status = gen.choice([1, 1, 1, 2, 3, 4], size=n).astype(np.int8)
+    org = gen.integers(0, 4, n).astype(np.int32)
+    region = gen.integers(0, R, n).astype(np.int32)
+    start, slots = _index(status, org, tail, O)
+    split_members_indexed(np.random.default_rng(1), start, slots, tail, n, status, org, region,
+                          1, 4, np.array([0.5, 0.0, 1.0]))
+    start2, slots2 = refile_split(start, slots, org, 1, 4)
+    fresh_start, fresh_slots = _index(status, org, n, O)
+    for o in range(O):
+        got = [i for i in members_of(o, start2, slots2, tail, n, org)
+               if org[i] == o and status[i] in (1, 2)]
+        want = list(fresh_slots[fresh_start[o]:fresh_start[o + 1]])
+        assert got == want, o
+    assert sorted(slots2) == sorted(slots)

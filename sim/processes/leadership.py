@@ -63,7 +63,7 @@ def split(s, org: int, rng) -> None:
     before = s.counts[org].sum() + 0.0
     moved = split_members_indexed(rng, *s.members_by_org(), m.status, m.org, m.region, org,
                                   new, share_r)
-    s.member_index_fresh = False  # members changed organization
+    s.refile_split(org, new)  # members changed organization
     frac = moved / max(before, 1.0)
     for name in ("kind", "home", "trades", "origin", "risk_ev", "risk_tr"):
         getattr(o, name)[new] = getattr(o, name)[org]
