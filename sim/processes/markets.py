@@ -30,8 +30,8 @@ def init(s) -> None:
 def step(s) -> None:
     w, m = s.world, s.pars.market
     C, R = s.C, s.R
-    arrivals_cr, dealers_r, goods, h_r = np.empty((C, R)), np.empty(R), np.empty((3, C)), \
-        np.empty(R)
+    arrivals_cr, dealers_r, h_r = np.empty((C, R)), np.empty(R), np.empty(R)
+    goods = np.empty((3, C))  # seized, sold and change in stock by commodity, for the ledger
     # clearing; the dealers' weekly arrest hazard by region (last week's hazards)
     markets_week(
         s.counts, int(Role.DEALER), s.arrivals_ocr, s.stock, s.demand_ref, w.price_ref,

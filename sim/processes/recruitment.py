@@ -44,6 +44,8 @@ def step(s) -> None:
     # saturates against the smaller pool. An organization hires while it can pay: cash for
     # four weeks of wages, and an income (moving average) that covers its wage bill.
     attract = (r.reference_wage / s.legit_wage) ** r.wage_elasticity  # numpy's pow
+    # expected recruits by organization and region, the Poisson draws of how many, and the
+    # recruits themselves (roles by deficit, ties to recruiters) in one kernel call
     new_or = np.empty((O, s.R), np.int64)
     rng = s.streams["recruitment"]
     n_new, n_used = draw_recruits(
