@@ -29,7 +29,12 @@ from .agents import (
     role_share_table,
 )
 from .enums import N_OFFICIAL_TYPES, N_ROLES, Role
-from .kernels.member_index import count_active_indexed, index_members_by_org
+from .kernels.member_index import (
+    count_active_indexed,
+    count_orgs_indexed,
+    index_members_by_org,
+    refile_split,
+)
 from .metrics import METRICS, commodity_columns
 from .params import as_namespace
 from .rng import streams
@@ -237,11 +242,28 @@ class State:
         return (self.member_index_start, self.member_index_slots, self.member_index_upto,
                 m.n)
 
-    def recount(self) -> None:
-        """Recount active members by (organization, region, role) from the member arrays."""
+    def refile_split(self, old: int, new: int) -> None:
+        """Members of ``old`` moved to the new organization ``new`` (a split): refile them in
+        the index (cheaper than a rebuild), or mark the index stale when it is stale
+        already or sized for fewer organizations."""
+        if self.member_index_fresh and self.member_index_start.shape[0] \
+                == self.orgs.capacity + 1:
+            self.member_index_start, self.member_index_slots = refile_split(
+                self.member_index_start, self.member_index_slots, self.members.org, old, new)
+        else:
+            self.member_index_fresh = False
+
+    def recount(self, orgs=None) -> None:
+        """Recount active members by (organization, region, role) from the member arrays:
+        of every organization, or of the organizations ``orgs`` only (those whose members
+        changed organization; the others' counts are kept current event by event)."""
         m = self.members
-        count_active_indexed(*self.members_by_org(), m.status, m.org, m.region, m.role,
-                             self.counts)
+        if orgs is None:
+            count_active_indexed(*self.members_by_org(), m.status, m.org, m.region, m.role,
+                                 self.counts)
+        else:
+            count_orgs_indexed(*self.members_by_org(), m.status, m.org, m.region, m.role,
+                               np.asarray(orgs, np.int64), self.counts)
 
     def reset_levers(self) -> None:
         """Levers back to their base values (only needed when interventions exist)."""

@@ -402,12 +402,13 @@ def test_member_index_lists_live_members_by_organization_in_slot_order():
 
 
 def test_indexed_member_operations_equal_the_full_scans():
-    """Case arrests, promotions, splits and recounts over the index give the same members,
-    draws and counts as the kernels that scan every slot, on a random population with dead,
-    exited and jailed members."""
+    """Case arrests, promotions, splits and recounts (of all organizations, and of a split's
+    two) over the index give the same members, draws and counts as the kernels that scan
+    every slot, on a random population with dead, exited and jailed members."""
     from sim.kernels.member_index import (
         arrest_members_of_role_indexed,
         count_active_indexed,
+        count_orgs_indexed,
         promote_leader_indexed,
         split_members_indexed,
     )
@@ -434,7 +435,9 @@ def test_indexed_member_operations_equal_the_full_scans():
             moved = split_members_indexed(rng, start, slots, n - 100, n, status, org, region,
                                           1, 3, np.array([0.5, 0.0, 1.0]))
             start, slots = _index(status, org, n, O)
-            count_active_indexed(start, slots, n, n, status, org, region, role, counts)
+            # only the split's two organizations are recounted (the others' counts are kept)
+            count_orgs_indexed(start, slots, n, n, status, org, region, role,
+                               np.array([1, 3]), counts)
             leaders = [promote_leader_indexed(start, slots, n, n, status, org, role, region,
                                               joined, o, counts) for o in range(O)]
         else:
@@ -487,3 +490,86 @@ def test_minimum_maximum_and_clip_follow_numpy_on_ties_zeros_and_nan():
         assert np.float64(_np_maximum(a, b)).tobytes() == np.maximum(a, b).tobytes(), (a, b)
     for x in (-0.0, 0.0, -1.0, 0.5, 2.0, nan):
         assert np.float64(np_clip(x, 0.0, 1.0)).tobytes() == np.clip(x, 0.0, 1.0).tobytes(), x
+
+
+def test_clip_with_array_bounds_follows_numpy_on_ties_zeros_and_nan():
+    from sim.kernels.sums import np_clip_arrays
+
+    nan = float("nan")
+    vals = (-0.0, 0.0, -1.0, 0.5, 1.0, 2.0, nan)
+    cases = [(x, lo, hi) for x in vals for lo in vals for hi in vals]
+    x, lo, hi = (np.array(c) for c in zip(*cases, strict=True))
+    want = np.clip(x, lo, hi)  # array bounds, as finance.adjust_shipments had them
+    got = np.array([np_clip_arrays(*c) for c in cases])
+    assert got.tobytes() == want.tobytes()
+
+
+def test_exit_hazards_and_bound_equal_numpy_with_nan():
+    from sim.kernels.member_hazards import exit_hazards_and_bound
+
+    gen = np.random.default_rng(3)
+    for nan_at in (None, "arrest", "stress"):
+        h_arrest, h_death = gen.random((5, 4, 6)), gen.random((5, 4, 6)) * 0.1
+        stress = gen.random(5)
+        if nan_at == "arrest":
+            h_arrest[2, 1, 3] = np.nan
+        elif nan_at == "stress":
+            stress[1] = np.nan
+        h_exit = np.empty(5)
+        bound = exit_hazards_and_bound(h_arrest, h_death, 0.01, 2.0, stress, h_exit)
+        want_exit = 0.01 * (1.0 + 2.0 * stress)
+        want = float((h_arrest + h_death).max() + want_exit.max())
+        assert h_exit.tobytes() == want_exit.tobytes(), nan_at
+        assert np.float64(bound).tobytes() == np.float64(want).tobytes(), nan_at
+
+
+def test_homicides_draw_bystanders_as_numpy_poisson_does():
+    """The kernel's Poisson draws are numpy's (small means by multiplication, means of 10 and
+    more by PTRS), in the same order, and leave the generator where numpy leaves it; bad means
+    are refused before any draw, as numpy refuses them."""
+    from sim.kernels.member_hazards import homicides
+    from sim.kernels.recruitment import LAM_NEGATIVE, LAM_TOO_LARGE
+
+    gen = np.random.default_rng(8)
+    deaths_or = gen.integers(0, 40, (6, 9))
+    deaths_or[:, 0] = 0  # a mean of 0
+    population = gen.random(9) * 1e6 + 1.0
+    for ratio in (0.05, 0.7, 3.0):  # means from 0 to several hundred
+        a, b = np.random.default_rng(21), np.random.default_rng(21)
+        by, hom, vio = np.empty(9, np.int64), np.empty(9, np.int64), np.empty(9)
+        assert homicides(a, deaths_or, ratio, population, by, hom, vio) == 0
+        deaths_r = deaths_or.sum(axis=0)
+        want = b.poisson(ratio * deaths_r)
+        np.testing.assert_array_equal(by, want)
+        np.testing.assert_array_equal(hom, deaths_r + want)
+        assert vio.tobytes() == ((deaths_r + want) * 52.0 / population * 1e5).tobytes()
+        assert a.random() == b.random()
+    a = np.random.default_rng(1)
+    by, hom, vio = np.empty(9, np.int64), np.empty(9, np.int64), np.empty(9)
+    assert homicides(a, deaths_or, -1.0, population, by, hom, vio) == LAM_NEGATIVE
+    assert homicides(a, deaths_or, np.nan, population, by, hom, vio) == LAM_TOO_LARGE
+    assert a.random() == np.random.default_rng(1).random()  # nothing drawn
+
+
+def test_refile_split_lists_the_same_members_as_a_rebuilt_index():
+    """After a split, the refiled index lists each organization's live members in slot order,
+    as an index rebuilt from scratch does (it may also keep dead members, which callers
+    skip), with the unindexed tail still found by ``members_of``."""
+    from sim.kernels.member_index import members_of, refile_split, split_members_indexed
+
+    gen = np.random.default_rng(4)
+    n, O, R, tail = 500, 6, 3, 450  # organizations 4 and 5 unused; slots 450.. unindexed
+    status = gen.choice([1, 1, 1, 2, 3, 4], size=n).astype(np.int8)
+    org = gen.integers(0, 4, n).astype(np.int32)
+    region = gen.integers(0, R, n).astype(np.int32)
+    start, slots = _index(status, org, tail, O)
+    split_members_indexed(np.random.default_rng(1), start, slots, tail, n, status, org, region,
+                          1, 4, np.array([0.5, 0.0, 1.0]))
+    start2, slots2 = refile_split(start, slots, org, 1, 4)
+    fresh_start, fresh_slots = _index(status, org, n, O)
+    for o in range(O):
+        got = [i for i in members_of(o, start2, slots2, tail, n, org)
+               if org[i] == o and status[i] in (1, 2)]
+        want = list(fresh_slots[fresh_start[o]:fresh_start[o + 1]])
+        assert got == want, o
+    assert sorted(slots2) == sorted(slots)

@@ -3,6 +3,7 @@
 import numpy as np
 from numba import njit
 
+from .counts import members_by_org_region, role_by_org
 from .sums import np_clip, np_minimum, pairwise_sum
 
 
@@ -27,20 +28,30 @@ def conflict_hazards(
     h_death[:] = 0.0
     expected_deaths_r[:] = 0.0
     kills_by_o[:] = 0.0
-    for r in range(R):
-        for o in range(O):
-            m_o = members_or[o, r]
-            if m_o <= 0.0 or not org_active[o]:
-                continue
-            pressure = 0.0
+    # K_oj once for every pair of active organizations (the same value in every region)
+    k_oj = np.empty((O, O))
+    for o in range(O):
+        if org_active[o]:
             for j in range(O):
-                if j == o or not org_active[j]:
+                if org_active[j]:
+                    k_oj[o, j] = (rivalry_base + rivalry[o, j]) / (1.0 + alliance[o, j])
+    present = np.empty(O, np.int64)  # the region's active organizations with members
+    for r in range(R):
+        n = 0
+        for o in range(O):
+            if not (members_or[o, r] <= 0.0) and org_active[o]:
+                present[n] = o
+                n += 1
+        for i in range(n):  # the same order as a loop over every organization
+            o = present[i]
+            m_o = members_or[o, r]
+            pressure = 0.0
+            for jj in range(n):
+                j = present[jj]
+                if j == o:
                     continue
-                m_j = members_or[j, r]
-                if m_j <= 0.0:
-                    continue
-                k = (rivalry_base + rivalry[o, j]) / (1.0 + alliance[o, j])
-                term = theta * lethality_r[r] * k * m_j * 0.5 * (intensity_o[o] + intensity_o[j])
+                term = theta * lethality_r[r] * k_oj[o, j] * members_or[j, r] * 0.5 \
+                    * (intensity_o[o] + intensity_o[j])
                 pressure += term
                 kills_by_o[j] += term * m_o
             expected_deaths_r[r] += pressure * m_o
@@ -83,3 +94,38 @@ def conflict_intensity(
         intensity[o] = (1.0 + succession_boost * struggle) \
             * (1.0 - mid_level_coordination + mid_level_coordination * coord) \
             * (1.0 + power_shift_boost * shift)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def conflict_week(
+    counts, prev_members_or, role_share, org_kind, lieutenant, succession, succession_weeks,
+    succession_boost, mid_level_coordination, power_shift_boost, rivalry, alliance,
+    rivalry_base, org_active, theta, arms_lethality, guns, population, role_weight,
+    intensity, h_death, expected_deaths_r, kills_by_o,
+):
+    """The week's conflict from the kept counts ``counts[o, r, role]``: each organization's
+    violence intensity (``conflict_intensity``, its lieutenants against the share
+    ``role_share[kind, lieutenant]`` its size needs), the regions' lethality
+    ``1 + arms_lethality * guns / population * 1000`` (guns per 1,000 residents) and the
+    death hazards (``conflict_hazards``). Fills ``intensity``, ``h_death``,
+    ``expected_deaths_r`` and ``kills_by_o``."""
+    O, R, _ = counts.shape
+    members_or = np.empty((O, R))
+    members_by_org_region(counts, members_or)
+    lieutenants_o = np.empty(O, np.int64)
+    role_by_org(counts, lieutenant, lieutenants_o)
+    lieutenant_share_o = np.empty(O)
+    for o in range(O):
+        lieutenant_share_o[o] = role_share[org_kind[o], lieutenant]
+    conflict_intensity(
+        members_or, prev_members_or, lieutenants_o, lieutenant_share_o, succession,
+        succession_weeks, succession_boost, mid_level_coordination, power_shift_boost,
+        intensity,
+    )
+    lethality = np.empty(R)
+    for r in range(R):
+        lethality[r] = 1.0 + arms_lethality * guns[r] / population[r] * 1000.0
+    conflict_hazards(
+        members_or, rivalry, alliance, rivalry_base, org_active, intensity, theta, lethality,
+        role_weight, h_death, expected_deaths_r, kills_by_o,
+    )

@@ -4,6 +4,7 @@ hazards (ODD 7.7)."""
 import numpy as np
 from numba import njit
 
+from .counts import members_by_org_region
 from .sums import np_clip, pairwise_sum
 
 
@@ -90,3 +91,64 @@ def investigate(
                 * (1.0 - protect_seize[o, r])
             for k in range(exposure.shape[0]):
                 h_arrest[o, r, k] = base * exposure[k] + extra_arrest[o, k]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def enforcement_week(
+    counts, agency_regions, agency_budget, investigator_cost, threat_pow, org_active,
+    task_force, intel_rate, intel_decay, protect_political, share, agency_partners, intel,
+    arrest_rate, enforcement_capacity, intel_gain, protect_seize, exposure, extra_arrest,
+    judicial_capacity, protect_judicial, case_threshold, n_orgs, assigned, intel_or,
+    h_arrest, conviction,
+):
+    """The week's investigation (``investigate``) with ``agency_budget / investigator_cost``
+    investigators per agency and the members present from the kept counts; the conviction
+    probability ``conviction[o, r] = judicial_capacity[r] * (1 - protect_judicial[o, r])``.
+    Returns how many (agency, organization) pairs among the first ``n_orgs`` organizations
+    are ripe for a case (intelligence above ``case_threshold``, organization active)."""
+    O, R, _ = counts.shape
+    A = agency_regions.shape[0]
+    members_or = np.empty((O, R))
+    members_by_org_region(counts, members_or)
+    regions = np.empty((A, R))
+    for a in range(A):
+        for r in range(R):
+            regions[a, r] = 1.0 if agency_regions[a, r] else 0.0
+    investigators = np.empty(A)
+    for a in range(A):
+        investigators[a] = agency_budget[a] / investigator_cost
+    investigate(
+        members_or, regions, investigators, threat_pow, org_active, task_force, intel_rate,
+        intel_decay, protect_political, share, agency_partners, intel, arrest_rate,
+        enforcement_capacity, intel_gain, protect_seize, exposure, extra_arrest, assigned,
+        intel_or, h_arrest,
+    )
+    for o in range(O):
+        for r in range(R):
+            conviction[o, r] = judicial_capacity[r] * (1.0 - protect_judicial[o, r])
+    n_ripe = 0
+    for a in range(A):
+        for o in range(n_orgs):
+            if intel[a, o] > case_threshold and org_active[o]:
+                n_ripe += 1
+    return n_ripe
+
+
+@njit(cache=True, nogil=True)
+def case_hits(intel, org_active, case_threshold, draws, case_rate, case_rate_mult, hit_a,
+              hit_o):
+    """The cases that mature this week: (agency a, organization o) pairs, o among the first
+    ``draws.shape[1]`` organizations, that are ripe (intelligence above ``case_threshold``,
+    organization active) and whose uniform draw ``draws[a, o]`` is below
+    ``case_rate * case_rate_mult[o]``; written to ``hit_a``, ``hit_o`` in C order (as
+    ``np.nonzero``). Returns how many."""
+    A, n_orgs = draws.shape
+    n = 0
+    for a in range(A):
+        for o in range(n_orgs):
+            if intel[a, o] > case_threshold and org_active[o] \
+                    and draws[a, o] < case_rate * case_rate_mult[o]:
+                hit_a[n] = a
+                hit_o[n] = o
+                n += 1
+    return n

@@ -3,7 +3,7 @@
 import numpy as np
 from numba import njit
 
-from .sums import np_minimum, pairwise_sum
+from .sums import np_clip, np_clip_arrays, np_minimum, pairwise_sum
 
 # indices into the totals filled by settle_accounts
 DEFAULTED, AML_SEIZED, COSTS, PAYOUTS, INCOME = range(5)
@@ -43,7 +43,7 @@ def settle_accounts(
         active = 1.0 if org_active[o] else 0.0
         returns = laundered[o] * laundered_return * active
         overhead = overhead_share * _np_maximum(income_o[o], 0.0)
-        costs = pairwise_sum(purchase_oc[o].copy()) + pairwise_sum(transport_oc[o].copy()) \
+        costs = pairwise_sum(purchase_oc[o]) + pairwise_sum(transport_oc[o]) \
             + wages_o[o] + bribes_o[o] + overhead
         cash[o] += income_o[o] + returns
         reserve = reserve_weeks * wages_o[o]
@@ -77,3 +77,75 @@ def settle_accounts(
     totals[COSTS] = pairwise_sum(paid_o) + pairwise_sum(fee_o)
     totals[PAYOUTS] = pairwise_sum(payouts)
     totals[INCOME] = pairwise_sum(income_o) + pairwise_sum(returns_o)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def finance_week(
+    income_o, wages_o, purchase_oc, transport_oc, bribes_o, org_active, by_role, launderer,
+    launder_access, launder_fee_add, aml_detection, state_capacity, aml_multiplier, home,
+    laundered_return, overhead_share, reserve_weeks, payout_rate, launder_capacity,
+    launder_share, launder_fee, cash, laundered, stress, totals, import_rev_oc, hurdle_rate,
+    supply_adjustment, pressure,
+):
+    """The week's accounts (``settle_accounts``) with the AML detection in each
+    organization's home region, ``minimum(aml_detection * state_capacity * aml_multiplier,
+    1)``, and the launderers from ``by_role[:, launderer]``; then the pressure on each
+    shipment target, ``pressure[o, c] = supply_adjustment * clip(rate - hurdle_rate, -1,
+    1)`` with the return ``rate = (import_rev - cost) / cost`` on this week's purchase and
+    transport cost (0 without cost). The target grows by ``exp(pressure)``
+    (``adjust_ship_targets``; numpy's exp)."""
+    O = cash.shape[0]
+    aml = np.empty(O)
+    launderers = np.empty(O, by_role.dtype)
+    for o in range(O):
+        h = home[o]
+        aml[o] = np_minimum(aml_detection * state_capacity[h] * aml_multiplier[h], 1.0)
+        launderers[o] = by_role[o, launderer]
+    settle_accounts(
+        income_o, wages_o, purchase_oc, transport_oc, bribes_o, org_active, launderers,
+        launder_access, launder_fee_add, aml, laundered_return, overhead_share,
+        reserve_weeks, payout_rate, launder_capacity, launder_share, launder_fee, cash,
+        laundered, stress, totals,
+    )
+    C = purchase_oc.shape[1]
+    for o in range(O):
+        for c in range(C):
+            cost = purchase_oc[o, c] + transport_oc[o, c]
+            rate = (import_rev_oc[o, c] - cost) / cost if cost > 0 else 0.0
+            pressure[o, c] = supply_adjustment * np_clip(rate - hurdle_rate, -1.0, 1.0)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def shipping_capacity(logistics_o, capacity_per_trafficker, capacity_share, transport_weight,
+                      trades, out):
+    """``out[o, c]``: the most organization o can ship of commodity c a week with
+    ``logistics_o[o]`` traffickers, split over the commodities it trades by the world's
+    capacity shares: ``logistics * capacity_per_trafficker * capacity_share /
+    maximum(transport_weight, 1e-12) * trades``."""
+    O, C = out.shape
+    for o in range(O):
+        cap = logistics_o[o] * capacity_per_trafficker
+        for c in range(C):
+            out[o, c] = cap * capacity_share[c] / _np_maximum(transport_weight[c], 1e-12) \
+                * (1.0 if trades[o, c] else 0.0)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def adjust_ship_targets(growth, purchase_oc, transport_oc, by_role, logistics,
+                        capacity_per_trafficker, capacity_share, transport_weight, trades,
+                        ship_target):
+    """Shipment targets with this week's cost grow by ``growth`` (``exp(pressure)``), then
+    stay within 5% of the logistics capacity and the capacity
+    (``shipping_capacity`` of ``by_role[:, logistics]``); numpy's clip with array bounds."""
+    O, C = ship_target.shape
+    capacity = np.empty((O, C))
+    logistics_o = np.empty(O, by_role.dtype)
+    for o in range(O):
+        logistics_o[o] = by_role[o, logistics]
+    shipping_capacity(logistics_o, capacity_per_trafficker, capacity_share, transport_weight,
+                      trades, capacity)
+    for o in range(O):
+        for c in range(C):
+            cost = purchase_oc[o, c] + transport_oc[o, c]
+            target = ship_target[o, c] * growth[o, c] if cost > 0 else ship_target[o, c]
+            ship_target[o, c] = np_clip_arrays(target, 0.05 * capacity[o, c], capacity[o, c])

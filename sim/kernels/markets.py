@@ -3,7 +3,7 @@
 import numpy as np
 from numba import njit
 
-from .sums import pairwise_sum
+from .sums import pairwise_sum, sum_leading_axis
 
 
 @njit(cache=True, nogil=True)
@@ -177,4 +177,79 @@ def stage_prices(
         for r in range(R):
             row[r] = expected_import[c, r] * demand_ref[c, r]
         value_at_risk[c] = pairwise_sum(row) / _np_maximum(
-            pairwise_sum(demand_ref[c].copy()), 1e-12)
+            pairwise_sum(demand_ref[c]), 1e-12)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def markets_week(
+    counts, dealer, arrivals_ocr, stock, demand_ref, price_ref, elasticity,
+    elasticity_multiplier, sell_fraction, retail_by_dealers, dealer_capacity, price_floor,
+    price_cap, retail_price, sold, seized_cr, h_arrest, arrivals_cr, dealers_r, goods, h_r,
+):
+    """Clear the markets (``clear_markets``) with this week's arrivals ``arrivals_cr``
+    (summed over organizations) and the region's dealers ``dealers_r`` (from the kept
+    counts, role ``dealer``) each selling up to ``dealer_capacity``; ``goods`` = (seized,
+    sold, change in stock) by commodity for the ledger; ``h_r`` the dealers' mean weekly
+    arrest hazard by region (last week's hazards, weighted by dealers; 0 without dealers).
+    Sums in numpy's order."""
+    O, C, R = arrivals_ocr.shape
+    sum_leading_axis(arrivals_ocr.reshape(O, C * R), arrivals_cr.reshape(C * R))
+    dealers_or = np.empty((O, R))
+    for o in range(O):
+        for r in range(R):
+            dealers_or[o, r] = counts[o, r, dealer]
+    for r in range(R):
+        n = 0.0
+        for o in range(O):  # whole numbers: exact in any order
+            n += dealers_or[o, r]
+        dealers_r[r] = n
+    stock_before = np.empty(C)
+    for c in range(C):
+        stock_before[c] = pairwise_sum(stock[c])
+    elasticity_c = np.empty(C)
+    for c in range(C):
+        elasticity_c[c] = elasticity[c] * elasticity_multiplier
+    capacity_r = np.empty(R)
+    for r in range(R):
+        capacity_r[r] = dealers_r[r] * dealer_capacity
+    clear_markets(
+        stock, arrivals_cr, demand_ref, price_ref, elasticity_c, sell_fraction,
+        retail_by_dealers, capacity_r, price_floor, price_cap, retail_price, sold,
+    )
+    for c in range(C):
+        goods[0, c] = pairwise_sum(seized_cr[c])
+        goods[1, c] = pairwise_sum(sold[c])
+        goods[2, c] = pairwise_sum(stock[c]) - stock_before[c]
+    weighted = np.empty((O, R))
+    for o in range(O):
+        for r in range(R):
+            weighted[o, r] = h_arrest[o, r, dealer] * dealers_or[o, r]
+    sum_leading_axis(weighted, h_r)
+    for r in range(R):
+        h_r[r] = h_r[r] / dealers_r[r] if dealers_r[r] > 0 else 0.0
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def pay_sellers(
+    counts, dealer, arrivals_ocr, arrivals_cr, dealers_r, retail_price, wholesale_price,
+    import_price, sold, retail_by_dealers, is_firearm, guns, firearm_decay, income_o,
+    revenue_oc, import_rev_oc,
+):
+    """``distribute_revenue`` with the dealers by organization and region from the kept
+    counts. Returns consumer spending, ``(retail_price * sold).sum()`` in numpy's order."""
+    O, R, _ = counts.shape
+    dealers_or = np.empty((O, R), counts.dtype)
+    for o in range(O):
+        for r in range(R):
+            dealers_or[o, r] = counts[o, r, dealer]
+    distribute_revenue(
+        arrivals_ocr, arrivals_cr, dealers_or, dealers_r, retail_price, wholesale_price,
+        import_price, sold, retail_by_dealers, is_firearm, guns, firearm_decay, income_o,
+        revenue_oc, import_rev_oc,
+    )
+    C = sold.shape[0]
+    spend = np.empty(C * R)
+    for c in range(C):
+        for r in range(R):
+            spend[c * R + r] = retail_price[c, r] * sold[c, r]
+    return pairwise_sum(spend)

@@ -133,6 +133,42 @@ def promote_leader_indexed(start, slots, tail_from, n_used, status, org, role, r
 
 
 @njit(cache=True, nogil=True)
+def refile_split(start, slots, org, old, new):
+    """The index after a split moved members of ``old`` to ``new`` (a new organization, after
+    every other in use, with no group yet): ``old``'s group keeps those still in it and
+    ``new``'s group, after the groups in between, takes the others, both in slot order.
+    Members of the unindexed tail are found there as before. Returns (start, slots), a new
+    index holding the same slots."""
+    n_orgs = start.shape[0] - 1
+    a, b = start[old], start[old + 1]
+    n_moved = 0
+    for q in range(a, b):
+        if org[slots[q]] != old:
+            n_moved += 1
+    out = np.empty_like(slots)
+    out[:a] = slots[:a]
+    k = a
+    for q in range(a, b):
+        if org[slots[q]] == old:
+            out[k] = slots[q]
+            k += 1
+    end = start[new]
+    out[k:end - n_moved] = slots[b:end]
+    k = end - n_moved
+    for q in range(a, b):
+        if org[slots[q]] != old:
+            out[k] = slots[q]
+            k += 1
+    out[end:] = slots[end:]
+    start2 = start.copy()
+    for o in range(old + 1, new + 1):
+        start2[o] = start[o] - n_moved
+    for o in range(new + 1, n_orgs + 1):
+        start2[o] = start[o]
+    return start2, out
+
+
+@njit(cache=True, nogil=True)
 def split_members_indexed(rng, start, slots, tail_from, n_used, status, org, region, old, new,
                           share_r):
     """``sim.kernels.members.split_members`` over organization ``old``'s live members only:
@@ -145,6 +181,19 @@ def split_members_indexed(rng, start, slots, tail_from, n_used, status, org, reg
                 org[i] = new
                 moved += 1
     return moved
+
+
+@njit(cache=True, nogil=True)
+def count_orgs_indexed(start, slots, tail_from, n_used, status, org, region, role, orgs,
+                       counts):
+    """``count_active_indexed`` for the organizations ``orgs`` only: their counts are
+    recounted from their live members, the others' are left as they are."""
+    for o in orgs:
+        counts[o] = 0
+    for o in orgs:
+        for i in members_of(o, start, slots, tail_from, n_used, org):
+            if org[i] == o and status[i] == ACTIVE:
+                counts[o, region[i], role[i]] += 1
 
 
 @njit(cache=True, nogil=True)

@@ -8,12 +8,14 @@ inf or NaN as in numpy, never an exception).
 import numpy as np
 from numba import njit
 
+from .counts import members_by_org_region
 from .sums import pairwise_sum, sum_leading_axis
 
-# indices into the scalar output of weekly_market_metrics
+# indices into the scalar output of weekly_market_metrics (the first 12) and weekly_metrics
 RETAIL, WHOLESALE, IMPORT, EXPORT, CONSUMPTION, SEIZURES, HHI, ROUTE_NODES, SOURCE_MEAN, \
-    WEALTH, LAUNDERED, FROZEN = range(12)
-N_SCALARS = 12
+    WEALTH, LAUNDERED, FROZEN, ACTIVE_CARTELS, ACTIVE_GANGS, HOMICIDES, CORRUPTION_RATE, \
+    AGENCY_BUDGET, MEMBERS_KILLED, BYSTANDERS_KILLED = range(19)
+N_SCALARS = 19
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -80,11 +82,11 @@ def weekly_market_metrics(
     else:
         out[EXPORT] = _positive_mean(origin_price[0])
     out[SOURCE_MEAN] = _positive_mean(origin_price[0])
-    out[CONSUMPTION] = pairwise_sum(sold[0].copy())
-    out[SEIZURES] = pairwise_sum(seized_cr[0].copy())
+    out[CONSUMPTION] = pairwise_sum(sold[0])
+    out[SEIZURES] = pairwise_sum(seized_cr[0])
     deliveries = np.empty(O)
     for o in range(O):
-        deliveries[o] = pairwise_sum(arrivals_ocr[o, 0].copy())
+        deliveries[o] = pairwise_sum(arrivals_ocr[o, 0])
     tot = pairwise_sum(deliveries)
     if tot > 0:
         for o in range(O):
@@ -115,8 +117,8 @@ def weekly_market_metrics(
     out[FROZEN] = pairwise_sum(frozen)
     for c in range(C):
         by_commodity[c, 0] = shipped[c]
-        by_commodity[c, 1] = pairwise_sum(seized_cr[c].copy())
-        by_commodity[c, 2] = pairwise_sum(sold[c].copy())
+        by_commodity[c, 1] = pairwise_sum(seized_cr[c])
+        by_commodity[c, 2] = pairwise_sum(sold[c])
         by_commodity[c, 3] = _market_price(retail_price[c], sold[c], demand_ref[c])
     sum_leading_axis(arrivals_ocr[:, 0, :], arrivals_r)
 
@@ -190,3 +192,103 @@ def update_threat(
         threat[o] = (w_violence * s_kills[o] + w_revenue * s_revenue[o]
                      + w_corruption * s_corrupt[o] + w_reach * s_reach[o]
                      + w_arms_people * s_arms[o]) * (1.0 if org_active[o] else 0.0)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def tally_organizations(counts, org_active, cash, laundered, members_or):
+    """Fill ``members_or`` (float64) from the kept counts and dissolve every active
+    organization without members: its cash and laundered assets are abandoned (set to 0)
+    and it becomes inactive. Returns (organizations dissolved, assets abandoned), the
+    assets as numpy sums them: ``cash[gone].sum() + laundered[gone].sum()``."""
+    members_by_org_region(counts, members_or)
+    O, R = members_or.shape
+    gone = np.zeros(O, np.bool_)
+    n_gone = 0
+    for o in range(O):
+        m_o = 0.0
+        for r in range(R):
+            m_o += members_or[o, r]
+        if org_active[o] and m_o == 0:
+            gone[o] = True
+            n_gone += 1
+    if n_gone == 0:
+        return 0, 0.0
+    held_cash = np.empty(n_gone)
+    held_laundered = np.empty(n_gone)
+    k = 0
+    for o in range(O):
+        if gone[o]:
+            held_cash[k] = cash[o]
+            held_laundered[k] = laundered[o]
+            k += 1
+            cash[o] = 0.0
+            laundered[o] = 0.0
+            org_active[o] = False
+    return n_gone, pairwise_sum(held_cash) + pairwise_sum(held_laundered)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def weekly_metrics(
+    sold, demand_ref, retail_price, wholesale_price, import_price, purchase_oc, shipped,
+    origin_price, arrivals_ocr, transit_flow_cr, seized_cr, region_roles, transit_role,
+    org_active, cash, laundered, frozen, org_kind, cartel, gang, homicides_r, deaths_or,
+    bystanders_r, patron, agency_budget, members_or, corrupt_share_r, guns, population, out,
+    by_commodity, reg,
+):
+    """``weekly_market_metrics`` (``out[:12]``, ``by_commodity``) and the week's counts:
+    active cartels and gangs, homicides, the share of officials on a payroll, the agencies'
+    budgets, members and bystanders killed; and the regions' rows ``reg[r]`` = (drug
+    flow: transit plus arrivals, drug seized, homicides, corrupt share, retail price where
+    the drug has a market else NaN, members, guns per 1,000 residents). The arithmetic is
+    that of the numpy expressions it replaced (sums in numpy's order). Transit regions
+    are those whose ``region_roles`` have the bit ``transit_role``."""
+    R = reg.shape[0]
+    arrivals_r = np.empty(R)
+    transit_r = np.empty(R, np.bool_)
+    for r in range(R):
+        transit_r[r] = (region_roles[r] & transit_role) != 0
+    weekly_market_metrics(
+        sold, demand_ref, retail_price, wholesale_price, import_price, purchase_oc, shipped,
+        origin_price, arrivals_ocr, transit_flow_cr, seized_cr, transit_r, org_active, cash,
+        laundered, frozen, out, by_commodity, arrivals_r,
+    )
+    cartels = 0
+    gangs = 0
+    for o in range(org_active.shape[0]):
+        if org_active[o]:
+            if org_kind[o] == cartel:
+                cartels += 1
+            elif org_kind[o] == gang:
+                gangs += 1
+    out[ACTIVE_CARTELS] = cartels
+    out[ACTIVE_GANGS] = gangs
+    n = 0
+    for r in range(R):
+        n += homicides_r[r]
+    out[HOMICIDES] = n
+    n = 0
+    for j in range(patron.shape[0]):
+        if patron[j] >= 0:
+            n += 1
+    out[CORRUPTION_RATE] = n / patron.shape[0]
+    out[AGENCY_BUDGET] = pairwise_sum(agency_budget)
+    n = 0
+    for o in range(deaths_or.shape[0]):
+        for r in range(R):
+            n += deaths_or[o, r]
+    out[MEMBERS_KILLED] = n
+    n = 0
+    for r in range(R):
+        n += bystanders_r[r]
+    out[BYSTANDERS_KILLED] = n
+    for r in range(R):
+        reg[r, 0] = transit_flow_cr[0, r] + arrivals_r[r]
+        reg[r, 1] = seized_cr[0, r]
+        reg[r, 2] = homicides_r[r]
+        reg[r, 3] = corrupt_share_r[r]
+        reg[r, 4] = retail_price[0, r] if demand_ref[0, r] > 0 else np.nan
+        total = 0.0
+        for o in range(members_or.shape[0]):
+            total += members_or[o, r]
+        reg[r, 5] = total
+        reg[r, 6] = guns[r] / population[r] * 1000.0

@@ -3,6 +3,8 @@
 import numpy as np
 from numba import njit
 
+from .counts import members_by_org_region
+
 
 @njit(cache=True, nogil=True)
 def logistic(x):
@@ -122,3 +124,43 @@ def protection_from_officials(
             protect_judicial[o, r] = protection_max * n / (n + protection_half)
             n_pol += corrupt_otr[o, political, r]
         protect_political[o] = protection_max * n_pol / (n_pol + protection_half)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def officials_week(
+    rng, region, otype, integrity, salary, patron, org_active, cash, counts, corrupt_share_r,
+    violence_r, detection_rate, judicial_capacity, detection_multiplier, integrity_mean_r,
+    integrity_conc, offer_rate, bribe_multiple, integrity_weight, penalty_weeks, peer_weight,
+    threat_weight, noise, unpaid_quit, detect_type_mult, detect_patron_mult, penalty_mult_r,
+    pay_mult_r, corrupt_otr, bribes_o, events, officials_r, protection_max, protection_half,
+    police, customs, judicial, political, protect_seize, protect_judicial, protect_political,
+):
+    """The week of every official (``step_officials``) with the organizations' presence
+    from the kept counts, the detection hazard ``detection_rate * judicial_capacity *
+    detection_multiplier`` and organizations able to pay while their cash is positive; then
+    the protection they buy (``protection_from_officials``, at least one official a
+    region)."""
+    O, R, _ = counts.shape
+    presence_or = np.empty((O, R))
+    members_by_org_region(counts, presence_or)
+    can_pay = np.empty(cash.shape[0], np.bool_)
+    for o in range(cash.shape[0]):
+        can_pay[o] = cash[o] > 0
+    detect_r = np.empty(R)
+    for r in range(R):
+        detect_r[r] = detection_rate * judicial_capacity[r] * detection_multiplier[r]
+    step_officials(
+        rng, region, otype, integrity, salary, patron, org_active, can_pay, presence_or,
+        corrupt_share_r, violence_r, detect_r, integrity_mean_r, integrity_conc, offer_rate,
+        bribe_multiple, integrity_weight, penalty_weeks, peer_weight, threat_weight, noise,
+        unpaid_quit, detect_type_mult, detect_patron_mult, penalty_mult_r, pay_mult_r,
+        corrupt_otr, bribes_o, events,
+    )
+    at_least_one = np.empty(R, officials_r.dtype)
+    for r in range(R):
+        at_least_one[r] = officials_r[r] if officials_r[r] > 1 else 1
+    protection_from_officials(
+        corrupt_otr, at_least_one, protection_max, protection_half, police, customs,
+        judicial, political, corrupt_share_r, protect_seize, protect_judicial,
+        protect_political,
+    )

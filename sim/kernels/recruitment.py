@@ -1,9 +1,37 @@
-"""Recruitment intensity: how many recruits each organization may expect in each region."""
+"""Recruitment: the roles organizations remember, how many recruits each organization may
+expect in each region, and the draws of how many it gets."""
 
 import numpy as np
 from numba import njit
 
+from .counts import members_by_org_region, members_by_org_role
+from .members import recruit
 from .sums import np_clip, np_minimum, pairwise_sum
+
+# numpy's largest Poisson mean (numpy/random/_common.pyx); the draws check it as numpy does
+POISSON_LAM_MAX = np.iinfo(np.int64).max - np.sqrt(np.iinfo(np.int64).max) * 10
+LAM_TOO_LARGE, LAM_NEGATIVE = -1, -2  # draw_recruits' error codes
+
+
+@njit(cache=True, nogil=True)
+def remember_roles(counts, replacement_memory, memory, members_or, by_role, short):
+    """Fill ``members_or`` (float64) and ``by_role`` (int64) from the kept counts; update
+    each organization's remembered headcount by role (D14): it tracks growth at once and
+    forgets a loss over ``replacement_memory`` weeks,
+    ``memory = maximum(by_role, memory - (memory - by_role) / replacement_memory)``; and
+    ``short = maximum(memory - by_role, 0)``, the members missing in each role. The
+    arithmetic is that of the numpy expressions it replaced (np.maximum: NaN propagates)."""
+    members_by_org_region(counts, members_or)
+    members_by_org_role(counts, by_role)
+    O, K = memory.shape
+    for o in range(O):
+        for k in range(K):
+            b = float(by_role[o, k])
+            x = memory[o, k] - (memory[o, k] - b) / replacement_memory
+            m = b if b > x else x  # np.maximum(b, x): b is never NaN
+            memory[o, k] = m
+            d = m - b
+            short[o, k] = d if (d > 0.0 or d != d) else 0.0
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -47,7 +75,7 @@ def recruitment_rates(
             m_o += members_or[o, r]
         drive = (rate * m_o + replacement_rate * gap[o]) * health * (
             1.0 if org_active[o] else 0.0)
-        fsum = pairwise_sum(org_region_flow[o].copy())
+        fsum = pairwise_sum(org_region_flow[o])
         for r in range(R):
             route = org_region_flow[o, r] / fsum if fsum > 0 else base_presence[o, r]
             if is_cartel[o]:
@@ -55,3 +83,52 @@ def recruitment_rates(
             else:
                 target = base_presence[o, r]
             lam[o, r] = drive * target * sat[r]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def draw_recruits(
+    rng, members_or, population, recruitable_share, saturation, attract, wages_o, cash,
+    revenue, org_region_flow, base_presence, org_kind, cartel, org_active, gap, rate,
+    replacement_rate, lam, new_or, week, n_used, role_share, counts_ok, counts, status, org,
+    role, region, joined, release, ties, pool, ties_per_recruit, memory, fill,
+):
+    """Fill ``lam`` (``recruitment_rates``), draw ``new_or[o, r] ~ Poisson(lam[o, r])`` in
+    C order from ``rng`` as ``rng.poisson(lam)`` does (Numba's Poisson sampler is numpy's
+    algorithm, so the draws are the same) and, if the member arrays have room, append the
+    recruits (``sim.kernels.members.recruit``, same ``rng``). Returns (recruits, new
+    ``n_used``); ``n_used`` is -1 when the arrays lack room (nothing recruited yet: make
+    room and call ``recruit``). Where numpy would raise, nothing is drawn and the first
+    value is ``LAM_TOO_LARGE`` (a mean above ``POISSON_LAM_MAX`` or NaN) or
+    ``LAM_NEGATIVE``. Cartels (``org_kind == cartel``) recruit half along their routes."""
+    is_cartel = np.empty(org_kind.shape[0], np.bool_)
+    for o in range(org_kind.shape[0]):
+        is_cartel[o] = org_kind[o] == cartel
+    recruitment_rates(
+        members_or, population, recruitable_share, saturation, attract, wages_o, cash,
+        revenue, org_region_flow, base_presence, is_cartel, org_active, gap, rate,
+        replacement_rate, lam,
+    )
+    O, R = lam.shape
+    for o in range(O):
+        for r in range(R):
+            if not lam[o, r] <= POISSON_LAM_MAX:
+                return LAM_TOO_LARGE, n_used
+    for o in range(O):
+        for r in range(R):
+            if not lam[o, r] >= 0.0:
+                return LAM_NEGATIVE, n_used
+    n = 0
+    for o in range(O):
+        for r in range(R):
+            k = rng.poisson(lam[o, r])
+            new_or[o, r] = k
+            n += k
+    if n == 0:
+        return 0, n_used
+    if n_used + n > status.shape[0]:
+        return n, -1
+    return n, recruit(
+        rng, week, n_used, new_or, role_share, org_kind, counts_ok, counts,
+        status, org, role, region, joined, release, ties, pool, ties_per_recruit, memory,
+        fill,
+    )

@@ -103,6 +103,16 @@ def ship_commodities(
     pred = np.empty(R, np.int32)
     path = np.empty(R, np.int32)
     alloc = np.empty(R)
+    # per commodity and corridor, the same for every organization this week: transport cost
+    # of a unit and the congestion cost of last week's flow
+    unit_cost = np.empty((C, E))
+    congestion = np.empty((C, E))
+    for c in range(C):
+        tw = transport_weight[c]
+        for e in range(E):
+            unit_cost[c, e] = tw * cost_per_km[edge_mode[e]] * edge_dist[e]
+            over = edge_flow_prev[e] / edge_capacity[e] - 1.0
+            congestion[c, e] = congestion_cost * over * value_at_risk[c] if over > 0.0 else 0.0
     for o in range(O):
         if not org_active[o]:
             continue
@@ -120,12 +130,10 @@ def ship_commodities(
                 continue
             tw = transport_weight[c]
             for e in range(E):
-                over = edge_flow_prev[e] / edge_capacity[e] - 1.0
-                cong = congestion_cost * over * value_at_risk[c] if over > 0.0 else 0.0
                 w_e = (
-                    tw * cost_per_km[edge_mode[e]] * edge_dist[e]
+                    unit_cost[c, e]
                     + risk_aversion * risk[e] * value_at_risk[c]
-                    + cong
+                    + congestion[c, e]
                 )
                 # Dijkstra needs non-negative weights (a negative price upstream must not
                 # turn routes into cycles; NaN counts as 0)
@@ -144,7 +152,7 @@ def ship_commodities(
                 for k in range(n):
                     e = path[k]
                     survive *= 1.0 - risk[e]
-                    tcost += tw * cost_per_km[edge_mode[e]] * edge_dist[e]
+                    tcost += unit_cost[c, e]
                 route_risk_ocr[o, c, d] = 1.0 - survive
                 if survive > 0.0:
                     landed_ocr[o, c, d] = (origin_price[c, src] + tcost) / survive

@@ -110,3 +110,13 @@ def np_clip(x, lo, hi):
         return x
     t = lo if x < lo else x
     return hi if t > hi else t
+
+
+@njit(cache=True, nogil=True)
+def np_clip_arrays(x, lo, hi):
+    """``np.clip(x, lo, hi)`` with array bounds, element by element: numpy's
+    ``min(max(x, lo), hi)`` where NaN in ``x`` or in either bound gives NaN and a bound
+    equal to ``x`` gives the bound (np.clip(-0.0, 0.0, 1.0) is 0.0 with an array ``lo``,
+    unlike ``np_clip``'s scalar bounds)."""
+    t = x if (x != x or x > lo) else lo
+    return t if (t != t or t < hi) else hi

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..enums import ROLE_TRANSIT, OrgKind
 from ..kernels import metrics as mk
-from ..kernels.metrics import update_threat, weekly_market_metrics
+from ..kernels.metrics import tally_organizations, update_threat, weekly_metrics
 
 EMA = 0.1  # weight of this week in the threat score's moving averages
 
@@ -24,18 +24,15 @@ class ConservationError(RuntimeError):
 
 
 def step(s) -> None:
-    o, _w, t = s.orgs, s.world, s.week
-    members_or = s.counts.sum(axis=2).astype(np.float64)
-    m_o = members_or.sum(axis=1)
-    gone = o.active & (m_o == 0)
-    if gone.any():
-        s.ledger.abandoned += float(o.cash[gone].sum() + o.laundered[gone].sum())
-        o.cash[gone] = 0.0
-        o.laundered[gone] = 0.0
-        o.active[gone] = False
+    o, t = s.orgs, s.week
+    members_or = np.empty((o.capacity, s.R))
+    n_gone, abandoned = tally_organizations(s.counts, o.active, o.cash, o.laundered,
+                                            members_or)
+    if n_gone:
+        s.ledger.abandoned += abandoned
     threat_scores(s, members_or)
     if t >= 0:  # spin-up weeks (t < 0) are not reported
-        record(s, members_or, m_o)
+        record(s, members_or)
     s.prev_members_or[:] = members_or
     if s.checks:
         problems = s.ledger.check(s)
@@ -55,18 +52,19 @@ def threat_scores(s, members_or) -> None:
     )
 
 
-def record(s, members_or, m_o) -> None:
+def record(s, members_or) -> None:
     """This week's row of metrics and the regions' rows."""
     w, o, t = s.world, s.orgs, s.week
-    out, by_c, arr_r = np.empty(mk.N_SCALARS), np.empty((s.C, 4)), np.empty(s.R)
-    weekly_market_metrics(
+    out, by_c = np.empty(mk.N_SCALARS), np.empty((s.C, 4))
+    weekly_metrics(
         s.sold, w.demand_ref, s.retail_price, s.wholesale_price, s.import_price, s.purchase_oc,
         s.shipped, w.origin_price, s.arrivals_ocr, s.transit_flow_cr, s.seized_cr,
-        (w.region_roles & ROLE_TRANSIT) != 0, o.active, o.cash, o.laundered, o.frozen,
-        out, by_c, arr_r,
+        w.region_roles, ROLE_TRANSIT, o.active, o.cash, o.laundered, o.frozen, o.kind,
+        int(OrgKind.CARTEL), int(OrgKind.GANG), s.homicides_r, s.deaths_or, s.bystanders_r,
+        s.officials.patron, s.agency_budget, members_or, s.corrupt_share_r, s.guns,
+        w.population, out, by_c, s.region_metrics[t],
     )
     retail, export_p, seized = float(out[mk.RETAIL]), float(out[mk.EXPORT]), out[mk.SEIZURES]
-    active = o.active
     row = {
         "retail_price": retail,
         "wholesale_price": float(out[mk.WHOLESALE]),
@@ -80,22 +78,22 @@ def record(s, members_or, m_o) -> None:
         "criminal_wealth": float(out[mk.WEALTH]),
         "laundered_assets": float(out[mk.LAUNDERED]),
         "frozen_assets": float(out[mk.FROZEN]),
-        "active_cartels": int((active & (o.kind == OrgKind.CARTEL)).sum()),
-        "active_gangs": int((active & (o.kind == OrgKind.GANG)).sum()),
+        "active_cartels": int(out[mk.ACTIVE_CARTELS]),
+        "active_gangs": int(out[mk.ACTIVE_GANGS]),
         "criminal_members": int(s.ledger.active),
         "recruits": s.recruits,
         "arrests": int(s.member_events[0]) + s.case_arrests + s.intervention_arrests,
         "incarcerated": int(s.ledger.incarcerated),
-        "homicides": int(s.homicides_r.sum()),
-        "corruption_rate": float((s.officials.patron >= 0).mean()),
-        "enforcement_spend": float(s.agency_budget.sum() + s.intervention_cost),
+        "homicides": int(out[mk.HOMICIDES]),
+        "corruption_rate": float(out[mk.CORRUPTION_RATE]),
+        "enforcement_spend": float(out[mk.AGENCY_BUDGET] + s.intervention_cost),
         "market_hhi": float(out[mk.HHI]),
         "route_nodes": int(out[mk.ROUTE_NODES]),
         "intervention_cost": float(s.intervention_cost),
         "seizure_rate": float(seized / s.shipped[0]) if s.shipped[0] > 0 else 0.0,
         "markup": retail / out[mk.SOURCE_MEAN],
-        "members_killed": int(s.deaths_or.sum()),
-        "bystanders_killed": int(s.bystanders_r.sum()),
+        "members_killed": int(out[mk.MEMBERS_KILLED]),
+        "bystanders_killed": int(out[mk.BYSTANDERS_KILLED]),
         "officials_caught": int(s.official_events[2]),
         "leader_removals": s.removals,
         "splits": s.n_splits,
@@ -109,11 +107,3 @@ def record(s, members_or, m_o) -> None:
     for c in range(1, s.C):
         vals += [float(v) for v in by_c[c]]
     s.metrics[t] = vals
-    reg = s.region_metrics[t]
-    reg[:, 0] = s.transit_flow_cr[0] + arr_r
-    reg[:, 1] = s.seized_cr[0]
-    reg[:, 2] = s.homicides_r
-    reg[:, 3] = s.corrupt_share_r
-    reg[:, 4] = np.where(w.demand_ref[0] > 0, s.retail_price[0], np.nan)
-    reg[:, 5] = members_or.sum(axis=0)
-    reg[:, 6] = s.guns / w.population * 1000.0

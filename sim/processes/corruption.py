@@ -11,7 +11,7 @@ import numpy as np
 
 from ..agents import INTEGRITY_CONCENTRATION, integrity_mean
 from ..enums import OfficialType
-from ..kernels.officials import logistic, protection_from_officials, step_officials
+from ..kernels.officials import logistic, officials_week, protection_from_officials
 
 # Kept between weeks (on the state): the officials (patron, integrity), corrupt officials by
 # organization, type and region, each region's corrupt share. This week's results:
@@ -38,29 +38,32 @@ def init(s) -> None:
 
 
 def step(s) -> None:
-    c, off, o = s.pars.corruption, s.officials, s.orgs
-    presence_or = s.counts.sum(axis=2).astype(np.float64)
-    # a hazard: the kernel turns it into the weekly probability 1 - exp(-h)
-    detect_r = c.detection_rate * s.judicial_capacity * s.detection_multiplier
-    step_officials(
+    c, off, o, i = s.pars.corruption, s.officials, s.orgs, s.pars.interdiction
+    # detection is a hazard: the kernel turns it into the weekly probability 1 - exp(-h);
+    # officials scale with the world: so does the number that buys half the protection
+    officials_week(
         s.streams["officials"], off.region, off.otype, off.integrity, off.salary,
-        off.patron, o.active, o.cash > 0, presence_or, s.corrupt_share_r, s.violence_r,
-        detect_r, np.minimum(integrity_mean(s.state_capacity) + s.integrity_boost, 0.98),
+        off.patron, o.active, o.cash, s.counts, s.corrupt_share_r, s.violence_r,
+        c.detection_rate, s.judicial_capacity, s.detection_multiplier,
+        np.minimum(integrity_mean(s.state_capacity) + s.integrity_boost, 0.98),
         INTEGRITY_CONCENTRATION,
         c.offer_rate, c.bribe_multiple, c.integrity_weight, c.penalty_weeks, c.peer_weight,
         c.threat_weight, c.noise, c.unpaid_quit, s.detect_type_mult, s.detect_patron_mult,
-        s.penalty_mult, s.pay_mult, s.corrupt_otr, s.bribes_o,
-        s.official_events,
+        s.penalty_mult, s.pay_mult, s.corrupt_otr, s.bribes_o, s.official_events,
+        s.world.officials, i.protection_max, i.protection_half * s.scale,
+        int(OfficialType.POLICE), int(OfficialType.CUSTOMS), int(OfficialType.JUDICIAL),
+        int(OfficialType.POLITICAL), s.protect_seize, s.protect_judicial,
+        s.protect_political,
     )
-    update_corruption_state(s, recount=False)
 
 
-def update_corruption_state(s, recount: bool = True) -> None:
+def update_corruption_state(s) -> None:
+    """Recount corrupt officials by organization, type and region; the protection they buy
+    (``step`` does both in its kernel)."""
     off, i = s.officials, s.pars.interdiction
-    if recount:
-        s.corrupt_otr[:] = 0
-        k = off.patron >= 0
-        np.add.at(s.corrupt_otr, (off.patron[k], off.otype[k], off.region[k]), 1)
+    s.corrupt_otr[:] = 0
+    k = off.patron >= 0
+    np.add.at(s.corrupt_otr, (off.patron[k], off.otype[k], off.region[k]), 1)
     # officials scale with the world: so does the number that buys half the protection
     protection_from_officials(
         s.corrupt_otr, np.maximum(s.world.officials, 1), i.protection_max,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..enums import Role, Status
-from ..kernels.enforcement import investigate
+from ..kernels.enforcement import case_hits, enforcement_week
 from ..kernels.member_index import arrest_members_of_role_indexed
 from ..state import role_vector
 
@@ -22,36 +22,38 @@ KEEPS = ("orgs.intel",)
 
 def step(s) -> None:
     e, w, o = s.pars.enforcement, s.world, s.orgs
-    members_or = s.counts.sum(axis=2).astype(np.float64)
     i = s.pars.interdiction
+    if not hasattr(s, "_arrest_exposure"):
+        s._arrest_exposure = role_vector(e, "exposure_")
     s.investigators_ao = np.empty(o.intel.shape)
+    s.conviction = np.empty((o.capacity, s.R))
     # in a scaled world each organization is `scale` times larger: it takes as many
     # times more investigator-weeks to learn as much about it. Leaders' exposure is 0:
     # they are taken only by cases.
-    investigate(
-        members_or, w.agency_regions.astype(np.float64), s.agency_budget / e.investigator_cost,
-        o.threat ** s.pars.threat.targeting_exponent, o.active, s.task_force,
-        e.intel_rate / s.scale, e.intel_decay, s.protect_political,
+    n_ripe = enforcement_week(
+        s.counts, w.agency_regions, s.agency_budget, e.investigator_cost,
+        o.threat ** s.pars.threat.targeting_exponent,  # numpy's pow
+        o.active, s.task_force, e.intel_rate / s.scale, e.intel_decay, s.protect_political,
         min(e.share_rate + s.share_rate_add, 1.0), s.agency_partners, o.intel,
         e.arrest_rate, s.enforcement_capacity, i.intel_gain, s.protect_seize,
-        role_vector(e, "exposure_"), s.extra_arrest,
-        s.investigators_ao, s.intel_or, s.h_arrest,
+        s._arrest_exposure, s.extra_arrest, s.judicial_capacity, s.protect_judicial,
+        e.case_threshold, o.n, s.investigators_ao, s.intel_or, s.h_arrest, s.conviction,
     )
     intel = o.intel
-    s.conviction = s.judicial_capacity[None, :] * (1.0 - s.protect_judicial)
 
     # cases mature into arrests of the leadership and asset seizures
     s.case_arrests = 0
     s.cases = 0
     s.case_seized = 0.0
-    ripe = (intel[:, : o.n] > e.case_threshold) & o.active[None, : o.n]
-    if not ripe.any():
+    if not n_ripe:
         return
     rng = s.streams["enforcement"]
-    draws = rng.random(ripe.shape)  # one per agency and organization in use (not per slot)
+    draws = rng.random((intel.shape[0], o.n))  # one per agency and organization in use
     m = s.members
-    hit = ripe & (draws < e.case_rate * s.case_rate_mult[None, : o.n])
-    for a, org in zip(*np.nonzero(hit), strict=True):
+    hit_a, hit_o = np.empty(draws.size, np.int64), np.empty(draws.size, np.int64)
+    n_hits = case_hits(intel, o.active, e.case_threshold, draws, e.case_rate,
+                       s.case_rate_mult, hit_a, hit_o)
+    for a, org in zip(hit_a[:n_hits].tolist(), hit_o[:n_hits].tolist(), strict=True):
         s.cases += 1
         leader = o.leader[org]
         if leader >= 0 and m.status[leader] == Status.ACTIVE:

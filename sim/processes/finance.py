@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..enums import Role
+from ..enums import N_ROLES, Role
 from ..kernels import finance as fk
-from ..kernels.finance import settle_accounts
+from ..kernels.counts import members_by_org_role
+from ..kernels.finance import adjust_ship_targets, finance_week
 from ..state import role_vector
-from .shipping import shipping_capacity
 
 # Kept between weeks (on the organizations): cash, laundered and frozen assets, stress (could
 # not pay), shipment targets. This week's results: wages_o, defaulted, aml_seized,
@@ -30,20 +30,21 @@ def step(s) -> None:
     """Income in; costs paid out of cash, pro rata when cash and savings run short (the
     unpaid rest is a default, never a debt: cash does not go below zero); payouts from the
     wealth above the reserve; laundering of the cash above it (ODD 7.6)."""
-    f, o = s.pars.finance, s.orgs
+    f, o, t = s.pars.finance, s.orgs, s.pars.transport
     if not hasattr(s, "_wage"):
         s._wage = role_vector(f, "wage_")
-    by_role = s.counts.sum(axis=1)
-    s.wages_o = wages = by_role @ s._wage
-    home = o.home
-    aml = np.minimum(f.aml_detection * s.state_capacity[home] * s.aml_multiplier[home], 1.0)
+    by_role = np.empty((o.capacity, N_ROLES), np.int64)
+    members_by_org_role(s.counts, by_role)
+    s.wages_o = wages = by_role @ s._wage  # BLAS order: stays in numpy
     totals = np.empty(5)
-    settle_accounts(
-        s.income_o, wages, s.purchase_oc, s.transport_oc, s.bribes_o, o.active,
-        by_role[:, Role.LAUNDERER], s.launder_access, s.launder_fee_add, aml,
-        f.laundered_return, f.overhead_share, f.reserve_weeks, f.payout_rate,
-        f.launder_capacity, f.launder_share, f.launder_fee, o.cash, o.laundered, o.stress,
-        totals,
+    pressure = np.empty(o.ship_target.shape)
+    finance_week(
+        s.income_o, wages, s.purchase_oc, s.transport_oc, s.bribes_o, o.active, by_role,
+        int(Role.LAUNDERER), s.launder_access, s.launder_fee_add, f.aml_detection,
+        s.state_capacity, s.aml_multiplier, o.home, f.laundered_return, f.overhead_share,
+        f.reserve_weeks, f.payout_rate, f.launder_capacity, f.launder_share, f.launder_fee,
+        o.cash, o.laundered, o.stress, totals, s.import_rev_oc, t.hurdle_rate,
+        t.supply_adjustment, pressure,
     )
     s.defaulted = float(totals[fk.DEFAULTED])
     s.aml_seized = float(totals[fk.AML_SEIZED])
@@ -53,19 +54,18 @@ def step(s) -> None:
     s.ledger.income += s.criminal_income
     s.ledger.outflow += s.criminal_costs + s.criminal_payouts
     s.ledger.seized += s.aml_seized
-    adjust_shipments(s)
+    adjust_shipments(s, np.exp(pressure), by_role)  # numpy's exp
 
 
-def adjust_shipments(s) -> None:
+def adjust_shipments(s, growth, by_role) -> None:
     """Shipments follow the gap between the import price and the chain's supply price:
     targets grow while the return on purchase and transport, valued at the import price,
     beats the importers' margin ``transport.hurdle_rate`` and shrink otherwise, within
-    the logistics capacity."""
-    t, o = s.pars.transport, s.orgs
-    cost = s.purchase_oc + s.transport_oc
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rate = np.where(cost > 0, (s.import_rev_oc - cost) / cost, 0.0)
-    capacity = shipping_capacity(s, s.counts[:, :, Role.LOGISTICS].sum(axis=1))
-    step = np.exp(t.supply_adjustment * np.clip(rate - t.hurdle_rate, -1.0, 1.0))
-    target = np.where(cost > 0, o.ship_target * step, o.ship_target)
-    o.ship_target[:] = np.clip(target, 0.05 * capacity, capacity)
+    the logistics capacity (``growth`` is ``exp`` of the pressure that ``finance_week``
+    sets; ``by_role`` the members by organization and role)."""
+    t, o, w = s.pars.transport, s.orgs, s.world
+    adjust_ship_targets(
+        growth, s.purchase_oc, s.transport_oc, by_role, int(Role.LOGISTICS),
+        t.capacity_per_trafficker, w.capacity_share, w.transport_weight, o.trades,
+        o.ship_target,
+    )

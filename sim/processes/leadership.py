@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..kernels.leadership import run_successions
 from ..kernels.member_index import promote_leader_indexed, split_members_indexed
 
 # Kept between weeks (on the organizations): leader, weeks of succession left, cohesion,
@@ -22,35 +23,28 @@ def step(s) -> None:
     recovers, so splits cluster in the first months; at most one split per succession.
     The succession ends after succession_weeks with the promotion of a new leader."""
     c, o, m = s.pars.conflict, s.orgs, s.members
-    rng = s.streams["leadership"]
-    s.removals = int(s.leader_lost.sum())
-    for org in np.nonzero(s.leader_lost)[0]:
-        o.leader[org] = -1
-        o.succession[org] = int(c.succession_weeks)
-        o.split_done[org] = False
-        o.cohesion[org] *= 1.0 - c.cohesion_shock
-    s.leader_lost[:] = 0
-    o.cohesion += c.cohesion_recovery * (1.0 - o.cohesion)
+    candidates = np.empty(o.capacity, np.int64)
+    done = np.empty(o.capacity, np.int64)
+    s.removals, n_cand, n_done = run_successions(
+        s.leader_lost, o.leader, o.succession, o.split_done, o.cohesion, o.active, s.counts,
+        int(c.succession_weeks), c.cohesion_shock, c.cohesion_recovery, 20 * s.scale,
+        candidates, done,
+    )
     s.n_splits = 0
-    split_any = False
-    # weekly split probability: over a whole succession at zero cohesion it adds up to
-    # split_prob; (1 - cohesion) scales the weekly hazard
-    log_keep = np.log1p(-min(c.split_prob, 1.0 - 1e-12)) / c.succession_weeks
-    for org in np.nonzero((o.succession > 0) & o.active)[0]:
-        size = s.counts[org].sum()
-        if not o.split_done[org] and size >= 20 * s.scale:
-            p = -np.expm1(log_keep * (1.0 - o.cohesion[org]))
-            if rng.random() < p:
-                split(s, org, rng)
+    if n_cand:
+        # weekly split probability: over a whole succession at zero cohesion it adds up to
+        # split_prob; (1 - cohesion) scales the weekly hazard
+        log_keep = np.log1p(-min(c.split_prob, 1.0 - 1e-12)) / c.succession_weeks
+        cand = candidates[:n_cand]
+        p = (-np.expm1(log_keep * (1.0 - o.cohesion[cand]))).tolist()  # numpy's expm1
+        rng = s.streams["leadership"]
+        for org, p_org in zip(cand.tolist(), p, strict=True):
+            if rng.random() < p_org:
+                split(s, org, rng)  # recounts the organization and its fragment
                 o.split_done[org] = True
-                split_any = True
-        o.succession[org] -= 1
-        if o.succession[org] > 0:
-            continue
+    for org in done[:n_done].tolist():
         o.leader[org] = promote_leader_indexed(*s.members_by_org(), m.status, m.org, m.role,
                                                m.region, m.joined, org, s.counts)
-    if split_any:
-        s.recount()
 
 
 def split(s, org: int, rng) -> None:
@@ -69,7 +63,7 @@ def split(s, org: int, rng) -> None:
     before = s.counts[org].sum() + 0.0
     moved = split_members_indexed(rng, *s.members_by_org(), m.status, m.org, m.region, org,
                                   new, share_r)
-    s.member_index_fresh = False  # members changed organization
+    s.refile_split(org, new)  # members changed organization
     frac = moved / max(before, 1.0)
     for name in ("kind", "home", "trades", "origin", "risk_ev", "risk_tr"):
         getattr(o, name)[new] = getattr(o, name)[org]
@@ -96,7 +90,7 @@ def split(s, org: int, rng) -> None:
         a = getattr(s, name)
         a[new] = a[org]
     o.threat[new] = o.threat[org] * frac
-    s.recount()  # members moved between organizations
+    s.recount((org, new))  # members moved from org to new; no other count changed
     o.leader[new] = promote_leader_indexed(*s.members_by_org(), m.status, m.org, m.role,
                                            m.region, m.joined, new, s.counts)
     s.n_splits += 1

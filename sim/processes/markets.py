@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..enums import Role
-from ..kernels.markets import clear_markets, distribute_revenue, stage_prices
+from ..kernels.markets import markets_week, pay_sellers, stage_prices
 
 # Kept between weeks (on the state): market stocks, the stage prices, the chain's supply
 # price at the border, the expected import price (traffickers' moving average) and the value
@@ -29,35 +29,31 @@ def init(s) -> None:
 
 def step(s) -> None:
     w, m = s.world, s.pars.market
-    dealers_or = s.counts[:, :, Role.DEALER]
-    dealers_r = dealers_or.sum(axis=0).astype(np.float64)
-    arrivals_cr = s.arrivals_ocr.sum(axis=0)
-    stock_before = s.stock.sum(axis=1)
-    clear_markets(
-        s.stock, arrivals_cr, s.demand_ref, w.price_ref, w.elasticity * m.elasticity_multiplier,
-        m.sell_fraction, w.retail_by_dealers, dealers_r * m.dealer_capacity,
-        m.price_floor, m.price_cap, s.retail_price, s.sold,
+    C, R = s.C, s.R
+    arrivals_cr, dealers_r, h_r = np.empty((C, R)), np.empty(R), np.empty(R)
+    goods = np.empty((3, C))  # seized, sold and change in stock by commodity, for the ledger
+    # clearing; the dealers' weekly arrest hazard by region (last week's hazards)
+    markets_week(
+        s.counts, int(Role.DEALER), s.arrivals_ocr, s.stock, s.demand_ref, w.price_ref,
+        w.elasticity, m.elasticity_multiplier, m.sell_fraction, w.retail_by_dealers,
+        m.dealer_capacity, m.price_floor, m.price_cap, s.retail_price, s.sold, s.seized_cr,
+        s.h_arrest, arrivals_cr, dealers_r, goods, h_r,
     )
-    s.ledger.goods(s.shipped, s.seized_cr.sum(axis=1), s.sold.sum(axis=1),
-                   s.stock.sum(axis=1) - stock_before)
-    # dealers' annual arrest probability by region (last week's weekly hazards, as rates)
-    h = s.h_arrest[:, :, Role.DEALER]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        h_r = np.where(dealers_r > 0, (h * dealers_or).sum(axis=0) / dealers_r, 0.0)
+    s.ledger.goods(s.shipped, goods[0], goods[1], goods[2])
+    # dealers' annual arrest probability by region, from the hazard as a rate (numpy's expm1)
     update_stage_prices(s, -np.expm1(-52.0 * h_r))
 
     # revenue: consumer spending reaches dealers' organizations (retail chain) or the
     # delivering traffickers (direct sale); dealers pay traffickers the wholesale price.
     O = s.orgs.capacity
     s.income_o = np.empty(O)
-    s.revenue_oc = np.empty((O, s.C))
-    s.import_rev_oc = np.empty((O, s.C))  # the same sales at the import price
-    distribute_revenue(
-        s.arrivals_ocr, arrivals_cr, dealers_or, dealers_r, s.retail_price, s.wholesale_price,
-        s.import_price, s.sold, w.retail_by_dealers, w.is_firearm, s.guns,
-        s.pars.conflict.firearm_decay, s.income_o, s.revenue_oc, s.import_rev_oc,
+    s.revenue_oc = np.empty((O, C))
+    s.import_rev_oc = np.empty((O, C))  # the same sales at the import price
+    s.consumer_spend = pay_sellers(
+        s.counts, int(Role.DEALER), s.arrivals_ocr, arrivals_cr, dealers_r, s.retail_price,
+        s.wholesale_price, s.import_price, s.sold, w.retail_by_dealers, w.is_firearm,
+        s.guns, s.pars.conflict.firearm_decay, s.income_o, s.revenue_oc, s.import_rev_oc,
     )
-    s.consumer_spend = float((s.retail_price * s.sold).sum())
 
 
 def update_stage_prices(s, dealer_annual_arrest_r: np.ndarray) -> None:

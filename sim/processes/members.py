@@ -7,7 +7,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..enums import Role, Status
+from ..kernels.member_hazards import exit_hazards_and_bound, homicides
 from ..kernels.members import step_members
+from ..kernels.recruitment import LAM_TOO_LARGE
 
 # Kept between weeks (on the state): the member arrays and the jail list (members), active
 # members by organization, region and role (counts, kept current event by event), the
@@ -18,10 +20,11 @@ KEEPS = ("members", "counts", "violence_r")
 
 def step(s) -> None:
     e, o, m = s.pars.enforcement, s.orgs, s.members
-    h_exit = e.exit_rate * (1.0 + e.unpaid_exit_multiplier * o.stress)
+    h_exit = np.empty(o.capacity)
     # hazards are rates; the kernel turns them into weekly probabilities 1 - exp(-h):
     # h_max bounds every member's event probability
-    bound = float((s.h_arrest + s.h_death).max() + h_exit.max())
+    bound = exit_hazards_and_bound(s.h_arrest, s.h_death, e.exit_rate,
+                                   e.unpaid_exit_multiplier, o.stress, h_exit)
     h_max = float(-np.expm1(-bound)) if bound < np.inf else 1.0  # NaN: visit everyone
     m.n_jail = step_members(
         s.streams["members"], s.week, m.n, m.status, m.org, m.role, m.region,
@@ -32,10 +35,13 @@ def step(s) -> None:
     ev = s.member_events
     s.ledger.members_event(incarcerated=int(ev[1]), died=int(ev[2]), exited=int(ev[3]),
                            released=int(ev[4]), returned=int(ev[5]))
-    deaths_r = s.deaths_or.sum(axis=0)
-    s.bystanders_r = s.streams["conflict"].poisson(s.pars.conflict.bystander_ratio * deaths_r)
-    s.homicides_r = deaths_r + s.bystanders_r
-    s.violence_r[:] = s.homicides_r * 52.0 / s.world.population * 1e5
+    # bystanders killed: Poisson, bystander_ratio per member killed, by region
+    s.bystanders_r, s.homicides_r = np.empty(s.R, np.int64), np.empty(s.R, np.int64)
+    code = homicides(s.streams["conflict"], s.deaths_or, s.pars.conflict.bystander_ratio,
+                     s.world.population, s.bystanders_r, s.homicides_r, s.violence_r)
+    if code:  # as numpy's Generator.poisson would have raised, before any draw
+        raise ValueError("lam value too large" if code == LAM_TOO_LARGE
+                         else "lam < 0 or lam contains NaNs")
 
 
 def arrest(s, idx: np.ndarray, rng: np.random.Generator | None = None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..enums import Role
+from ..kernels.finance import shipping_capacity as ship_capacity
 from ..kernels.routing import ship_commodities
 
 # Kept between weeks (on the state): last week's corridor flows (congestion); the
@@ -31,9 +32,10 @@ def shipping_capacity(s, logistics: np.ndarray) -> np.ndarray:
     """[org, commodity] the most each organization can ship a week with ``logistics``
     traffickers (split over its commodities by the world's capacity shares)."""
     w = s.world
-    cap = logistics[:, None] * s.pars.transport.capacity_per_trafficker
-    return cap * w.capacity_share[None, :] / np.maximum(w.transport_weight, 1e-12)[None, :] \
-        * s.orgs.trades
+    out = np.empty((logistics.shape[0], s.C))
+    ship_capacity(logistics, s.pars.transport.capacity_per_trafficker, w.capacity_share,
+                  w.transport_weight, s.orgs.trades, out)
+    return out
 
 
 def step(s) -> None:
