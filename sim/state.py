@@ -217,15 +217,21 @@ class State:
             self.recruiter_pool[org, : take.size] = take
 
     # ------------------------------------------------------------------ weekly helpers
-    def members_by_org(self) -> tuple[np.ndarray, np.ndarray, int, int]:
+    def members_by_org(self, live: int | None = None) -> tuple[np.ndarray, np.ndarray, int, int]:
         """The index of live members by organization: ``start``, ``slots`` (organization
         o's in ``slots[start[o]:start[o + 1]]``, slot order) and the unindexed tail of
         member slots ``tail_from .. n_used - 1`` (see sim/kernels/member_index.py). Rebuilt
-        first if members changed organization since, or the tail grew long."""
+        first if members changed organization since, or the tail grew long, or (given
+        ``live``, the number of live members) when the index's dead and exited entries
+        plus twice the tail exceed an eighth of it: the member step walks the index
+        at each organization's bound and the tail at the largest bound, so both cost every
+        week and a rebuild (one pass over the index and the tail) pays for itself."""
         m, cap = self.members, self.orgs.capacity
         tail = m.n - self.member_index_upto
+        n_idx = self.member_index_slots.shape[0]
         if not self.member_index_fresh or self.member_index_start.shape[0] != cap + 1 \
-                or tail > 1024 + self.member_index_slots.shape[0] // 4:
+                or tail > 1024 + n_idx // 4 \
+                or (live is not None and n_idx + 2 * tail - live > 1024 + n_idx // 8):
             self.member_index_start, self.member_index_slots = index_members_by_org(
                 m.status, m.org, m.n, self.member_index_start, self.member_index_slots,
                 self.member_index_upto, cap)

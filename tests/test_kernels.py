@@ -93,7 +93,11 @@ class Pop:
         self.pool = np.full((1, 8), -1, np.int64)
 
     def step(self, week=0, ha=0.0, hd=0.0, he=0.0, conv=1.0, sentence_mean=10.0, ret=1.0,
-             leader=-1, seed=0, h_max=None):
+             leader=-1, seed=0, h_max=None, indexed=False):
+        """One week; ``indexed``: through the member index (the model's path: the live
+        members walked at the organization's bound) instead of every slot at ``h_max``."""
+        from sim.kernels.member_index import index_members_by_org
+
         O, R, K = 1, 1, 6
         arrests, deaths = np.zeros((O, R), np.int64), np.zeros((O, R), np.int64)
         events = np.zeros(6, np.int64)
@@ -101,12 +105,21 @@ class Pop:
         if h_max is None:  # the tightest bound: the event probability 1 - exp(-h)
             h = ha + hd + he
             h_max = float(-np.expm1(-h)) if h < np.inf else 1.0
+        n = self.status.shape[0]
+        if indexed:
+            start, slots = index_members_by_org(self.status, self.org, n,
+                                                np.zeros(1, np.int64), np.zeros(0, np.int64),
+                                                0, O)
+            tail_from = n
+        else:  # an empty index: every slot is in the tail
+            start, slots, tail_from = np.zeros(O + 1, np.int64), np.zeros(0, np.int64), 0
         self.n_jail = step_members(
-            np.random.default_rng(seed), week, self.status.shape[0], self.status, self.org,
-            self.role, self.region, self.release, self.jail, self.n_jail,
+            np.random.default_rng(seed), week, n, start, slots, tail_from, self.status,
+            self.org, self.role, self.region, self.release, self.jail, self.n_jail,
             np.full((O, R, K), ha), np.full((O, R), conv), np.full((O, R, K), hd),
-            np.full(O, he), h_max, sentence_mean, ret, np.ones(O, np.bool_), self.counts,
-            arrests, deaths, events, lost, np.array([leader], np.int64), self.pool)
+            np.full(O, he), np.full(O, h_max), h_max, sentence_mean, ret,
+            np.ones(O, np.bool_), self.counts, arrests, deaths, events, lost,
+            np.array([leader], np.int64), self.pool)
         return events, lost
 
 
@@ -136,9 +149,9 @@ def test_step_members_thinned_draws_give_each_member_its_hazard():
     """Arrests happen with probability 1 - exp(-h) per member whatever the thinning bound."""
     n, h = 200_000, 0.01
     q = -np.expm1(-h)
-    for h_max in (q, 0.05):
+    for h_max, indexed in ((q, False), (0.05, False), (q, True), (0.05, True)):
         p = Pop(n)
-        events, _ = p.step(ha=h, conv=0.0, seed=3, h_max=h_max)
+        events, _ = p.step(ha=h, conv=0.0, seed=3, h_max=h_max, indexed=indexed)
         se = np.sqrt(n * q * (1 - q))
         assert abs(events[0] - n * q) < 4 * se
         assert events[1] == 0 and (p.status == Status.ACTIVE).all()  # nobody convicted

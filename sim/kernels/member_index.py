@@ -97,7 +97,11 @@ def arrest_members_of_role_indexed(rng, week, o, k, n_wanted, start, slots, tail
                                    sentence_mean, counts):
     """``sim.kernels.members.arrest_members_of_role`` over organization ``o``'s live members
     only: up to ``n_wanted`` of its active members with role ``k``, chosen at random, are
-    incarcerated. Returns (how many, new jail size)."""
+    incarcerated (and put in the jail heap). Returns (how many, new jail size).
+
+    (Numba's cache keys a kernel on its own source file: a change to
+    ``sim.kernels.members.arrest_from_pool`` or the jail heap it calls needs a change here
+    too, or a stale compiled copy with the old code inlined is loaded.)"""
     cand = members_of(o, start, slots, tail_from, n_used, org)
     pool = np.empty(cand.shape[0], np.int64)
     m = 0

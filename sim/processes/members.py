@@ -9,7 +9,7 @@ import numpy as np
 from ..enums import Role, Status
 from ..kernels.members import step_members
 
-# Kept between weeks (on the state): the member arrays and the jail list (members), active
+# Kept between weeks (on the state): the member arrays and the jail heap (members), active
 # members by organization, region and role (counts, kept current event by event), the
 # regions' violence. This week's results: member_events, arrests_or, deaths_or,
 # leader_lost, bystanders_r, homicides_r.
@@ -20,14 +20,19 @@ def step(s) -> None:
     e, o, m = s.pars.enforcement, s.orgs, s.members
     h_exit = e.exit_rate * (1.0 + e.unpaid_exit_multiplier * o.stress)
     # hazards are rates; the kernel turns them into weekly probabilities 1 - exp(-h):
-    # h_max bounds every member's event probability
-    bound = float((s.h_arrest + s.h_death).max() + h_exit.max())
-    h_max = float(-np.expm1(-bound)) if bound < np.inf else 1.0  # NaN: visit everyone
+    # h_max_o bounds the event probability of every member of organization o (NaN: visit
+    # all of them), h_max every member's
+    bound_o = (s.h_arrest + s.h_death).max(axis=(1, 2)) + h_exit
+    with np.errstate(invalid="ignore", over="ignore"):
+        h_max_o = np.where(bound_o < np.inf, -np.expm1(-bound_o), 1.0)
+    h_max = float(h_max_o.max())
+    index = s.members_by_org(live=int(s.counts.sum()) + m.n_jail)
     m.n_jail = step_members(
-        s.streams["members"], s.week, m.n, m.status, m.org, m.role, m.region,
-        m.release, m.jail, m.n_jail, s.h_arrest, s.conviction, s.h_death, h_exit,
-        h_max, e.sentence_weeks, e.return_prob, o.active, s.counts, s.arrests_or,
-        s.deaths_or, s.member_events, s.leader_lost, o.leader, s.recruiter_pool,
+        s.streams["members"], s.week, m.n, index[0], index[1], index[2], m.status, m.org,
+        m.role, m.region, m.release, m.jail, m.n_jail, s.h_arrest, s.conviction, s.h_death,
+        h_exit, h_max_o, h_max, e.sentence_weeks, e.return_prob, o.active, s.counts,
+        s.arrests_or, s.deaths_or, s.member_events, s.leader_lost, o.leader,
+        s.recruiter_pool,
     )
     ev = s.member_events
     s.ledger.members_event(incarcerated=int(ev[1]), died=int(ev[2]), exited=int(ev[3]),
