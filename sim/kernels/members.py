@@ -97,58 +97,6 @@ def jail_member(i, week, sentence_weeks, status, release, jail, n_jail):
 
 
 @njit(cache=True, nogil=True)
-def _member_week(rng, i, bound, week, status, org, role, region, release, jail, n_jail,
-                 h_arrest, conviction, h_death, h_exit_o, sentence_mean, counts, arrests_or,
-                 deaths_or, events, leader_lost, org_leader):
-    """The week of candidate slot ``i``, visited by thinning at ``bound`` (a probability at
-    least its event probability): nothing unless it holds an active member, else one draw
-    u uniform on [0, bound) decides its event. Returns the jail size."""
-    if status[i] != ACTIVE:
-        return n_jail
-    o = org[i]
-    r = region[i]
-    k = role[i]
-    ha = max(h_arrest[o, r, k], 0.0)
-    hd = max(h_death[o, r, k], 0.0)
-    he = max(h_exit_o[o], 0.0) if k != LEADER else 0.0  # leaders leave only by force
-    h = ha + hd + he
-    u = rng.random() * bound
-    if h > 0.0:
-        if h < np.inf:
-            scale = -np.expm1(-h) / h  # the event probability per unit of hazard
-            ha *= scale
-            hd *= scale
-            he *= scale
-        else:  # an infinite hazard: certain, shared among the infinite ones
-            n_inf = (ha == np.inf) + (hd == np.inf) + (he == np.inf)
-            ha = (ha == np.inf) / n_inf
-            hd = (hd == np.inf) / n_inf
-            he = (he == np.inf) / n_inf
-    if u < ha:
-        events[0] += 1
-        arrests_or[o, r] += 1
-        if rng.random() < conviction[o, r]:
-            sentence = 1 + int(-sentence_mean * np.log(1.0 - rng.random()))
-            n_jail = jail_member(i, week, sentence, status, release, jail, n_jail)
-            counts[o, r, k] -= 1
-            events[1] += 1
-            if k == LEADER and org_leader[o] == i:
-                leader_lost[o] = 1
-    elif u < ha + hd:
-        status[i] = DEAD
-        counts[o, r, k] -= 1
-        events[2] += 1
-        deaths_or[o, r] += 1
-        if k == LEADER and org_leader[o] == i:
-            leader_lost[o] = 1
-    elif u < ha + hd + he:
-        status[i] = EXITED
-        counts[o, r, k] -= 1
-        events[3] += 1
-    return n_jail
-
-
-@njit(cache=True, nogil=True)
 def _log_miss(bound):
     return np.log1p(-bound) if bound < 1.0 else -np.inf
 
@@ -197,27 +145,61 @@ def step_members(
     arrests_or[:] = 0
     deaths_or[:] = 0
     events[:] = 0
-    for o in range(start.shape[0] - 1):
-        a = start[o]
-        z = start[o + 1]
+    n_groups = start.shape[0] - 1
+    for g in range(n_groups + 1):  # organization g's indexed members, then the tail
+        if g < n_groups:
+            a, z, bound = start[g], start[g + 1], h_max_o[g]
+        else:
+            a, z, bound = tail_from, n_used, h_max
         if z <= a:
             continue
-        bound = h_max_o[o]
         log_miss = _log_miss(bound)
         q = _next_candidate(rng, a - 1, bound, log_miss)
         while a <= q < z:
-            n_jail = _member_week(rng, slots[q], bound, week, status, org, role, region,
-                                  release, jail, n_jail, h_arrest, conviction, h_death,
-                                  h_exit_o, sentence_mean, counts, arrests_or, deaths_or,
-                                  events, leader_lost, org_leader)
+            i = slots[q] if g < n_groups else q
             q = _next_candidate(rng, q, bound, log_miss)
-    log_miss = _log_miss(h_max)
-    i = _next_candidate(rng, tail_from - 1, h_max, log_miss)
-    while tail_from <= i < n_used:
-        n_jail = _member_week(rng, i, h_max, week, status, org, role, region, release, jail,
-                              n_jail, h_arrest, conviction, h_death, h_exit_o, sentence_mean,
-                              counts, arrests_or, deaths_or, events, leader_lost, org_leader)
-        i = _next_candidate(rng, i, h_max, log_miss)
+            if status[i] != ACTIVE:
+                continue
+            o = org[i]
+            r = region[i]
+            k = role[i]
+            ha = max(h_arrest[o, r, k], 0.0)
+            hd = max(h_death[o, r, k], 0.0)
+            he = max(h_exit_o[o], 0.0) if k != LEADER else 0.0  # leaders leave only by force
+            h = ha + hd + he
+            u = rng.random() * bound
+            if h > 0.0:
+                if h < np.inf:
+                    scale = -np.expm1(-h) / h  # the event probability per unit of hazard
+                    ha *= scale
+                    hd *= scale
+                    he *= scale
+                else:  # an infinite hazard: certain, shared among the infinite ones
+                    n_inf = (ha == np.inf) + (hd == np.inf) + (he == np.inf)
+                    ha = (ha == np.inf) / n_inf
+                    hd = (hd == np.inf) / n_inf
+                    he = (he == np.inf) / n_inf
+            if u < ha:
+                events[0] += 1
+                arrests_or[o, r] += 1
+                if rng.random() < conviction[o, r]:
+                    sentence = 1 + int(-sentence_mean * np.log(1.0 - rng.random()))
+                    n_jail = jail_member(i, week, sentence, status, release, jail, n_jail)
+                    counts[o, r, k] -= 1
+                    events[1] += 1
+                    if k == LEADER and org_leader[o] == i:
+                        leader_lost[o] = 1
+            elif u < ha + hd:
+                status[i] = DEAD
+                counts[o, r, k] -= 1
+                events[2] += 1
+                deaths_or[o, r] += 1
+                if k == LEADER and org_leader[o] == i:
+                    leader_lost[o] = 1
+            elif u < ha + hd + he:
+                status[i] = EXITED
+                counts[o, r, k] -= 1
+                events[3] += 1
     while n_jail > 0:
         i = jail[0]
         if status[i] != INCARCERATED:  # left prison some other way: drop from the heap
