@@ -120,6 +120,7 @@ class State:
         self.member_index_slots = np.zeros(0, np.int64)
         self.member_index_upto = 0  # member slots below this are indexed
         self.member_index_fresh = False  # False after members changed organization
+        self.member_index_wasted = 0.0  # member-step visits wasted since (members_by_org)
 
         self.alloc_work()
         self._init_agencies()
@@ -217,26 +218,29 @@ class State:
             self.recruiter_pool[org, : take.size] = take
 
     # ------------------------------------------------------------------ weekly helpers
-    def members_by_org(self, live: int | None = None) -> tuple[np.ndarray, np.ndarray, int, int]:
+    def members_by_org(self, wasted: float = 0.0) -> tuple[np.ndarray, np.ndarray, int, int]:
         """The index of live members by organization: ``start``, ``slots`` (organization
         o's in ``slots[start[o]:start[o + 1]]``, slot order) and the unindexed tail of
         member slots ``tail_from .. n_used - 1`` (see sim/kernels/member_index.py). Rebuilt
-        first if members changed organization since, or the tail grew long, or (given
-        ``live``, the number of live members) when the index's dead and exited entries
-        plus twice the tail exceed an eighth of it: the member step walks the index
-        at each organization's bound and the tail at the largest bound, so both cost every
-        week and a rebuild (one pass over the index and the tail) pays for itself."""
+        first if members changed organization since, or the tail grew long, or when the
+        visits ``wasted`` by the member step since the last rebuild (gaps landing on members
+        dead or gone since, and the tail walked at the largest bound; the caller adds this
+        week's expected number) add up to a sixteenth of the slots a rebuild reads (a visit
+        costs about sixteen times a slot read by the rebuild: a rebuild pays for itself
+        then, as a ski rental does)."""
         m, cap = self.members, self.orgs.capacity
         tail = m.n - self.member_index_upto
         n_idx = self.member_index_slots.shape[0]
+        self.member_index_wasted += wasted
         if not self.member_index_fresh or self.member_index_start.shape[0] != cap + 1 \
                 or tail > 1024 + n_idx // 4 \
-                or (live is not None and n_idx + 2 * tail - live > 1024 + n_idx // 8):
+                or self.member_index_wasted > (n_idx + tail) / 16:
             self.member_index_start, self.member_index_slots = index_members_by_org(
                 m.status, m.org, m.n, self.member_index_start, self.member_index_slots,
                 self.member_index_upto, cap)
             self.member_index_upto = m.n
             self.member_index_fresh = True
+            self.member_index_wasted = 0.0
         return (self.member_index_start, self.member_index_slots, self.member_index_upto,
                 m.n)
 

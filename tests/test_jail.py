@@ -161,9 +161,9 @@ def test_a_model_with_amnesty_and_direct_arrests_keeps_its_jail_and_checks():
     assert _is_heap(mem.jail, mem.n_jail, mem.release)
 
 
-def test_the_member_index_is_rebuilt_when_dead_members_pile_up():
-    """Given the number of live members, an index whose members have mostly died since is
-    rebuilt with the live ones only; a fresh one is kept."""
+def test_the_member_index_is_rebuilt_when_wasted_visits_add_up():
+    """The member step reports the visits a stale index wastes; once they add up to a
+    sixteenth of the index, it is rebuilt with the live members only (not before)."""
     from sim import from_dict
     from sim.model import TocModel
 
@@ -172,11 +172,12 @@ def test_the_member_index_is_rebuilt_when_dead_members_pile_up():
     s = TocModel(scn, checks=False).state
     mem = s.members
     start, slots, _, _ = s.members_by_org()
-    assert s.members_by_org(live=int(s.counts.sum()) + mem.n_jail)[1] is slots  # fresh: kept
     dead = slots[::2]
     mem.status[dead] = Status.DEAD
     s.recount()  # counts follow
-    assert slots.size // 2 > 1024 + slots.size // 8  # stale enough
-    start2, slots2, _, _ = s.members_by_org(live=int(s.counts.sum()) + mem.n_jail)
-    assert slots2 is not slots and not np.isin(dead, slots2).any()
+    budget = (slots.size + mem.n - s.member_index_upto) / 16
+    assert s.members_by_org(wasted=0.6 * budget)[1] is slots  # not yet: kept
+    assert s.members_by_org(wasted=0.6 * budget)[1] is not slots  # added up: rebuilt
+    slots2 = s.members_by_org()[1]
     np.testing.assert_array_equal(slots2, np.setdiff1d(slots, dead))
+    assert s.member_index_wasted == 0.0

@@ -160,7 +160,7 @@ def step_members(
             q = _next_candidate(rng, q, bound, log_miss)
             if status[i] != ACTIVE:
                 continue
-            o = org[i]
+            o = g if g < n_groups else org[i]  # the index is fresh: filed under its own
             r = region[i]
             k = role[i]
             ha = max(h_arrest[o, r, k], 0.0)

@@ -26,7 +26,11 @@ def step(s) -> None:
     with np.errstate(invalid="ignore", over="ignore"):
         h_max_o = np.where(bound_o < np.inf, -np.expm1(-bound_o), 1.0)
     h_max = float(h_max_o.max())
-    index = s.members_by_org(live=int(s.counts.sum()) + m.n_jail)
+    # visits the index wastes this week (expected): gaps landing on members dead or gone
+    # since it was built, and the unindexed tail walked at the largest bound
+    tail = m.n - s.member_index_upto
+    gone = s.member_index_slots.shape[0] + tail - int(s.counts.sum()) - m.n_jail
+    index = s.members_by_org(wasted=(gone + tail) * h_max)
     m.n_jail = step_members(
         s.streams["members"], s.week, m.n, index[0], index[1], index[2], m.status, m.org,
         m.role, m.region, m.release, m.jail, m.n_jail, s.h_arrest, s.conviction, s.h_death,
