@@ -32,7 +32,6 @@ def step(s) -> None:
     s.leader_lost[:] = 0
     o.cohesion += c.cohesion_recovery * (1.0 - o.cohesion)
     s.n_splits = 0
-    split_any = False
     # weekly split probability: over a whole succession at zero cohesion it adds up to
     # split_prob; (1 - cohesion) scales the weekly hazard
     log_keep = np.log1p(-min(c.split_prob, 1.0 - 1e-12)) / c.succession_weeks
@@ -43,14 +42,11 @@ def step(s) -> None:
             if rng.random() < p:
                 split(s, org, rng)
                 o.split_done[org] = True
-                split_any = True
         o.succession[org] -= 1
         if o.succession[org] > 0:
             continue
         o.leader[org] = promote_leader_indexed(*s.members_by_org(), m.status, m.org, m.role,
                                                m.region, m.joined, org, s.counts)
-    if split_any:
-        s.recount()
 
 
 def split(s, org: int, rng) -> None:
@@ -96,7 +92,7 @@ def split(s, org: int, rng) -> None:
         a = getattr(s, name)
         a[new] = a[org]
     o.threat[new] = o.threat[org] * frac
-    s.recount()  # members moved between organizations
+    s.recount()  # members moved between organizations (promotions keep counts current)
     o.leader[new] = promote_leader_indexed(*s.members_by_org(), m.status, m.org, m.role,
                                            m.region, m.joined, new, s.counts)
     s.n_splits += 1
