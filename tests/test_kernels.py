@@ -242,9 +242,11 @@ def test_case_arrests_split_promote_and_count():
     assert got == 3 and n_jail == 3 and (p.status[:5] == Status.INCARCERATED).sum() == 3
     assert counts[0, 0, Role.LIEUTENANT] == 2 and (p.release[p.jail[:3]] > 4).all()
     moved = split_members(np.random.default_rng(0), 10, p.status, p.org, p.region, 0, 1,
-                          np.array([0.0, 1.0]))
+                          np.array([0.0, 1.0]), p.role, counts)
     assert moved == 3 and (p.org[7:] == 1).all() and (p.org[:7] == 0).all()
+    kept = counts.copy()
     count_active(10, p.status, p.org, p.region, p.role, counts)
+    np.testing.assert_array_equal(kept, counts)  # the split kept the counts current
     leader = promote_leader(10, p.status, p.org, p.role, p.region, joined, 0, counts)
     free_lieutenants = [i for i in range(5) if p.status[i] == Status.ACTIVE]
     assert leader == max(free_lieutenants) and p.role[leader] == Role.LEADER  # longest tenure
@@ -445,17 +447,22 @@ def test_indexed_member_operations_equal_the_full_scans():
                 rng, 5, 1, Role.LIEUTENANT, 6, start, slots, n - 100, n, status, org, role,
                 region, release, jail, 0, 20.0, counts)
             moved = split_members_indexed(rng, start, slots, n - 100, n, status, org, region,
-                                          1, 3, np.array([0.5, 0.0, 1.0]))
+                                          1, 3, np.array([0.5, 0.0, 1.0]), role, counts)
+            kept = counts.copy()
             start, slots = _index(status, org, n, O)
             count_active_indexed(start, slots, n, n, status, org, region, role, counts)
+            np.testing.assert_array_equal(kept, counts)  # the split kept them current
             leaders = [promote_leader_indexed(start, slots, n, n, status, org, role, region,
                                               joined, o, counts) for o in range(O)]
         else:
             count_active(n, status, org, region, role, counts)
             got, n_jail = arrest_members_of_role(rng, 5, n, 1, Role.LIEUTENANT, 6, status, org,
                                                  role, region, release, jail, 0, 20.0, counts)
-            moved = split_members(rng, n, status, org, region, 1, 3, np.array([0.5, 0.0, 1.0]))
+            moved = split_members(rng, n, status, org, region, 1, 3, np.array([0.5, 0.0, 1.0]),
+                                  role, counts)
+            kept = counts.copy()
             count_active(n, status, org, region, role, counts)
+            np.testing.assert_array_equal(kept, counts)
             leaders = [promote_leader(n, status, org, role, region, joined, o, counts)
                        for o in range(O)]
         results.append((got, n_jail, moved, leaders, counts.copy(), status.copy(), org.copy(),

@@ -140,15 +140,17 @@ def promote_leader_indexed(start, slots, tail_from, n_used, status, org, role, r
 
 @njit(cache=True, nogil=True)
 def split_members_indexed(rng, start, slots, tail_from, n_used, status, org, region, old, new,
-                          share_r):
+                          share_r, role, counts):
     """``sim.kernels.members.split_members`` over organization ``old``'s live members only:
-    each active one in region r joins ``new`` with probability ``share_r[r]``. Returns how
-    many moved (the index is stale afterwards)."""
+    each active one in region r joins ``new`` with probability ``share_r[r]``; ``counts`` is
+    kept current. Returns how many moved (the index is stale afterwards)."""
     moved = 0
     for i in members_of(old, start, slots, tail_from, n_used, org):
         if org[i] == old and status[i] == ACTIVE:
             if share_r[region[i]] > 0.0 and rng.random() < share_r[region[i]]:
                 org[i] = new
+                counts[old, region[i], role[i]] -= 1
+                counts[new, region[i], role[i]] += 1
                 moved += 1
     return moved
 

@@ -389,14 +389,17 @@ def count_active(n_used, status, org, region, role, counts):
 
 
 @njit(cache=True, nogil=True)
-def split_members(rng, n_used, status, org, region, old, new, share_r):
+def split_members(rng, n_used, status, org, region, old, new, share_r, role, counts):
     """Split: each active member of ``old`` in region r joins ``new`` with probability
-    ``share_r[r]`` (jailed members stay with ``old``). Returns how many moved."""
+    ``share_r[r]`` (jailed members stay with ``old``); ``counts`` is kept current. Returns
+    how many moved."""
     moved = 0
     for i in range(n_used):
         if org[i] == old and status[i] == ACTIVE:
             if share_r[region[i]] > 0.0 and rng.random() < share_r[region[i]]:
                 org[i] = new
+                counts[old, region[i], role[i]] -= 1
+                counts[new, region[i], role[i]] += 1
                 moved += 1
     return moved
 

@@ -64,7 +64,7 @@ def split(s, org: int, rng) -> None:
     share_r = np.where(regions, c.split_share, 0.0)
     before = s.counts[org].sum() + 0.0
     moved = split_members_indexed(rng, *s.members_by_org(), m.status, m.org, m.region, org,
-                                  new, share_r)
+                                  new, share_r, m.role, s.counts)  # counts kept current
     s.member_index_fresh = False  # members changed organization
     frac = moved / max(before, 1.0)
     for name in ("kind", "home", "trades", "origin", "risk_ev", "risk_tr"):
@@ -92,7 +92,6 @@ def split(s, org: int, rng) -> None:
         a = getattr(s, name)
         a[new] = a[org]
     o.threat[new] = o.threat[org] * frac
-    s.recount()  # members moved between organizations (promotions keep counts current)
     o.leader[new] = promote_leader_indexed(*s.members_by_org(), m.status, m.org, m.role,
                                            m.region, m.joined, new, s.counts)
     s.n_splits += 1
