@@ -279,7 +279,8 @@ class KernelPeer:
                 self.index_upto, p.n_orgs)
             self.index_upto, self.wasted = self.n, 0.0
         self.n_jail = step_members(
-            self.rng, self.week, self.n, self.index_start, self.index_slots, self.index_upto,
+            self.rng, self.week, self.n, self.index_start, self.index_slots,
+            self.region[self.index_slots], self.index_upto,
             self.status, self.org, self.role, self.region, self.release, self.jail,
             self.n_jail, p.h_arrest, p.conviction, p.h_death, p.h_exit, self.h_max_o,
             self.h_max, p.sentence_mean, p.return_prob, self.org_active, self.counts,

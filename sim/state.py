@@ -29,7 +29,7 @@ from .agents import (
     role_share_table,
 )
 from .enums import N_OFFICIAL_TYPES, N_ROLES, Role
-from .kernels.member_index import count_active_indexed, index_members_by_org
+from .kernels.member_index import count_active_indexed, reindex_members_by_org
 from .metrics import METRICS, commodity_columns
 from .params import as_namespace
 from .rng import streams
@@ -118,6 +118,7 @@ class State:
         # live members by organization (sim.kernels.member_index): rebuilt when stale
         self.member_index_start = np.zeros(1, np.int64)
         self.member_index_slots = np.zeros(0, np.int64)
+        self.member_index_region = np.zeros(0, np.int32)  # region of each indexed slot
         self.member_index_upto = 0  # member slots below this are indexed
         self.member_index_fresh = False  # False after members changed organization
         self.member_index_wasted = 0.0  # member-step visits wasted since (members_by_org)
@@ -235,9 +236,11 @@ class State:
         if not self.member_index_fresh or self.member_index_start.shape[0] != cap + 1 \
                 or tail > 1024 + n_idx // 4 \
                 or self.member_index_wasted > (n_idx + tail) / 16:
-            self.member_index_start, self.member_index_slots = index_members_by_org(
-                m.status, m.org, m.n, self.member_index_start, self.member_index_slots,
-                self.member_index_upto, cap)
+            # with the regions of the indexed members (they never change), for the member step
+            (self.member_index_start, self.member_index_slots,
+             self.member_index_region) = reindex_members_by_org(
+                m.status, m.org, m.region, m.n, self.member_index_start,
+                self.member_index_slots, self.member_index_region, self.member_index_upto, cap)
             self.member_index_upto = m.n
             self.member_index_fresh = True
             self.member_index_wasted = 0.0

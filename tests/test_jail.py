@@ -55,7 +55,8 @@ class World:
         events = np.zeros(6, np.int64)
         self.arrests_or = np.zeros((O, R), np.int64)
         self.n_jail = step_members(
-            rng, week, self.n, start, slots, n_idx, self.status, self.org, self.role,
+            rng, week, self.n, start, slots, self.region[slots], n_idx, self.status, self.org,
+            self.role,
             self.region, self.release, self.jail, self.n_jail, h_arrest, np.zeros((O, R)),
             h_death, np.zeros(O), bound_o, float(bound_o.max()), 10.0, ret, self.org_active,
             self.counts, self.arrests_or, np.zeros((O, R), np.int64), events,
@@ -181,3 +182,30 @@ def test_the_member_index_is_rebuilt_when_wasted_visits_add_up():
     slots2 = s.members_by_org()[1]
     np.testing.assert_array_equal(slots2, np.setdiff1d(slots, dead))
     assert s.member_index_wasted == 0.0
+
+
+def test_the_models_index_rebuild_equals_the_reference_with_regions():
+    """``reindex_members_by_org`` (one read of each member) gives the same index as
+    ``index_members_by_org`` plus each slot's region, from a previous index and a tail, also
+    when a member moved to an earlier organization (the full-scan fallback)."""
+    from sim.kernels.member_index import reindex_members_by_org
+
+    gen = np.random.default_rng(9)
+    n, O = 5000, 6
+    for case in range(3):
+        status = gen.choice([1, 1, 1, 2, 3, 4], n).astype(np.int8)
+        org = gen.integers(0, O, n).astype(np.int32)
+        region = gen.integers(0, 7, n).astype(np.int32)
+        start0, slots0 = index_members_by_org(status, org, 4000, np.zeros(1, np.int64),
+                                              np.zeros(0, np.int64), 0, O)
+        region0 = region[slots0]
+        status[gen.integers(0, n, 500)] = Status.DEAD
+        if case == 1:  # a split: members of org 2 join org 5 (a new, later group)
+            org[(org == 2) & (gen.random(n) < 0.5)] = 5
+        if case == 2:  # a move to an earlier group breaks slot order: full-scan fallback
+            org[np.flatnonzero(org == 4)[:3]] = 0
+        want = index_members_by_org(status, org, n, start0, slots0, 4000, O)
+        got = reindex_members_by_org(status, org, region, n, start0, slots0, region0, 4000, O)
+        np.testing.assert_array_equal(got[0], want[0])
+        np.testing.assert_array_equal(got[1], want[1])
+        np.testing.assert_array_equal(got[2], region[want[1]])

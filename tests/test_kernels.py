@@ -114,7 +114,8 @@ class Pop:
         else:  # an empty index: every slot is in the tail
             start, slots, tail_from = np.zeros(O + 1, np.int64), np.zeros(0, np.int64), 0
         self.n_jail = step_members(
-            np.random.default_rng(seed), week, n, start, slots, tail_from, self.status,
+            np.random.default_rng(seed), week, n, start, slots, self.region[slots], tail_from,
+            self.status,
             self.org, self.role, self.region, self.release, self.jail, self.n_jail,
             np.full((O, R, K), ha), np.full((O, R), conv), np.full((O, R, K), hd),
             np.full(O, he), np.full(O, h_max), h_max, sentence_mean, ret,

@@ -74,6 +74,65 @@ def index_members_by_org(status, org, n_used, prev_start, prev_slots, n_indexed,
 
 
 @njit(cache=True, nogil=True)
+def reindex_members_by_org(status, org, region, n_used, prev_start, prev_slots, prev_region,
+                           n_indexed, n_orgs):
+    """``index_members_by_org`` (same ``start`` and ``slots``) that also returns each indexed
+    slot's region (``slot_region``, aligned with ``slots``; members never change region) and
+    reads each member's status and organization once: the live members of the previous
+    index (regions from ``prev_region``) and of the slots ``n_indexed .. n_used - 1`` are
+    gathered first, then filed by organization from that gathered list (sequential reads).
+    This is the rebuild the model uses; ``index_members_by_org`` is the reference."""
+    n_prev = prev_slots.shape[0]
+    cap = n_prev + max(n_used - n_indexed, 0)
+    g_slot = np.empty(cap, np.int64)
+    g_org = np.empty(cap, np.int32)
+    g_region = np.empty(cap, np.int32)
+    counts = np.zeros(n_orgs + 1, np.int64)
+    m = 0
+    for q in range(n_prev):
+        i = prev_slots[q]
+        if status[i] == ACTIVE or status[i] == INCARCERATED:
+            o = org[i]
+            g_slot[m] = i
+            g_org[m] = o
+            g_region[m] = prev_region[q]
+            counts[o + 1] += 1
+            m += 1
+    for i in range(n_indexed, n_used):
+        if status[i] == ACTIVE or status[i] == INCARCERATED:
+            o = org[i]
+            g_slot[m] = i
+            g_org[m] = o
+            g_region[m] = region[i]
+            counts[o + 1] += 1
+            m += 1
+    start = np.zeros(n_orgs + 1, np.int64)
+    for o in range(n_orgs):
+        start[o + 1] = start[o] + counts[o + 1]
+    slots = np.empty(m, np.int64)
+    slot_region = np.empty(m, np.int32)
+    fill = start[:n_orgs].copy()
+    ordered = True
+    for q in range(m):
+        o = g_org[q]
+        i = g_slot[q]
+        if fill[o] > start[o] and slots[fill[o] - 1] > i:
+            ordered = False
+        slots[fill[o]] = i
+        slot_region[fill[o]] = g_region[q]
+        fill[o] += 1
+    if not ordered:  # rebuild from every slot (slot order by construction)
+        fill[:] = start[:n_orgs]
+        for i in range(n_used):
+            if status[i] == ACTIVE or status[i] == INCARCERATED:
+                o = org[i]
+                slots[fill[o]] = i
+                slot_region[fill[o]] = region[i]
+                fill[o] += 1
+    return start, slots, slot_region
+
+
+@njit(cache=True, nogil=True)
 def members_of(o, start, slots, tail_from, n_used, org):
     """The slots filed under organization ``o`` and the unindexed slots of ``o``, in slot
     order (members of ``o`` may have left it since: callers check)."""

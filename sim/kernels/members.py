@@ -103,8 +103,8 @@ def _log_miss(bound):
 
 @njit(cache=True, nogil=True)
 def step_members(
-    rng, week, n_used, start, slots, tail_from, status, org, role, region, release, jail,
-    n_jail, h_arrest, conviction, h_death, h_exit_o, h_max_o, h_max, sentence_mean,
+    rng, week, n_used, start, slots, slot_region, tail_from, status, org, role, region,
+    release, jail, n_jail, h_arrest, conviction, h_death, h_exit_o, h_max_o, h_max, sentence_mean,
     return_prob, org_active, counts, arrests_or, deaths_or, events, leader_lost, org_leader,
     pool,
 ):
@@ -122,7 +122,8 @@ def step_members(
     Draws are thinned over the live members only. The member index (``start``, ``slots``:
     organization o's live slots are ``slots[start[o]:start[o + 1]]``, see
     ``sim.kernels.member_index``; it must be fresh, every listed member still in the
-    organization it is filed under) is walked group by group: in group o the gaps between
+    organization it is filed under; ``slot_region[q]`` is the region of ``slots[q]``, read
+    in order with the slots rather than from the member arrays) is walked group by group: in group o the gaps between
     candidate positions are geometric with success probability ``h_max_o[o]`` (a probability
     that bounds the event probability of every member of o) and a candidate's u is uniform on
     [0, h_max_o[o]); the slots not indexed yet (``tail_from .. n_used - 1``, recent
@@ -156,12 +157,16 @@ def step_members(
         log_miss = _log_miss(bound)
         q = _next_candidate(rng, a - 1, bound, log_miss)
         while a <= q < z:
-            i = slots[q] if g < n_groups else q
+            if g < n_groups:  # the index is fresh: filed under its own organization
+                i, o, r = slots[q], g, slot_region[q]
+            else:
+                i = q
             q = _next_candidate(rng, q, bound, log_miss)
             if status[i] != ACTIVE:
                 continue
-            o = g if g < n_groups else org[i]  # the index is fresh: filed under its own
-            r = region[i]
+            if g == n_groups:
+                o = org[i]
+                r = region[i]
             k = role[i]
             ha = max(h_arrest[o, r, k], 0.0)
             hd = max(h_death[o, r, k], 0.0)

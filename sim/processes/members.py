@@ -32,7 +32,8 @@ def step(s) -> None:
     gone = s.member_index_slots.shape[0] + tail - int(s.counts.sum()) - m.n_jail
     index = s.members_by_org(wasted=(gone + tail) * h_max)
     m.n_jail = step_members(
-        s.streams["members"], s.week, m.n, index[0], index[1], index[2], m.status, m.org,
+        s.streams["members"], s.week, m.n, index[0], index[1], s.member_index_region,
+        index[2], m.status, m.org,
         m.role, m.region, m.release, m.jail, m.n_jail, s.h_arrest, s.conviction, s.h_death,
         h_exit, h_max_o, h_max, e.sentence_weeks, e.return_prob, o.active, s.counts,
         s.arrests_or, s.deaths_or, s.member_events, s.leader_lost, o.leader,
