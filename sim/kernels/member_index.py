@@ -6,16 +6,18 @@ organization, each group in slot order: ``slots[start[o]:start[o + 1]]`` are org
 operations on one organization (a case's arrests, a promotion, a split, a recount) cost its
 live members, not every member slot ever used; the weekly member step
 (``sim.kernels.members.step_members``) thins its draws over the index too, each
-organization's group at its own bound. Each operation visits the same members in the
-same (slot) order as a scan of all slots would, so it draws the same random numbers and
-gives the same result as the full-scan kernels in ``sim.kernels.members``
+organization's group at its own bound (its draws depend on the index's layout, which is
+part of the model's state). Each of the per-organization operations visits the same members
+in the same (slot) order as a scan of all slots would, so it draws the same random numbers
+and gives the same result as the full-scan kernels in ``sim.kernels.members``
 (``tests/test_kernels.py`` checks both on the same cases).
 
 Slots used after the index was built (``tail_from`` to ``n_used``: this week's recruits) are
 scanned after the organization's group; they all come later in slot order, so the order is
 kept. The index is stale once members change organization (a split);
-``sim.state.State.members_by_org`` rebuilds it then, or when the unindexed tail grows long,
-from the previous index and the tail only.
+``sim.state.State.members_by_org`` rebuilds it then, when the unindexed tail grows long, or
+when the member step's visits wasted on members gone since add up, from the previous index
+and the tail only (``reindex_members_by_org``, which also keeps each indexed slot's region).
 """
 
 import numpy as np
