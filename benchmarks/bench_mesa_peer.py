@@ -56,7 +56,7 @@ import mesa  # noqa: E402
 import numpy as np  # noqa: E402
 
 from sim.enums import N_ROLES, Role, Status  # noqa: E402
-from sim.kernels.member_index import index_members_by_org  # noqa: E402
+from sim.kernels.member_index import cells_of_index, index_members_by_org  # noqa: E402
 from sim.kernels.members import jail_push_many, recruit, step_members  # noqa: E402
 
 EVENTS = ("arrests", "convictions", "deaths", "exits", "releases", "recruits")
@@ -246,8 +246,9 @@ class KernelPeer:
         self.fill = np.ones(N_ROLES)
         self.fill[LEADER] = 0.0
         # each organization's bound on its members' event probability, as the model's step
-        self.h_max_o = -np.expm1(-((pop.h_arrest + pop.h_death).max(axis=(1, 2)) + pop.h_exit))
-        self.h_max = float(self.h_max_o.max())
+        self.h_max_or = -np.expm1(-((pop.h_arrest + pop.h_death).max(axis=2)
+                                    + pop.h_exit[:, None]))
+        self.h_max = float(self.h_max_or.max())
         # the live-member index (sim.kernels.member_index), rebuilt as State.members_by_org
         # does when the visits it wastes add up
         self.index_start, self.index_slots = np.zeros(O + 1, np.int64), np.zeros(0, np.int64)
@@ -278,11 +279,12 @@ class KernelPeer:
                 self.status, self.org, self.n, self.index_start, self.index_slots,
                 self.index_upto, p.n_orgs)
             self.index_upto, self.wasted = self.n, 0.0
+            self.cell_start, self.cell_slots = cells_of_index(
+                self.index_start, self.index_slots, self.region[self.index_slots], p.n_regions)
         self.n_jail = step_members(
-            self.rng, self.week, self.n, self.index_start, self.index_slots,
-            self.region[self.index_slots], self.index_upto,
+            self.rng, self.week, self.n, self.cell_start, self.cell_slots, self.index_upto,
             self.status, self.org, self.role, self.region, self.release, self.jail,
-            self.n_jail, p.h_arrest, p.conviction, p.h_death, p.h_exit, self.h_max_o,
+            self.n_jail, p.h_arrest, p.conviction, p.h_death, p.h_exit, self.h_max_or,
             self.h_max, p.sentence_mean, p.return_prob, self.org_active, self.counts,
             self.arrests_or, self.deaths_or, self.member_events, self.leader_lost, self.leader,
             self.pool,

@@ -29,7 +29,11 @@ from .agents import (
     role_share_table,
 )
 from .enums import N_OFFICIAL_TYPES, N_ROLES, Role
-from .kernels.member_index import count_active_indexed, reindex_members_by_org
+from .kernels.member_index import (
+    cells_of_index,
+    count_active_indexed,
+    reindex_members_by_org,
+)
 from .metrics import METRICS, commodity_columns
 from .params import as_namespace
 from .rng import streams
@@ -119,6 +123,8 @@ class State:
         self.member_index_start = np.zeros(1, np.int64)
         self.member_index_slots = np.zeros(0, np.int64)
         self.member_index_region = np.zeros(0, np.int32)  # region of each indexed slot
+        self.member_cells_start = np.zeros(1, np.int64)  # ... by (organization, region)
+        self.member_cells_slots = np.zeros(0, np.int32)
         self.member_index_upto = 0  # member slots below this are indexed
         self.member_index_fresh = False  # False after members changed organization
         self.member_index_wasted = 0.0  # member-step visits wasted since (members_by_org)
@@ -241,6 +247,10 @@ class State:
              self.member_index_region) = reindex_members_by_org(
                 m.status, m.org, m.region, m.n, self.member_index_start,
                 self.member_index_slots, self.member_index_region, self.member_index_upto, cap)
+            # regrouped by (organization, region) for the member step's thinning
+            self.member_cells_start, self.member_cells_slots = cells_of_index(
+                self.member_index_start, self.member_index_slots, self.member_index_region,
+                self.R)
             self.member_index_upto = m.n
             self.member_index_fresh = True
             self.member_index_wasted = 0.0

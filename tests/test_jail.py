@@ -5,7 +5,7 @@ members their own probabilities."""
 import numpy as np
 
 from sim.enums import Role, Status
-from sim.kernels.member_index import index_members_by_org
+from sim.kernels.member_index import cells_of_index, index_members_by_org
 from sim.kernels.members import (
     _jail_before,
     jail_heapify,
@@ -48,18 +48,18 @@ class World:
         O, R = self.O, self.R
         h_arrest = np.full((O, R, N_ROLES), ha) if h_arrest is None else h_arrest
         h_death = np.full((O, R, N_ROLES), hd)
-        bound_o = -np.expm1(-(h_arrest + h_death).max(axis=(1, 2)))
+        bound_or = -np.expm1(-(h_arrest + h_death).max(axis=2))
         n_idx = self.n if tail_from is None else tail_from
         start, slots = index_members_by_org(self.status, self.org, n_idx, np.zeros(1, np.int64),
                                             np.zeros(0, np.int64), 0, O)
+        cell_start, cell_slots = cells_of_index(start, slots, self.region[slots], R)
         events = np.zeros(6, np.int64)
         self.arrests_or = np.zeros((O, R), np.int64)
         self.n_jail = step_members(
-            rng, week, self.n, start, slots, self.region[slots], n_idx, self.status, self.org,
-            self.role,
-            self.region, self.release, self.jail, self.n_jail, h_arrest, np.zeros((O, R)),
-            h_death, np.zeros(O), bound_o, float(bound_o.max()), 10.0, ret, self.org_active,
-            self.counts, self.arrests_or, np.zeros((O, R), np.int64), events,
+            rng, week, self.n, cell_start, cell_slots, n_idx, self.status, self.org,
+            self.role, self.region, self.release, self.jail, self.n_jail, h_arrest,
+            np.zeros((O, R)), h_death, np.zeros(O), bound_or, float(bound_or.max()), 10.0, ret,
+            self.org_active, self.counts, self.arrests_or, np.zeros((O, R), np.int64), events,
             np.zeros(O, np.int8), np.full(O, -1, np.int64), self.pool)
         return events
 
@@ -110,29 +110,30 @@ def test_the_jail_releases_exactly_the_members_due():
     assert released > 2000 and 0.3 * released < returned < 0.6 * released
 
 
-def test_thinning_over_the_index_gives_each_organization_its_hazard():
-    """Organizations with different hazards, each walked at its own bound, dead, exited and
-    jailed members in the index and a tail of unindexed slots (walked at the largest
-    bound): every active member is arrested with its own probability 1 - exp(-h); dead,
-    exited and jailed members are never touched."""
-    n, tail = 300_000, 50_000
-    w = World(n, O=3, R=1, seed=4)
+def test_thinning_over_the_index_gives_each_cell_its_hazard():
+    """(Organization, region) cells with different hazards, each walked at its own bound,
+    dead, exited and jailed members in the index and a tail of unindexed slots (walked at the
+    largest bound): every active member is arrested with its own probability 1 - exp(-h);
+    dead, exited and jailed members are never touched."""
+    n, tail = 400_000, 50_000
+    w = World(n, O=3, R=2, seed=4)
     gen = np.random.default_rng(5)
     gone = gen.random(n) < 0.3
     w.status[gone] = gen.choice([Status.DEAD, Status.EXITED, Status.INCARCERATED], gone.sum())
     w.counts = w.recount()
-    h = np.array([0.002, 0.02, 0.2])
-    h_arrest = np.repeat(h, N_ROLES).reshape(3, 1, N_ROLES)
+    h = np.array([[0.002, 0.03], [0.02, 0.0], [0.2, 0.05]])
+    h_arrest = np.repeat(h[:, :, None], N_ROLES, axis=2)
     active0 = w.status == Status.ACTIVE
     status0 = w.status.copy()
     w.step(0, np.random.default_rng(6), h_arrest=h_arrest, tail_from=n - tail)
     np.testing.assert_array_equal(w.status[~active0], status0[~active0])
     assert w.n_jail == 0  # no conviction (conviction 0): the arrested go free
     for o in range(3):
-        m = int((active0 & (w.org == o)).sum())
-        q = -np.expm1(-h[o])
-        se = np.sqrt(m * q * (1 - q))
-        assert abs(w.arrests_or[o, 0] - m * q) < 4 * se, (o, w.arrests_or[o, 0], m * q)
+        for r in range(2):
+            m = int((active0 & (w.org == o) & (w.region == r)).sum())
+            q = -np.expm1(-h[o, r])
+            se = max(np.sqrt(m * q * (1 - q)), 1e-9)
+            assert abs(w.arrests_or[o, r] - m * q) <= 4 * se, (o, r, w.arrests_or[o, r], m * q)
 
 
 def test_a_model_with_amnesty_and_direct_arrests_keeps_its_jail_and_checks():

@@ -96,7 +96,7 @@ class Pop:
              leader=-1, seed=0, h_max=None, indexed=False):
         """One week; ``indexed``: through the member index (the model's path: the live
         members walked at the organization's bound) instead of every slot at ``h_max``."""
-        from sim.kernels.member_index import index_members_by_org
+        from sim.kernels.member_index import cells_of_index, index_members_by_org
 
         O, R, K = 1, 1, 6
         arrests, deaths = np.zeros((O, R), np.int64), np.zeros((O, R), np.int64)
@@ -110,15 +110,15 @@ class Pop:
             start, slots = index_members_by_org(self.status, self.org, n,
                                                 np.zeros(1, np.int64), np.zeros(0, np.int64),
                                                 0, O)
+            cell_start, cell_slots = cells_of_index(start, slots, self.region[slots], R)
             tail_from = n
         else:  # an empty index: every slot is in the tail
-            start, slots, tail_from = np.zeros(O + 1, np.int64), np.zeros(0, np.int64), 0
+            cell_start, cell_slots, tail_from = np.zeros(1, np.int64), np.zeros(0, np.int32), 0
         self.n_jail = step_members(
-            np.random.default_rng(seed), week, n, start, slots, self.region[slots], tail_from,
-            self.status,
-            self.org, self.role, self.region, self.release, self.jail, self.n_jail,
+            np.random.default_rng(seed), week, n, cell_start, cell_slots, tail_from,
+            self.status, self.org, self.role, self.region, self.release, self.jail, self.n_jail,
             np.full((O, R, K), ha), np.full((O, R), conv), np.full((O, R, K), hd),
-            np.full(O, he), np.full(O, h_max), h_max, sentence_mean, ret,
+            np.full(O, he), np.full((O, R), h_max), h_max, sentence_mean, ret,
             np.ones(O, np.bool_), self.counts, arrests, deaths, events, lost,
             np.array([leader], np.int64), self.pool)
         return events, lost

@@ -135,6 +135,29 @@ def reindex_members_by_org(status, org, region, n_used, prev_start, prev_slots, 
 
 
 @njit(cache=True, nogil=True)
+def cells_of_index(start, slots, slot_region, n_regions):
+    """The index regrouped by (organization, region) cell for the member step: cell
+    ``c = o * n_regions + r`` holds ``cell_slots[cell_start[c]:cell_start[c + 1]]`` (int32
+    member indices, slot order within a cell). Built from the index in one sequential pass."""
+    n_orgs = start.shape[0] - 1
+    n_cells = n_orgs * n_regions
+    cell_start = np.zeros(n_cells + 1, np.int64)
+    for o in range(n_orgs):
+        for q in range(start[o], start[o + 1]):
+            cell_start[o * n_regions + slot_region[q] + 1] += 1
+    for c in range(n_cells):
+        cell_start[c + 1] += cell_start[c]
+    cell_slots = np.empty(slots.shape[0], np.int32)
+    fill = cell_start[:n_cells].copy()
+    for o in range(n_orgs):
+        for q in range(start[o], start[o + 1]):
+            c = o * n_regions + slot_region[q]
+            cell_slots[fill[c]] = slots[q]
+            fill[c] += 1
+    return cell_start, cell_slots
+
+
+@njit(cache=True, nogil=True)
 def members_of(o, start, slots, tail_from, n_used, org):
     """The slots filed under organization ``o`` and the unindexed slots of ``o``, in slot
     order (members of ``o`` may have left it since: callers check)."""

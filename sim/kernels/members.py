@@ -103,8 +103,9 @@ def _log_miss(bound):
 
 @njit(cache=True, nogil=True)
 def step_members(
-    rng, week, n_used, start, slots, slot_region, tail_from, status, org, role, region,
-    release, jail, n_jail, h_arrest, conviction, h_death, h_exit_o, h_max_o, h_max, sentence_mean,
+    rng, week, n_used, cell_start, cell_slots, tail_from, status, org, role, region,
+    release, jail, n_jail, h_arrest, conviction, h_death, h_exit_o, h_max_or, h_max,
+    sentence_mean,
     return_prob, org_active, counts, arrests_or, deaths_or, events, leader_lost, org_leader,
     pool,
 ):
@@ -119,19 +120,19 @@ def step_members(
     hazard, however large, gives a probability in [0, 1]). One uniform draw u decides: arrest if
     u < p h_a / h, death if u < p (h_a + h_d) / h, exit if u < p.
 
-    Draws are thinned over the live members only. The member index (``start``, ``slots``:
-    organization o's live slots are ``slots[start[o]:start[o + 1]]``, see
-    ``sim.kernels.member_index``; it must be fresh, every listed member still in the
-    organization it is filed under; ``slot_region[q]`` is the region of ``slots[q]``, read
-    in order with the slots rather than from the member arrays) is walked group by group: in group o the gaps between
-    candidate positions are geometric with success probability ``h_max_o[o]`` (a probability
-    that bounds the event probability of every member of o) and a candidate's u is uniform on
-    [0, h_max_o[o]); the slots not indexed yet (``tail_from .. n_used - 1``, recent
+    Draws are thinned over the live members only, cell by cell: the member index regrouped
+    by (organization, region) cell (``cell_start``, ``cell_slots``: cell ``c = o * R + r``
+    holds ``cell_slots[cell_start[c]:cell_start[c + 1]]``, see
+    ``sim.kernels.member_index.cells_of_index``; it must be fresh, every listed member still
+    in the organization it is filed under) is walked with geometric gaps of success
+    probability ``h_max_or[o, r]`` (a probability that bounds the event probability of
+    every member of o in r) between candidate positions, and a candidate's u is uniform on
+    [0, h_max_or[o, r]); the slots not indexed yet (``tail_from .. n_used - 1``, recent
     recruits) are walked the same way at ``h_max``, a bound for every member. Each active
-    member gets exactly the probabilities above while only about ``h_max_o`` of the live
+    member gets exactly the probabilities above while only about ``h_max_or`` of the live
     members are visited; dead and exited members cost nothing once the index is rebuilt
     without them (listed ones and the jailed are skipped when a gap lands on them). An empty
-    index (``start`` all zeros, ``tail_from = 0``) walks every slot at ``h_max``.
+    index (``cell_start`` all zeros, ``tail_from = 0``) walks every slot at ``h_max``.
 
     The convicted serve exponential sentences (mean ``sentence_mean``) and enter the jail
     heap (``jail``, first ``n_jail`` entries, ordered by release week then slot). Members
@@ -146,10 +147,12 @@ def step_members(
     arrests_or[:] = 0
     deaths_or[:] = 0
     events[:] = 0
-    n_groups = start.shape[0] - 1
-    for g in range(n_groups + 1):  # organization g's indexed members, then the tail
+    n_regions = h_max_or.shape[1]
+    n_groups = cell_start.shape[0] - 1
+    for g in range(n_groups + 1):  # the (organization, region) cells, then the tail
         if g < n_groups:
-            a, z, bound = start[g], start[g + 1], h_max_o[g]
+            o, r = g // n_regions, g % n_regions
+            a, z, bound = cell_start[g], cell_start[g + 1], h_max_or[o, r]
         else:
             a, z, bound = tail_from, n_used, h_max
         if z <= a:
@@ -157,10 +160,7 @@ def step_members(
         log_miss = _log_miss(bound)
         q = _next_candidate(rng, a - 1, bound, log_miss)
         while a <= q < z:
-            if g < n_groups:  # the index is fresh: filed under its own organization
-                i, o, r = slots[q], g, slot_region[q]
-            else:
-                i = q
+            i = cell_slots[q] if g < n_groups else q
             q = _next_candidate(rng, q, bound, log_miss)
             if status[i] != ACTIVE:
                 continue

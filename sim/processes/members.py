@@ -20,24 +20,23 @@ def step(s) -> None:
     e, o, m = s.pars.enforcement, s.orgs, s.members
     h_exit = e.exit_rate * (1.0 + e.unpaid_exit_multiplier * o.stress)
     # hazards are rates; the kernel turns them into weekly probabilities 1 - exp(-h):
-    # h_max_o bounds the event probability of every member of organization o (NaN: visit
-    # all of them), h_max every member's
-    bound_o = (s.h_arrest + s.h_death).max(axis=(1, 2)) + h_exit
+    # h_max_or bounds the event probability of every member of organization o in region r
+    # (NaN: visit all of them), h_max every member's
+    bound_or = (s.h_arrest + s.h_death).max(axis=2) + h_exit[:, None]
     with np.errstate(invalid="ignore", over="ignore"):
-        h_max_o = np.where(bound_o < np.inf, -np.expm1(-bound_o), 1.0)
-    h_max = float(h_max_o.max())
+        h_max_or = np.where(bound_or < np.inf, -np.expm1(-bound_or), 1.0)
+    h_max = float(h_max_or.max())
     # visits the index wastes this week (expected): gaps landing on members dead or gone
     # since it was built, and the unindexed tail walked at the largest bound
     tail = m.n - s.member_index_upto
     gone = s.member_index_slots.shape[0] + tail - int(s.counts.sum()) - m.n_jail
-    index = s.members_by_org(wasted=(gone + tail) * h_max)
+    tail_from = s.members_by_org(wasted=(gone + tail) * h_max)[2]
     m.n_jail = step_members(
-        s.streams["members"], s.week, m.n, index[0], index[1], s.member_index_region,
-        index[2], m.status, m.org,
-        m.role, m.region, m.release, m.jail, m.n_jail, s.h_arrest, s.conviction, s.h_death,
-        h_exit, h_max_o, h_max, e.sentence_weeks, e.return_prob, o.active, s.counts,
-        s.arrests_or, s.deaths_or, s.member_events, s.leader_lost, o.leader,
-        s.recruiter_pool,
+        s.streams["members"], s.week, m.n, s.member_cells_start, s.member_cells_slots,
+        tail_from, m.status, m.org, m.role, m.region, m.release, m.jail, m.n_jail,
+        s.h_arrest, s.conviction, s.h_death, h_exit, h_max_or, h_max, e.sentence_weeks,
+        e.return_prob, o.active, s.counts, s.arrests_or, s.deaths_or, s.member_events,
+        s.leader_lost, o.leader, s.recruiter_pool,
     )
     ev = s.member_events
     s.ledger.members_event(incarcerated=int(ev[1]), died=int(ev[2]), exited=int(ev[3]),
