@@ -5,9 +5,9 @@ organization, each group in slot order: ``slots[start[o]:start[o + 1]]`` are org
 ``o``'s. Dead and exited members are dropped when it is rebuilt and never come back, so the
 operations on one organization (a case's arrests, a promotion, a split, a recount) cost its
 live members, not every member slot ever used; the weekly member step
-(``sim.kernels.members.step_members``) thins its draws over the index too, each
-organization's group at its own bound (its draws depend on the index's layout, which is
-part of the model's state). Each of the per-organization operations visits the same members
+(``sim.kernels.members.step_members``) thins its draws over the index too, regrouped by
+(organization, region) cell (``cells_of_index``), each cell at its own bound (its draws
+depend on the index's layout, which is part of the model's state). Each of the per-organization operations visits the same members
 in the same (slot) order as a scan of all slots would, so it draws the same random numbers
 and gives the same result as the full-scan kernels in ``sim.kernels.members``
 (``tests/test_kernels.py`` checks both on the same cases).
