@@ -3,8 +3,8 @@
 Arrays are preallocated for the run; members are flagged (dead, jailed, exited), never deleted,
 and member capacity doubles when recruitment needs more slots (the weekly member step walks
 only the live members through the member index, so dead and exited slots cost memory, not
-time). The jailed are kept in a heap ordered by release week, so a week reads only those due. Organization capacity doubles
-when a split needs a new slot.
+time). The jailed are kept in a heap ordered by release week, so a week reads only those
+due. Organization capacity doubles when a split needs a new slot.
 """
 
 from __future__ import annotations

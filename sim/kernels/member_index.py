@@ -7,9 +7,10 @@ operations on one organization (a case's arrests, a promotion, a split, a recoun
 live members, not every member slot ever used; the weekly member step
 (``sim.kernels.members.step_members``) thins its draws over the index too, regrouped by
 (organization, region) cell (``cells_of_index``), each cell at its own bound (its draws
-depend on the index's layout, which is part of the model's state). Each of the per-organization operations visits the same members
-in the same (slot) order as a scan of all slots would, so it draws the same random numbers
-and gives the same result as the full-scan kernels in ``sim.kernels.members``
+depend on the index's layout, which is part of the model's state). Each of the
+per-organization operations visits the same members in the same (slot) order as a scan of all
+slots would, so it draws the same random numbers and gives the same result as the full-scan
+kernels in ``sim.kernels.members``
 (``tests/test_kernels.py`` checks both on the same cases).
 
 Slots used after the index was built (``tail_from`` to ``n_used``: this week's recruits) are
