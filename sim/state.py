@@ -279,6 +279,22 @@ class State:
         self.intervention_arrests = 0
 
     # ------------------------------------------------------------------ copy and save
+    def __setstate__(self, state: dict) -> None:
+        """Restore a pickled state. A state saved before the jail heap and the member step's
+        cell index (issue 11) has its jail put in heap order and its member index rebuilt
+        from every slot at the next use, so it continues (with the new draw order)."""
+        self.__dict__.update(state)
+        if "member_cells_start" not in state:
+            self.member_index_start = np.zeros(1, np.int64)
+            self.member_index_slots = np.zeros(0, np.int64)
+            self.member_index_region = np.zeros(0, np.int32)
+            self.member_index_upto = 0
+            self.member_index_fresh = False
+            self.member_index_wasted = 0.0
+            self.member_cells_start = np.zeros(1, np.int64)
+            self.member_cells_slots = np.zeros(0, np.int32)
+            self.members.jail_reorder()
+
     def copy(self) -> State:
         """An independent copy: every array, generator and intervention duplicated, so the
         copy and the original continue identically and separately."""
