@@ -20,7 +20,8 @@ law as the organization-level draw), agents removed when they die or leave. It i
 with care for speed (parameters as Python lists, ``math`` on floats, Mesa's ``random``), so
 the ratio measures one object per member and a Python loop, not avoidable overhead. ``KernelPeer``
 calls tocsim's kernels on arrays, as the model's member and recruitment steps do:
-``sim.kernels.members.step_members`` and ``recruit``. Both start from the same population
+``sim.kernels.members.step_members`` (thinned over the live-member index, the jail a heap by
+release week) and ``recruit``. Both start from the same population
 (``make_population``) with the same hazards.
 
 Agreement: ``compare_counts`` runs replicates of each for some weeks and compares the mean
@@ -55,7 +56,8 @@ import mesa  # noqa: E402
 import numpy as np  # noqa: E402
 
 from sim.enums import N_ROLES, Role, Status  # noqa: E402
-from sim.kernels.members import recruit, step_members  # noqa: E402
+from sim.kernels.member_index import cells_of_index, index_members_by_org  # noqa: E402
+from sim.kernels.members import jail_push_many, recruit, step_members  # noqa: E402
 
 EVENTS = ("arrests", "convictions", "deaths", "exits", "releases", "recruits")
 LEADER, LIEUTENANT = int(Role.LEADER), int(Role.LIEUTENANT)
@@ -226,8 +228,7 @@ class KernelPeer:
         self.status[:n], self.release[:n] = pop.status, pop.release
         self.org[:n], self.region[:n], self.role[:n] = pop.org, pop.region, pop.role
         jailed = np.flatnonzero(pop.status == INCARCERATED)
-        self.jail[: jailed.size] = jailed
-        self.n_jail = int(jailed.size)
+        self.n_jail = jail_push_many(jailed.astype(np.int64), self.release, self.jail, 0)
         act = pop.status == ACTIVE
         self.counts = np.zeros((O, R, N_ROLES), np.int64)
         np.add.at(self.counts, (pop.org[act], pop.region[act], pop.role[act]), 1)
@@ -244,8 +245,14 @@ class KernelPeer:
         self.memory = np.zeros((O, N_ROLES))  # no remembered headcount: roles by share
         self.fill = np.ones(N_ROLES)
         self.fill[LEADER] = 0.0
-        bound = float((pop.h_arrest + pop.h_death).max() + pop.h_exit.max())
-        self.h_max = float(-np.expm1(-bound))
+        # each organization's bound on its members' event probability, as the model's step
+        self.h_max_or = -np.expm1(-((pop.h_arrest + pop.h_death).max(axis=2)
+                                    + pop.h_exit[:, None]))
+        self.h_max = float(self.h_max_or.max())
+        # the live-member index (sim.kernels.member_index), rebuilt as State.members_by_org
+        # does when the visits it wastes add up
+        self.index_start, self.index_slots = np.zeros(O + 1, np.int64), np.zeros(0, np.int64)
+        self.index_upto, self.wasted = 0, np.inf
         self.events = dict.fromkeys(EVENTS, 0)
 
     def _grow(self, extra: int) -> None:
@@ -264,9 +271,20 @@ class KernelPeer:
 
     def step(self) -> None:
         p = self.pop
+        tail = self.n - self.index_upto
+        self.wasted += (self.index_slots.size + tail - self.counts.sum() - self.n_jail
+                        + tail) * self.h_max
+        if self.wasted > (self.index_slots.size + tail) / 16:
+            self.index_start, self.index_slots = index_members_by_org(
+                self.status, self.org, self.n, self.index_start, self.index_slots,
+                self.index_upto, p.n_orgs)
+            self.index_upto, self.wasted = self.n, 0.0
+            self.cell_start, self.cell_slots = cells_of_index(
+                self.index_start, self.index_slots, self.region[self.index_slots], p.n_regions)
         self.n_jail = step_members(
-            self.rng, self.week, self.n, self.status, self.org, self.role, self.region,
-            self.release, self.jail, self.n_jail, p.h_arrest, p.conviction, p.h_death, p.h_exit,
+            self.rng, self.week, self.n, self.cell_start, self.cell_slots, self.index_upto,
+            self.status, self.org, self.role, self.region, self.release, self.jail,
+            self.n_jail, p.h_arrest, p.conviction, p.h_death, p.h_exit, self.h_max_or,
             self.h_max, p.sentence_mean, p.return_prob, self.org_active, self.counts,
             self.arrests_or, self.deaths_or, self.member_events, self.leader_lost, self.leader,
             self.pool,

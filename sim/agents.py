@@ -1,8 +1,10 @@
 """Agents as struct-of-arrays: members, officials, organizations and agencies.
 
 Arrays are preallocated for the run; members are flagged (dead, jailed, exited), never deleted,
-and member capacity doubles when recruitment needs more slots. Organization capacity doubles
-when a split needs a new slot.
+and member capacity doubles when recruitment needs more slots (the weekly member step walks
+only the live members through the member index, so dead and exited slots cost memory, not
+time). The jailed are kept in a heap ordered by release week, so a week reads only those
+due. Organization capacity doubles when a split needs a new slot.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .enums import N_ROLES, OfficialType, OrgKind, Role, Status
-from .kernels.members import init_ties
+from .kernels.members import init_ties, jail_heapify, jail_push_many
 
 TIE_SLOTS = 6
 MAX_MEMBER_SLOTS = 2**31 - 1  # member indices are int32 (ties, org arrays)
@@ -56,7 +58,9 @@ class Members:
         self.joined = np.zeros(cap, np.int32)  # week of joining (tenure = week - joined)
         self.release = np.zeros(cap, np.int32)  # week of release while incarcerated
         self.ties = np.full((cap, TIE_SLOTS), -1, np.int32)
-        self.jail = np.zeros(cap, np.int64)  # indices of incarcerated members (first n_jail)
+        # indices of incarcerated members (first n_jail): a binary min-heap by (release
+        # week, slot), see sim.kernels.members.jail_push
+        self.jail = np.zeros(cap, np.int64)
         self.n_jail = 0
 
     @property
@@ -94,10 +98,14 @@ class Members:
             setattr(self, name, new)
 
     def jail_add(self, idx: np.ndarray) -> None:
-        """List newly incarcerated members (status and release already set)."""
-        k = len(idx)
-        self.jail[self.n_jail:self.n_jail + k] = idx
-        self.n_jail += k
+        """Put newly incarcerated members in the jail heap (status and release week already
+        set: the heap is ordered by release week)."""
+        self.n_jail = jail_push_many(np.asarray(idx, np.int64), self.release, self.jail,
+                                     self.n_jail)
+
+    def jail_reorder(self) -> None:
+        """Restore the jail heap's order after release weeks of jailed members changed."""
+        jail_heapify(self.release, self.jail, self.n_jail)
 
     def count_status(self) -> np.ndarray:
         return np.bincount(self.status[: self.n], minlength=len(Status))
@@ -186,7 +194,8 @@ class Organizations:
         for name in ORG_ARRAYS_1D + ("trades", "origin", "ship_target", "base_presence",
                                       "risk_ev", "risk_tr", "role_memory"):
             a = getattr(self, name)
-            fill = -1 if name in ("leader", "parent", "origin") else (1.0 if name == "cohesion" else 0)
+            fill = (-1 if name in ("leader", "parent", "origin")
+                    else 1.0 if name == "cohesion" else 0)
             b = np.full((cap,) + a.shape[1:], fill, a.dtype)
             b[:old] = a
             setattr(self, name, b)

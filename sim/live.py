@@ -196,6 +196,7 @@ class LiveChanges:
         rng = stream(self.config.seed, f"event:{name}:{self.week}")
         freed = held[rng.random(held.size) < share]
         m.release[freed] = self.week
+        m.jail_reorder()  # the freed are due now: the jail heap is ordered by release week
         self._record_change("release_prisoners", {"share": share, "regions": regions,
                                                   "name": name, "freed": int(freed.size)})
         return int(freed.size)

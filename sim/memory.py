@@ -19,7 +19,7 @@ from .enums import N_OFFICIAL_TYPES, N_ROLES
 from .errors import ScenarioError
 
 # bytes per member slot: status, role (int8), org, region, joined, release, ties (int32),
-# the jail list (int64)
+# the jail heap (int64)
 MEMBER_SLOT_BYTES = 1 + 1 + 4 + 4 + 4 + 4 + 4 * TIE_SLOTS + 8
 OFFICIAL_BYTES = 4 + 1 + 8 + 8 + 4 + 16  # region, type, integrity, salary, patron, temporaries
 BASE_BYTES = 300 * 2**20  # the interpreter, numpy, numba and pandas themselves

@@ -30,10 +30,9 @@ from .agents import (
 )
 from .enums import N_OFFICIAL_TYPES, N_ROLES, Role
 from .kernels.member_index import (
+    cells_of_index,
     count_active_indexed,
-    count_orgs_indexed,
-    index_members_by_org,
-    refile_split,
+    reindex_members_by_org,
 )
 from .metrics import METRICS, commodity_columns
 from .params import as_namespace
@@ -126,8 +125,12 @@ class State:
         # live members by organization (sim.kernels.member_index): rebuilt when stale
         self.member_index_start = np.zeros(1, np.int64)
         self.member_index_slots = np.zeros(0, np.int64)
+        self.member_index_region = np.zeros(0, np.int32)  # region of each indexed slot
+        self.member_cells_start = np.zeros(1, np.int64)  # ... by (organization, region)
+        self.member_cells_slots = np.zeros(0, np.int32)
         self.member_index_upto = 0  # member slots below this are indexed
         self.member_index_fresh = False  # False after members changed organization
+        self.member_index_wasted = 0.0  # member-step visits wasted since (members_by_org)
 
         self.alloc_work()
         self._init_agencies()
@@ -225,45 +228,43 @@ class State:
             self.recruiter_pool[org, : take.size] = take
 
     # ------------------------------------------------------------------ weekly helpers
-    def members_by_org(self) -> tuple[np.ndarray, np.ndarray, int, int]:
+    def members_by_org(self, wasted: float = 0.0) -> tuple[np.ndarray, np.ndarray, int, int]:
         """The index of live members by organization: ``start``, ``slots`` (organization
         o's in ``slots[start[o]:start[o + 1]]``, slot order) and the unindexed tail of
         member slots ``tail_from .. n_used - 1`` (see sim/kernels/member_index.py). Rebuilt
-        first if members changed organization since, or the tail grew long."""
+        first if members changed organization since, or the tail grew long, or when the
+        visits ``wasted`` by the member step since the last rebuild (gaps landing on members
+        dead or gone since, and the tail walked at the largest bound; the caller adds this
+        week's expected number) add up to a sixteenth of the slots a rebuild reads (a visit
+        costs about sixteen times a slot read by the rebuild: a rebuild pays for itself
+        then, as a ski rental does)."""
         m, cap = self.members, self.orgs.capacity
         tail = m.n - self.member_index_upto
+        n_idx = self.member_index_slots.shape[0]
+        self.member_index_wasted += wasted
         if not self.member_index_fresh or self.member_index_start.shape[0] != cap + 1 \
-                or tail > 1024 + self.member_index_slots.shape[0] // 4:
-            self.member_index_start, self.member_index_slots = index_members_by_org(
-                m.status, m.org, m.n, self.member_index_start, self.member_index_slots,
-                self.member_index_upto, cap)
+                or tail > 1024 + n_idx // 4 \
+                or self.member_index_wasted > (n_idx + tail) / 16:
+            # with the regions of the indexed members (they never change), for the member step
+            (self.member_index_start, self.member_index_slots,
+             self.member_index_region) = reindex_members_by_org(
+                m.status, m.org, m.region, m.n, self.member_index_start,
+                self.member_index_slots, self.member_index_region, self.member_index_upto, cap)
+            # regrouped by (organization, region) for the member step's thinning
+            self.member_cells_start, self.member_cells_slots = cells_of_index(
+                self.member_index_start, self.member_index_slots, self.member_index_region,
+                self.R)
             self.member_index_upto = m.n
             self.member_index_fresh = True
+            self.member_index_wasted = 0.0
         return (self.member_index_start, self.member_index_slots, self.member_index_upto,
                 m.n)
 
-    def refile_split(self, old: int, new: int) -> None:
-        """Members of ``old`` moved to the new organization ``new`` (a split): refile them in
-        the index (cheaper than a rebuild), or mark the index stale when it is stale
-        already or sized for fewer organizations."""
-        if self.member_index_fresh and self.member_index_start.shape[0] \
-                == self.orgs.capacity + 1:
-            self.member_index_start, self.member_index_slots = refile_split(
-                self.member_index_start, self.member_index_slots, self.members.org, old, new)
-        else:
-            self.member_index_fresh = False
-
-    def recount(self, orgs=None) -> None:
-        """Recount active members by (organization, region, role) from the member arrays:
-        of every organization, or of the organizations ``orgs`` only (those whose members
-        changed organization; the others' counts are kept current event by event)."""
+    def recount(self) -> None:
+        """Recount active members by (organization, region, role) from the member arrays."""
         m = self.members
-        if orgs is None:
-            count_active_indexed(*self.members_by_org(), m.status, m.org, m.region, m.role,
-                                 self.counts)
-        else:
-            count_orgs_indexed(*self.members_by_org(), m.status, m.org, m.region, m.role,
-                               np.asarray(orgs, np.int64), self.counts)
+        count_active_indexed(*self.members_by_org(), m.status, m.org, m.region, m.role,
+                             self.counts)
 
     def reset_levers(self) -> None:
         """Levers back to their base values (only needed when interventions exist)."""
@@ -281,6 +282,22 @@ class State:
         self.intervention_arrests = 0
 
     # ------------------------------------------------------------------ copy and save
+    def __setstate__(self, state: dict) -> None:
+        """Restore a pickled state. A state saved before the jail heap and the member step's
+        cell index (issue 11) has its jail put in heap order and its member index rebuilt
+        from every slot at the next use, so it continues (with the new draw order)."""
+        self.__dict__.update(state)
+        if "member_cells_start" not in state:
+            self.member_index_start = np.zeros(1, np.int64)
+            self.member_index_slots = np.zeros(0, np.int64)
+            self.member_index_region = np.zeros(0, np.int32)
+            self.member_index_upto = 0
+            self.member_index_fresh = False
+            self.member_index_wasted = 0.0
+            self.member_cells_start = np.zeros(1, np.int64)
+            self.member_cells_slots = np.zeros(0, np.int32)
+            self.members.jail_reorder()
+
     def copy(self) -> State:
         """An independent copy: every array, generator and intervention duplicated, so the
         copy and the original continue identically and separately."""

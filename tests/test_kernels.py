@@ -93,7 +93,11 @@ class Pop:
         self.pool = np.full((1, 8), -1, np.int64)
 
     def step(self, week=0, ha=0.0, hd=0.0, he=0.0, conv=1.0, sentence_mean=10.0, ret=1.0,
-             leader=-1, seed=0, h_max=None):
+             leader=-1, seed=0, h_max=None, indexed=False):
+        """One week; ``indexed``: through the member index (the model's path: the live
+        members walked at the organization's bound) instead of every slot at ``h_max``."""
+        from sim.kernels.member_index import cells_of_index, index_members_by_org
+
         O, R, K = 1, 1, 6
         arrests, deaths = np.zeros((O, R), np.int64), np.zeros((O, R), np.int64)
         events = np.zeros(6, np.int64)
@@ -101,12 +105,22 @@ class Pop:
         if h_max is None:  # the tightest bound: the event probability 1 - exp(-h)
             h = ha + hd + he
             h_max = float(-np.expm1(-h)) if h < np.inf else 1.0
+        n = self.status.shape[0]
+        if indexed:
+            start, slots = index_members_by_org(self.status, self.org, n,
+                                                np.zeros(1, np.int64), np.zeros(0, np.int64),
+                                                0, O)
+            cell_start, cell_slots = cells_of_index(start, slots, self.region[slots], R)
+            tail_from = n
+        else:  # an empty index: every slot is in the tail
+            cell_start, cell_slots, tail_from = np.zeros(1, np.int64), np.zeros(0, np.int32), 0
         self.n_jail = step_members(
-            np.random.default_rng(seed), week, self.status.shape[0], self.status, self.org,
-            self.role, self.region, self.release, self.jail, self.n_jail,
+            np.random.default_rng(seed), week, n, cell_start, cell_slots, tail_from,
+            self.status, self.org, self.role, self.region, self.release, self.jail, self.n_jail,
             np.full((O, R, K), ha), np.full((O, R), conv), np.full((O, R, K), hd),
-            np.full(O, he), h_max, sentence_mean, ret, np.ones(O, np.bool_), self.counts,
-            arrests, deaths, events, lost, np.array([leader], np.int64), self.pool)
+            np.full(O, he), np.full((O, R), h_max), h_max, sentence_mean, ret,
+            np.ones(O, np.bool_), self.counts, arrests, deaths, events, lost,
+            np.array([leader], np.int64), self.pool)
         return events, lost
 
 
@@ -136,9 +150,9 @@ def test_step_members_thinned_draws_give_each_member_its_hazard():
     """Arrests happen with probability 1 - exp(-h) per member whatever the thinning bound."""
     n, h = 200_000, 0.01
     q = -np.expm1(-h)
-    for h_max in (q, 0.05):
+    for h_max, indexed in ((q, False), (0.05, False), (q, True), (0.05, True)):
         p = Pop(n)
-        events, _ = p.step(ha=h, conv=0.0, seed=3, h_max=h_max)
+        events, _ = p.step(ha=h, conv=0.0, seed=3, h_max=h_max, indexed=indexed)
         se = np.sqrt(n * q * (1 - q))
         assert abs(events[0] - n * q) < 4 * se
         assert events[1] == 0 and (p.status == Status.ACTIVE).all()  # nobody convicted
@@ -229,9 +243,11 @@ def test_case_arrests_split_promote_and_count():
     assert got == 3 and n_jail == 3 and (p.status[:5] == Status.INCARCERATED).sum() == 3
     assert counts[0, 0, Role.LIEUTENANT] == 2 and (p.release[p.jail[:3]] > 4).all()
     moved = split_members(np.random.default_rng(0), 10, p.status, p.org, p.region, 0, 1,
-                          np.array([0.0, 1.0]))
+                          np.array([0.0, 1.0]), p.role, counts)
     assert moved == 3 and (p.org[7:] == 1).all() and (p.org[:7] == 0).all()
+    kept = counts.copy()
     count_active(10, p.status, p.org, p.region, p.role, counts)
+    np.testing.assert_array_equal(kept, counts)  # the split kept the counts current
     leader = promote_leader(10, p.status, p.org, p.role, p.region, joined, 0, counts)
     free_lieutenants = [i for i in range(5) if p.status[i] == Status.ACTIVE]
     assert leader == max(free_lieutenants) and p.role[leader] == Role.LEADER  # longest tenure
@@ -408,7 +424,6 @@ def test_indexed_member_operations_equal_the_full_scans():
     from sim.kernels.member_index import (
         arrest_members_of_role_indexed,
         count_active_indexed,
-        count_orgs_indexed,
         promote_leader_indexed,
         split_members_indexed,
     )
@@ -433,19 +448,22 @@ def test_indexed_member_operations_equal_the_full_scans():
                 rng, 5, 1, Role.LIEUTENANT, 6, start, slots, n - 100, n, status, org, role,
                 region, release, jail, 0, 20.0, counts)
             moved = split_members_indexed(rng, start, slots, n - 100, n, status, org, region,
-                                          1, 3, np.array([0.5, 0.0, 1.0]))
+                                          1, 3, np.array([0.5, 0.0, 1.0]), role, counts)
+            kept = counts.copy()
             start, slots = _index(status, org, n, O)
-            # only the split's two organizations are recounted (the others' counts are kept)
-            count_orgs_indexed(start, slots, n, n, status, org, region, role,
-                               np.array([1, 3]), counts)
+            count_active_indexed(start, slots, n, n, status, org, region, role, counts)
+            np.testing.assert_array_equal(kept, counts)  # the split kept them current
             leaders = [promote_leader_indexed(start, slots, n, n, status, org, role, region,
                                               joined, o, counts) for o in range(O)]
         else:
             count_active(n, status, org, region, role, counts)
             got, n_jail = arrest_members_of_role(rng, 5, n, 1, Role.LIEUTENANT, 6, status, org,
                                                  role, region, release, jail, 0, 20.0, counts)
-            moved = split_members(rng, n, status, org, region, 1, 3, np.array([0.5, 0.0, 1.0]))
+            moved = split_members(rng, n, status, org, region, 1, 3, np.array([0.5, 0.0, 1.0]),
+                                  role, counts)
+            kept = counts.copy()
             count_active(n, status, org, region, role, counts)
+            np.testing.assert_array_equal(kept, counts)
             leaders = [promote_leader(n, status, org, role, region, joined, o, counts)
                        for o in range(O)]
         results.append((got, n_jail, moved, leaders, counts.copy(), status.copy(), org.copy(),
@@ -551,25 +569,42 @@ def test_homicides_draw_bystanders_as_numpy_poisson_does():
     assert a.random() == np.random.default_rng(1).random()  # nothing drawn
 
 
-def test_refile_split_lists_the_same_members_as_a_rebuilt_index():
-    """After a split, the refiled index lists each organization's live members in slot order,
-    as an index rebuilt from scratch does (it may also keep dead members, which callers
-    skip), with the unindexed tail still found by ``members_of``."""
-    from sim.kernels.member_index import members_of, refile_split, split_members_indexed
 
-    gen = np.random.default_rng(4)
-    n, O, R, tail = 500, 6, 3, 450  # organizations 4 and 5 unused; slots 450.. unindexed
-    status = gen.choice([1, 1, 1, 2, 3, 4], size=n).astype(np.int8)
-    org = gen.integers(0, 4, n).astype(np.int32)
-    region = gen.integers(0, R, n).astype(np.int32)
-    start, slots = _index(status, org, tail, O)
-    split_members_indexed(np.random.default_rng(1), start, slots, tail, n, status, org, region,
-                          1, 4, np.array([0.5, 0.0, 1.0]))
-    start2, slots2 = refile_split(start, slots, org, 1, 4)
-    fresh_start, fresh_slots = _index(status, org, n, O)
-    for o in range(O):
-        got = [i for i in members_of(o, start2, slots2, tail, n, org)
-               if org[i] == o and status[i] in (1, 2)]
-        want = list(fresh_slots[fresh_start[o]:fresh_start[o + 1]])
-        assert got == want, o
-    assert sorted(slots2) == sorted(slots)
+
+def _poisson_many(rng, lam):
+    from numba import njit
+
+    from sim.kernels.draws import poisson
+
+    @njit
+    def many(rng, lam, out):
+        for i in range(lam.size):
+            out[i] = poisson(rng, lam[i])
+
+    out = np.empty(lam.size, np.int64)
+    many(rng, lam, out)
+    return out
+
+
+def test_kernel_poisson_draws_what_numpy_draws():
+    """sim.kernels.draws.poisson takes the same uniforms and returns the same values as
+    Generator.poisson: over means around the switch to PTRS at 10 and far beyond, and from
+    the generator state (seen in a run of the scaled world) where Numba's own sampler
+    returned 0 for a mean of 10.002 where numpy returns 2 (a PTRS candidate in (-1, 0):
+    Numba truncates it toward zero, numpy takes its floor and rejects it)."""
+    gen = np.random.default_rng(3)
+    for seed in range(20):
+        lam = np.concatenate([gen.uniform(0, 12, 3000), gen.uniform(9.5, 10.5, 3000),
+                              gen.gamma(0.7, 40, 3000), np.zeros(5), [1e6, 5e8]])
+        gen.shuffle(lam)
+        a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+        np.testing.assert_array_equal(_poisson_many(a, lam), b.poisson(lam))
+        assert a.bit_generator.state == b.bit_generator.state
+    state = {"bit_generator": "PCG64",
+             "state": {"state": 333283032651220286407409664660349388845,
+                       "inc": 159830896147904892163034769717515976223},
+             "has_uint32": 0, "uinteger": 2698396819}
+    a, b = np.random.default_rng(), np.random.default_rng()
+    a.bit_generator.state = b.bit_generator.state = state
+    lam = np.array([10.00211445139847])
+    assert _poisson_many(a, lam)[0] == b.poisson(lam)[0] == 2

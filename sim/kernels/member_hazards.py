@@ -4,6 +4,7 @@ weekly hazard for ``sim.kernels.members.step_members``, and the homicides that f
 import numpy as np
 from numba import njit
 
+from .draws import poisson
 from .recruitment import LAM_NEGATIVE, LAM_TOO_LARGE, POISSON_LAM_MAX
 
 
@@ -37,10 +38,10 @@ def homicides(rng, deaths_or, bystander_ratio, population, bystanders_r, homicid
               violence_r):
     """The week's homicides by region: members killed (``deaths_or`` summed over
     organizations) plus bystanders, ``Poisson(bystander_ratio * members killed)`` drawn in
-    region order from ``rng`` as ``rng.poisson`` does for the array of means (Numba's Poisson
-    sampler is numpy's algorithm); ``violence_r`` the homicides per 100,000 residents a
-    year. Returns 0, or where numpy would raise (nothing drawn) ``LAM_TOO_LARGE`` or
-    ``LAM_NEGATIVE`` (``sim.kernels.recruitment``)."""
+    region order from ``rng`` as ``rng.poisson`` does for the array of means
+    (``sim.kernels.draws.poisson``, numpy's sampler); ``violence_r`` the homicides per
+    100,000 residents a year. Returns 0, or where numpy would raise (nothing drawn)
+    ``LAM_TOO_LARGE`` or ``LAM_NEGATIVE`` (``sim.kernels.recruitment``)."""
     O, R = deaths_or.shape
     deaths_r = np.zeros(R, np.int64)
     for o in range(O):
@@ -56,7 +57,7 @@ def homicides(rng, deaths_or, bystander_ratio, population, bystanders_r, homicid
         if not lam[r] >= 0.0:
             return LAM_NEGATIVE
     for r in range(R):
-        bystanders_r[r] = rng.poisson(lam[r])
+        bystanders_r[r] = poisson(rng, lam[r])
         homicides_r[r] = deaths_r[r] + bystanders_r[r]
         violence_r[r] = homicides_r[r] * 52.0 / population[r] * 1e5
     return 0

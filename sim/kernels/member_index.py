@@ -4,16 +4,21 @@ The index lists the slots of every live member (active or incarcerated) grouped 
 organization, each group in slot order: ``slots[start[o]:start[o + 1]]`` are organization
 ``o``'s. Dead and exited members are dropped when it is rebuilt and never come back, so the
 operations on one organization (a case's arrests, a promotion, a split, a recount) cost its
-live members, not every member slot ever used. Each operation visits the same members in the
-same (slot) order as a scan of all slots would, so it draws the same random numbers and
-gives the same result as the full-scan kernels in ``sim.kernels.members``
+live members, not every member slot ever used; the weekly member step
+(``sim.kernels.members.step_members``) thins its draws over the index too, regrouped by
+(organization, region) cell (``cells_of_index``), each cell at its own bound (its draws
+depend on the index's layout, which is part of the model's state). Each of the
+per-organization operations visits the same members in the same (slot) order as a scan of all
+slots would, so it draws the same random numbers and gives the same result as the full-scan
+kernels in ``sim.kernels.members``
 (``tests/test_kernels.py`` checks both on the same cases).
 
 Slots used after the index was built (``tail_from`` to ``n_used``: this week's recruits) are
 scanned after the organization's group; they all come later in slot order, so the order is
 kept. The index is stale once members change organization (a split);
-``sim.state.State.members_by_org`` rebuilds it then, or when the unindexed tail grows long,
-from the previous index and the tail only.
+``sim.state.State.members_by_org`` rebuilds it then, when the unindexed tail grows long, or
+when the member step's visits wasted on members gone since add up, from the previous index
+and the tail only (``reindex_members_by_org``, which also keeps each indexed slot's region).
 """
 
 import numpy as np
@@ -72,6 +77,88 @@ def index_members_by_org(status, org, n_used, prev_start, prev_slots, n_indexed,
 
 
 @njit(cache=True, nogil=True)
+def reindex_members_by_org(status, org, region, n_used, prev_start, prev_slots, prev_region,
+                           n_indexed, n_orgs):
+    """``index_members_by_org`` (same ``start`` and ``slots``) that also returns each indexed
+    slot's region (``slot_region``, aligned with ``slots``; members never change region) and
+    reads each member's status and organization once: the live members of the previous
+    index (regions from ``prev_region``) and of the slots ``n_indexed .. n_used - 1`` are
+    gathered first, then filed by organization from that gathered list (sequential reads).
+    This is the rebuild the model uses; ``index_members_by_org`` is the reference."""
+    n_prev = prev_slots.shape[0]
+    cap = n_prev + max(n_used - n_indexed, 0)
+    g_slot = np.empty(cap, np.int64)
+    g_org = np.empty(cap, np.int32)
+    g_region = np.empty(cap, np.int32)
+    counts = np.zeros(n_orgs + 1, np.int64)
+    m = 0
+    for q in range(n_prev):
+        i = prev_slots[q]
+        if status[i] == ACTIVE or status[i] == INCARCERATED:
+            o = org[i]
+            g_slot[m] = i
+            g_org[m] = o
+            g_region[m] = prev_region[q]
+            counts[o + 1] += 1
+            m += 1
+    for i in range(n_indexed, n_used):
+        if status[i] == ACTIVE or status[i] == INCARCERATED:
+            o = org[i]
+            g_slot[m] = i
+            g_org[m] = o
+            g_region[m] = region[i]
+            counts[o + 1] += 1
+            m += 1
+    start = np.zeros(n_orgs + 1, np.int64)
+    for o in range(n_orgs):
+        start[o + 1] = start[o] + counts[o + 1]
+    slots = np.empty(m, np.int64)
+    slot_region = np.empty(m, np.int32)
+    fill = start[:n_orgs].copy()
+    ordered = True
+    for q in range(m):
+        o = g_org[q]
+        i = g_slot[q]
+        if fill[o] > start[o] and slots[fill[o] - 1] > i:
+            ordered = False
+        slots[fill[o]] = i
+        slot_region[fill[o]] = g_region[q]
+        fill[o] += 1
+    if not ordered:  # rebuild from every slot (slot order by construction)
+        fill[:] = start[:n_orgs]
+        for i in range(n_used):
+            if status[i] == ACTIVE or status[i] == INCARCERATED:
+                o = org[i]
+                slots[fill[o]] = i
+                slot_region[fill[o]] = region[i]
+                fill[o] += 1
+    return start, slots, slot_region
+
+
+@njit(cache=True, nogil=True)
+def cells_of_index(start, slots, slot_region, n_regions):
+    """The index regrouped by (organization, region) cell for the member step: cell
+    ``c = o * n_regions + r`` holds ``cell_slots[cell_start[c]:cell_start[c + 1]]`` (int32
+    member indices, slot order within a cell). Built from the index in one sequential pass."""
+    n_orgs = start.shape[0] - 1
+    n_cells = n_orgs * n_regions
+    cell_start = np.zeros(n_cells + 1, np.int64)
+    for o in range(n_orgs):
+        for q in range(start[o], start[o + 1]):
+            cell_start[o * n_regions + slot_region[q] + 1] += 1
+    for c in range(n_cells):
+        cell_start[c + 1] += cell_start[c]
+    cell_slots = np.empty(slots.shape[0], np.int32)
+    fill = cell_start[:n_cells].copy()
+    for o in range(n_orgs):
+        for q in range(start[o], start[o + 1]):
+            c = o * n_regions + slot_region[q]
+            cell_slots[fill[c]] = slots[q]
+            fill[c] += 1
+    return cell_start, cell_slots
+
+
+@njit(cache=True, nogil=True)
 def members_of(o, start, slots, tail_from, n_used, org):
     """The slots filed under organization ``o`` and the unindexed slots of ``o``, in slot
     order (members of ``o`` may have left it since: callers check)."""
@@ -97,7 +184,11 @@ def arrest_members_of_role_indexed(rng, week, o, k, n_wanted, start, slots, tail
                                    sentence_mean, counts):
     """``sim.kernels.members.arrest_members_of_role`` over organization ``o``'s live members
     only: up to ``n_wanted`` of its active members with role ``k``, chosen at random, are
-    incarcerated. Returns (how many, new jail size)."""
+    incarcerated (and put in the jail heap). Returns (how many, new jail size).
+
+    (Numba's cache keys a kernel on its own source file: a change to
+    ``sim.kernels.members.arrest_from_pool`` or the jail heap it calls needs a change here
+    too, or a stale compiled copy with the old code inlined is loaded.)"""
     cand = members_of(o, start, slots, tail_from, n_used, org)
     pool = np.empty(cand.shape[0], np.int64)
     m = 0
@@ -133,67 +224,20 @@ def promote_leader_indexed(start, slots, tail_from, n_used, status, org, role, r
 
 
 @njit(cache=True, nogil=True)
-def refile_split(start, slots, org, old, new):
-    """The index after a split moved members of ``old`` to ``new`` (a new organization, after
-    every other in use, with no group yet): ``old``'s group keeps those still in it and
-    ``new``'s group, after the groups in between, takes the others, both in slot order.
-    Members of the unindexed tail are found there as before. Returns (start, slots), a new
-    index holding the same slots."""
-    n_orgs = start.shape[0] - 1
-    a, b = start[old], start[old + 1]
-    n_moved = 0
-    for q in range(a, b):
-        if org[slots[q]] != old:
-            n_moved += 1
-    out = np.empty_like(slots)
-    out[:a] = slots[:a]
-    k = a
-    for q in range(a, b):
-        if org[slots[q]] == old:
-            out[k] = slots[q]
-            k += 1
-    end = start[new]
-    out[k:end - n_moved] = slots[b:end]
-    k = end - n_moved
-    for q in range(a, b):
-        if org[slots[q]] != old:
-            out[k] = slots[q]
-            k += 1
-    out[end:] = slots[end:]
-    start2 = start.copy()
-    for o in range(old + 1, new + 1):
-        start2[o] = start[o] - n_moved
-    for o in range(new + 1, n_orgs + 1):
-        start2[o] = start[o]
-    return start2, out
-
-
-@njit(cache=True, nogil=True)
 def split_members_indexed(rng, start, slots, tail_from, n_used, status, org, region, old, new,
-                          share_r):
+                          share_r, role, counts):
     """``sim.kernels.members.split_members`` over organization ``old``'s live members only:
-    each active one in region r joins ``new`` with probability ``share_r[r]``. Returns how
-    many moved (the index is stale afterwards)."""
+    each active one in region r joins ``new`` with probability ``share_r[r]``; ``counts`` is
+    kept current. Returns how many moved (the index is stale afterwards)."""
     moved = 0
     for i in members_of(old, start, slots, tail_from, n_used, org):
         if org[i] == old and status[i] == ACTIVE:
             if share_r[region[i]] > 0.0 and rng.random() < share_r[region[i]]:
                 org[i] = new
+                counts[old, region[i], role[i]] -= 1
+                counts[new, region[i], role[i]] += 1
                 moved += 1
     return moved
-
-
-@njit(cache=True, nogil=True)
-def count_orgs_indexed(start, slots, tail_from, n_used, status, org, region, role, orgs,
-                       counts):
-    """``count_active_indexed`` for the organizations ``orgs`` only: their counts are
-    recounted from their live members, the others' are left as they are."""
-    for o in orgs:
-        counts[o] = 0
-    for o in orgs:
-        for i in members_of(o, start, slots, tail_from, n_used, org):
-            if org[i] == o and status[i] == ACTIVE:
-                counts[o, region[i], role[i]] += 1
 
 
 @njit(cache=True, nogil=True)

@@ -26,19 +26,88 @@ def _next_candidate(rng, i, h_max, log_miss):
 
 
 @njit(cache=True, nogil=True)
-def jail_member(i, week, sentence_weeks, status, release, jail, n_jail):
-    """Incarcerate member ``i`` until ``week + sentence_weeks``; return the new jail size."""
-    status[i] = INCARCERATED
-    release[i] = week + sentence_weeks
-    jail[n_jail] = i
+def _jail_before(a, b, release):
+    """Heap order of the jail: earlier release week first, then lower slot."""
+    return release[a] < release[b] or (release[a] == release[b] and a < b)
+
+
+@njit(cache=True, nogil=True)
+def jail_push(i, release, jail, n_jail):
+    """Add member ``i`` (its ``release`` week already set) to the jail heap; return the new
+    jail size. The first ``n_jail`` entries of ``jail`` are a binary min-heap ordered by
+    (release week, slot), so the members due this week are found at its root."""
+    j = n_jail
+    while j > 0:
+        parent = (j - 1) >> 1
+        if not _jail_before(i, jail[parent], release):
+            break
+        jail[j] = jail[parent]
+        j = parent
+    jail[j] = i
     return n_jail + 1
 
 
 @njit(cache=True, nogil=True)
+def _jail_sift_down(j, i, release, jail, n_jail):
+    """Place member ``i`` at heap position ``j`` or below (its subtrees are heaps)."""
+    while True:
+        c = 2 * j + 1
+        if c >= n_jail:
+            break
+        if c + 1 < n_jail and _jail_before(jail[c + 1], jail[c], release):
+            c += 1
+        if not _jail_before(jail[c], i, release):
+            break
+        jail[j] = jail[c]
+        j = c
+    jail[j] = i
+
+
+@njit(cache=True, nogil=True)
+def jail_pop(release, jail, n_jail):
+    """Remove the root of the jail heap (the member due first); return the new jail size."""
+    n_jail -= 1
+    if n_jail > 0:
+        _jail_sift_down(0, jail[n_jail], release, jail, n_jail)
+    return n_jail
+
+
+@njit(cache=True, nogil=True)
+def jail_push_many(idx, release, jail, n_jail):
+    """Add the members ``idx`` (release weeks set) to the jail heap; return the new size."""
+    for i in idx:
+        n_jail = jail_push(i, release, jail, n_jail)
+    return n_jail
+
+
+@njit(cache=True, nogil=True)
+def jail_heapify(release, jail, n_jail):
+    """Restore the heap order of the first ``n_jail`` entries after release weeks changed
+    (an amnesty brings some forward)."""
+    for j in range((n_jail >> 1) - 1, -1, -1):
+        _jail_sift_down(j, jail[j], release, jail, n_jail)
+
+
+@njit(cache=True, nogil=True)
+def jail_member(i, week, sentence_weeks, status, release, jail, n_jail):
+    """Incarcerate member ``i`` until ``week + sentence_weeks``; return the new jail size."""
+    status[i] = INCARCERATED
+    release[i] = week + sentence_weeks
+    return jail_push(i, release, jail, n_jail)
+
+
+@njit(cache=True, nogil=True)
+def _log_miss(bound):
+    return np.log1p(-bound) if bound < 1.0 else -np.inf
+
+
+@njit(cache=True, nogil=True)
 def step_members(
-    rng, week, n_used, status, org, role, region, release, jail, n_jail,
-    h_arrest, conviction, h_death, h_exit_o, h_max, sentence_mean, return_prob, org_active,
-    counts, arrests_or, deaths_or, events, leader_lost, org_leader, pool,
+    rng, week, n_used, cell_start, cell_slots, tail_from, status, org, role, region,
+    release, jail, n_jail, h_arrest, conviction, h_death, h_exit_o, h_max_or, h_max,
+    sentence_mean,
+    return_prob, org_active, counts, arrests_or, deaths_or, events, leader_lost, org_leader,
+    pool,
 ):
     """One week of member life: competing risks for active members, then releases from prison.
 
@@ -49,33 +118,61 @@ def step_members(
     probability ``p = 1 - exp(-h)`` and is an arrest, a death or an exit in proportion
     ``h_a : h_d : h_e`` (the exact competing-risks split for a week of constant hazards; any
     hazard, however large, gives a probability in [0, 1]). One uniform draw u decides: arrest if
-    u < p h_a / h, death if u < p (h_a + h_d) / h, exit if u < p. Draws are thinned: ``h_max``
-    is a probability that bounds every member's ``p``, the gaps between candidate slots are
-    geometric with success probability ``h_max`` and a candidate's u is uniform on
-    [0, h_max): each member gets exactly the probabilities above while only ~h_max of the slots
-    are visited. The convicted serve exponential sentences (mean ``sentence_mean``) and are
-    listed in ``jail``; at ``release[i]`` they return to their organization with
-    ``return_prob`` if it is still active, else exit. ``counts[o,r,k]`` (active members) is
-    kept current event by event, and returning members enter the recruiter ``pool``. Fills
-    ``events`` = [arrests, incarcerations, deaths, exits, releases, returns]; returns the new
-    jail size.
+    u < p h_a / h, death if u < p (h_a + h_d) / h, exit if u < p.
+
+    Draws are thinned over the live members only, cell by cell: the member index regrouped
+    by (organization, region) cell (``cell_start``, ``cell_slots``: cell ``c = o * R + r``
+    holds ``cell_slots[cell_start[c]:cell_start[c + 1]]``, see
+    ``sim.kernels.member_index.cells_of_index``; it must be fresh, every listed member still
+    in the organization it is filed under) is walked with geometric gaps of success
+    probability ``h_max_or[o, r]`` (a probability that bounds the event probability of
+    every member of o in r) between candidate positions, and a candidate's u is uniform on
+    [0, h_max_or[o, r]); the slots not indexed yet (``tail_from .. n_used - 1``, recent
+    recruits) are walked the same way at ``h_max``, a bound for every member. Each active
+    member gets exactly the probabilities above while only about ``h_max_or`` of the live
+    members are visited; dead and exited members cost nothing once the index is rebuilt
+    without them (listed ones and the jailed are skipped when a gap lands on them). An empty
+    index (``cell_start`` all zeros, ``tail_from = 0``) walks every slot at ``h_max``.
+
+    The convicted serve exponential sentences (mean ``sentence_mean``) and enter the jail
+    heap (``jail``, first ``n_jail`` entries, ordered by release week then slot). Members
+    due (``release[i] <= week``) are taken from its root in that order: they return to their
+    organization with ``return_prob`` if it is still active, else exit; a returning leader
+    comes back as a lieutenant. Only those due are read. ``counts[o,r,k]`` (active members)
+    is kept current event by event, and returning members enter the recruiter ``pool``.
+    Fills ``events`` = [arrests, incarcerations, deaths, exits, releases, returns]; returns
+    the new jail size.
     """
     mask = pool.shape[1] - 1  # pool width is a power of two
     arrests_or[:] = 0
     deaths_or[:] = 0
     events[:] = 0
-    log_miss = np.log1p(-h_max) if h_max < 1.0 else -np.inf
-    i = _next_candidate(rng, -1, h_max, log_miss)
-    while 0 <= i < n_used:
-        if status[i] == ACTIVE:
-            o = org[i]
-            r = region[i]
+    n_regions = h_max_or.shape[1]
+    n_groups = cell_start.shape[0] - 1
+    for g in range(n_groups + 1):  # the (organization, region) cells, then the tail
+        if g < n_groups:
+            o, r = g // n_regions, g % n_regions
+            a, z, bound = cell_start[g], cell_start[g + 1], h_max_or[o, r]
+        else:
+            a, z, bound = tail_from, n_used, h_max
+        if z <= a:
+            continue
+        log_miss = _log_miss(bound)
+        q = _next_candidate(rng, a - 1, bound, log_miss)
+        while a <= q < z:
+            i = cell_slots[q] if g < n_groups else q
+            q = _next_candidate(rng, q, bound, log_miss)
+            if status[i] != ACTIVE:
+                continue
+            if g == n_groups:
+                o = org[i]
+                r = region[i]
             k = role[i]
             ha = max(h_arrest[o, r, k], 0.0)
             hd = max(h_death[o, r, k], 0.0)
             he = max(h_exit_o[o], 0.0) if k != LEADER else 0.0  # leaders leave only by force
             h = ha + hd + he
-            u = rng.random() * h_max
+            u = rng.random() * bound
             if h > 0.0:
                 if h < np.inf:
                     scale = -np.expm1(-h) / h  # the event probability per unit of hazard
@@ -108,17 +205,14 @@ def step_members(
                 status[i] = EXITED
                 counts[o, r, k] -= 1
                 events[3] += 1
-        i = _next_candidate(rng, i, h_max, log_miss)
-    j = 0
-    while j < n_jail:
-        i = jail[j]
-        if status[i] != INCARCERATED:  # left prison some other way: drop from the list
-            n_jail -= 1
-            jail[j] = jail[n_jail]
+    while n_jail > 0:
+        i = jail[0]
+        if status[i] != INCARCERATED:  # left prison some other way: drop from the heap
+            n_jail = jail_pop(release, jail, n_jail)
             continue
-        if release[i] > week:
-            j += 1
-            continue
+        if release[i] > week:  # the root is due first: nobody else is due
+            break
+        n_jail = jail_pop(release, jail, n_jail)
         events[4] += 1
         o = org[i]
         if org_active[o] and rng.random() < return_prob:
@@ -130,8 +224,6 @@ def step_members(
             pool[o, (i * 2654435761) & mask] = i
         else:
             status[i] = EXITED
-        n_jail -= 1
-        jail[j] = jail[n_jail]
     return n_jail
 
 
@@ -302,14 +394,17 @@ def count_active(n_used, status, org, region, role, counts):
 
 
 @njit(cache=True, nogil=True)
-def split_members(rng, n_used, status, org, region, old, new, share_r):
+def split_members(rng, n_used, status, org, region, old, new, share_r, role, counts):
     """Split: each active member of ``old`` in region r joins ``new`` with probability
-    ``share_r[r]`` (jailed members stay with ``old``). Returns how many moved."""
+    ``share_r[r]`` (jailed members stay with ``old``); ``counts`` is kept current. Returns
+    how many moved."""
     moved = 0
     for i in range(n_used):
         if org[i] == old and status[i] == ACTIVE:
             if share_r[region[i]] > 0.0 and rng.random() < share_r[region[i]]:
                 org[i] = new
+                counts[old, region[i], role[i]] -= 1
+                counts[new, region[i], role[i]] += 1
                 moved += 1
     return moved
 

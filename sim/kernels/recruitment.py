@@ -5,6 +5,7 @@ import numpy as np
 from numba import njit
 
 from .counts import members_by_org_region, members_by_org_role
+from .draws import poisson
 from .members import recruit
 from .sums import np_clip, np_minimum, pairwise_sum
 
@@ -93,8 +94,8 @@ def draw_recruits(
     role, region, joined, release, ties, pool, ties_per_recruit, memory, fill,
 ):
     """Fill ``lam`` (``recruitment_rates``), draw ``new_or[o, r] ~ Poisson(lam[o, r])`` in
-    C order from ``rng`` as ``rng.poisson(lam)`` does (Numba's Poisson sampler is numpy's
-    algorithm, so the draws are the same) and, if the member arrays have room, append the
+    C order from ``rng`` as ``rng.poisson(lam)`` does (``sim.kernels.draws.poisson``, numpy's
+    sampler: the draws are the same) and, if the member arrays have room, append the
     recruits (``sim.kernels.members.recruit``, same ``rng``). Returns (recruits, new
     ``n_used``); ``n_used`` is -1 when the arrays lack room (nothing recruited yet: make
     room and call ``recruit``). Where numpy would raise, nothing is drawn and the first
@@ -120,7 +121,7 @@ def draw_recruits(
     n = 0
     for o in range(O):
         for r in range(R):
-            k = rng.poisson(lam[o, r])
+            k = poisson(rng, lam[o, r])
             new_or[o, r] = k
             n += k
     if n == 0:

@@ -183,7 +183,8 @@ def ship_commodities(
                     e = path[k]
                     r = edge_to[e]
                     carried = alive * mass
-                    transport_cost_oc[o, c] += carried * tw * cost_per_km[edge_mode[e]] * edge_dist[e]
+                    transport_cost_oc[o, c] += (carried * tw * cost_per_km[edge_mode[e]]
+                                                * edge_dist[e])
                     edge_flow[e] += carried * tw
                     org_region_flow[o, r] += carried * tw
                     hazard = (

@@ -40,7 +40,7 @@ def step(s) -> None:
         rng = s.streams["leadership"]
         for org, p_org in zip(cand.tolist(), p, strict=True):
             if rng.random() < p_org:
-                split(s, org, rng)  # recounts the organization and its fragment
+                split(s, org, rng)  # keeps the counts of both organizations current
                 o.split_done[org] = True
     for org in done[:n_done].tolist():
         o.leader[org] = promote_leader_indexed(*s.members_by_org(), m.status, m.org, m.role,
@@ -62,8 +62,8 @@ def split(s, org: int, rng) -> None:
     share_r = np.where(regions, c.split_share, 0.0)
     before = s.counts[org].sum() + 0.0
     moved = split_members_indexed(rng, *s.members_by_org(), m.status, m.org, m.region, org,
-                                  new, share_r)
-    s.refile_split(org, new)  # members changed organization
+                                  new, share_r, m.role, s.counts)  # counts kept current
+    s.member_index_fresh = False  # members changed organization
     frac = moved / max(before, 1.0)
     for name in ("kind", "home", "trades", "origin", "risk_ev", "risk_tr"):
         getattr(o, name)[new] = getattr(o, name)[org]
@@ -90,7 +90,6 @@ def split(s, org: int, rng) -> None:
         a = getattr(s, name)
         a[new] = a[org]
     o.threat[new] = o.threat[org] * frac
-    s.recount((org, new))  # members moved from org to new; no other count changed
     o.leader[new] = promote_leader_indexed(*s.members_by_org(), m.status, m.org, m.role,
                                            m.region, m.joined, new, s.counts)
     s.n_splits += 1

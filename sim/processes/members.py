@@ -11,7 +11,7 @@ from ..kernels.member_hazards import exit_hazards_and_bound, homicides
 from ..kernels.members import step_members
 from ..kernels.recruitment import LAM_TOO_LARGE
 
-# Kept between weeks (on the state): the member arrays and the jail list (members), active
+# Kept between weeks (on the state): the member arrays and the jail heap (members), active
 # members by organization, region and role (counts, kept current event by event), the
 # regions' violence. This week's results: member_events, arrests_or, deaths_or,
 # leader_lost, bystanders_r, homicides_r.
@@ -22,15 +22,26 @@ def step(s) -> None:
     e, o, m = s.pars.enforcement, s.orgs, s.members
     h_exit = np.empty(o.capacity)
     # hazards are rates; the kernel turns them into weekly probabilities 1 - exp(-h):
-    # h_max bounds every member's event probability
-    bound = exit_hazards_and_bound(s.h_arrest, s.h_death, e.exit_rate,
-                                   e.unpaid_exit_multiplier, o.stress, h_exit)
-    h_max = float(-np.expm1(-bound)) if bound < np.inf else 1.0  # NaN: visit everyone
+    # the exit hazards (h_exit[o]); the global bound that kernel also returns is not used:
+    exit_hazards_and_bound(s.h_arrest, s.h_death, e.exit_rate, e.unpaid_exit_multiplier,
+                           o.stress, h_exit)
+    # h_max_or bounds the event probability of every member of organization o in region r
+    # (NaN: visit all of them), h_max every member's
+    bound_or = (s.h_arrest + s.h_death).max(axis=2) + h_exit[:, None]
+    with np.errstate(invalid="ignore", over="ignore"):
+        h_max_or = np.where(bound_or < np.inf, -np.expm1(-bound_or), 1.0)
+    h_max = float(h_max_or.max())
+    # visits the index wastes this week (expected): gaps landing on members dead or gone
+    # since it was built, and the unindexed tail walked at the largest bound
+    tail = m.n - s.member_index_upto
+    gone = s.member_index_slots.shape[0] + tail - int(s.counts.sum()) - m.n_jail
+    tail_from = s.members_by_org(wasted=(gone + tail) * h_max)[2]
     m.n_jail = step_members(
-        s.streams["members"], s.week, m.n, m.status, m.org, m.role, m.region,
-        m.release, m.jail, m.n_jail, s.h_arrest, s.conviction, s.h_death, h_exit,
-        h_max, e.sentence_weeks, e.return_prob, o.active, s.counts, s.arrests_or,
-        s.deaths_or, s.member_events, s.leader_lost, o.leader, s.recruiter_pool,
+        s.streams["members"], s.week, m.n, s.member_cells_start, s.member_cells_slots,
+        tail_from, m.status, m.org, m.role, m.region, m.release, m.jail, m.n_jail,
+        s.h_arrest, s.conviction, s.h_death, h_exit, h_max_or, h_max, e.sentence_weeks,
+        e.return_prob, o.active, s.counts, s.arrests_or, s.deaths_or, s.member_events,
+        s.leader_lost, o.leader, s.recruiter_pool,
     )
     ev = s.member_events
     s.ledger.members_event(incarcerated=int(ev[1]), died=int(ev[2]), exited=int(ev[3]),
