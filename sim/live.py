@@ -118,7 +118,6 @@ class LiveChanges:
         """Change documented parameters from the current week on (each checked against its
         range, like a scenario's ``params:``)."""
         from . import params as P
-        from .agents import role_share_table
 
         errors = P.check_overrides(overrides)
         if errors:
@@ -127,7 +126,9 @@ class LiveChanges:
             ns = getattr(self.pars, group)
             for name, value in values.items():
                 setattr(ns, name, P.PARAMS[group][name].kind(value))
-        self.role_share = role_share_table(self.pars)  # the one table derived from parameters
+        from .processes import derive
+
+        derive(self.state)  # every table derived from parameters, from this week on
         self._record_change("params", overrides)
 
     def scale_lever(self, lever: str, factor: float, regions: list[str] | None = None,

@@ -20,6 +20,7 @@ from .processes import (
     bookkeeping,
     conflict,
     corruption,
+    derive,
     enforcement,
     finance,
     leadership,
@@ -45,6 +46,7 @@ class TocModel(LiveChanges, mesa.Model):
     def __init__(self, scenario, *, checks: bool | None = None, org_capacity: int | None = None):
         super().__init__(rng=scenario.seed)
         s = self.state = State(scenario, checks=checks, org_capacity=org_capacity)
+        derive(s)  # tables derived from parameters
         markets.init(s)
         shipping.init(s)
         corruption.init(s)
@@ -64,6 +66,7 @@ class TocModel(LiveChanges, mesa.Model):
         self = cls.__new__(cls)
         mesa.Model.__init__(self, rng=state.config.seed)
         self.state = state
+        derive(state)  # the same tables from its parameters (a state saved before they existed)
         self.spinup_seconds = 0.0
         return self
 

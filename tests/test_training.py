@@ -379,3 +379,34 @@ def test_debrief_status_quo_arm_equals_a_plain_run_and_writes_the_report(played,
     assert set(res.ranking["what"]) == {"surge", "aml-mx", "kingpin", "team Enforcement",
                                         "team Treasury"}
     assert res.ranking["score_effect"].is_monotonic_decreasing
+
+
+@pytest.mark.parametrize("group, name, value, table", [
+    ("transport", "cost_land", 3.0, "cost_per_km"),
+    ("interdiction", "rate_land", 1.7, "mode_rate"),
+    ("finance", "wage_dealer", 999.0, "wage_by_role"),
+    ("recruitment", "fill_launderer", 0.05, "role_fill"),
+    ("conflict", "exposure_dealer", 7.0, "death_exposure"),
+    ("enforcement", "exposure_dealer", 7.0, "arrest_exposure"),
+])
+def test_live_parameter_changes_reach_the_tables_derived_from_them(group, name, value, table):
+    """set_params rebuilds every table derived from parameters: a change of a transport
+    cost, an interdiction rate, a wage, a fill share or an exposure acts from that week on
+    (these tables were once filled on first use and kept, so a live change did nothing)."""
+    from conftest import tiny_scenario
+
+    a = TocModel(tiny_scenario(weeks=40, seed=4), checks=True)
+    b = TocModel(tiny_scenario(weeks=40, seed=4), checks=True)
+    a.run(3)
+    b.run(3)
+    before = getattr(b.state, table).copy()
+    b.set_params({group: {name: value}})
+    after = getattr(b.state, table)
+    scale = b.pars.interdiction.effectiveness if table == "mode_rate" else 1.0
+    assert not np.array_equal(before, after) and value * scale in after
+    a.run(37)
+    b.run(37)
+    assert not np.array_equal(a.metrics, b.metrics)  # the change acted on the run
+    # a model continuing from the changed state keeps the changed table
+    c = TocModel.from_state(b.state.copy())
+    assert np.array_equal(getattr(c.state, table), after)

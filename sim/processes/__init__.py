@@ -22,5 +22,17 @@ from . import (
 WEEKLY = (shipping, markets, corruption, finance, enforcement, conflict, members, leadership,
           recruitment, bookkeeping)
 
-__all__ = ["WEEKLY", "bookkeeping", "conflict", "corruption", "enforcement", "finance",
+
+def derive(s) -> None:
+    """Rebuild every table the processes derive from parameters (the role shares, wages,
+    exposures, fill shares, transport costs and interdiction rates by mode): at the build,
+    when a model continues from a state, and whenever parameters change (``set_params``)."""
+    from ..agents import role_share_table
+
+    s.role_share = role_share_table(s.pars)
+    for process in WEEKLY:
+        if hasattr(process, "derive"):
+            process.derive(s)
+
+__all__ = ["WEEKLY", "derive", "bookkeeping", "conflict", "corruption", "enforcement", "finance",
            "leadership", "markets", "members", "recruitment", "shipping"]

@@ -17,10 +17,13 @@ from ..state import role_vector
 KEEPS = ()
 
 
+def derive(s) -> None:
+    """Tables from parameters (rebuilt when parameters change): exposure to killing by role."""
+    s.death_exposure = role_vector(s.pars.conflict, "exposure_")
+
+
 def step(s) -> None:
     c, o = s.pars.conflict, s.orgs
-    if not hasattr(s, "_death_exposure"):
-        s._death_exposure = role_vector(c, "exposure_")
     # the struggle is fiercest right after the leader falls and fades over the succession;
     # guns make conflict more lethal
     s.intensity_o = np.empty(o.capacity)
@@ -29,6 +32,6 @@ def step(s) -> None:
         c.succession_weeks, c.succession_boost, c.mid_level_coordination,
         c.power_shift_boost, o.rivalry, o.alliance, c.rivalry_base, o.active,
         c.theta / s.scale,  # pairwise rate: keep per-member hazards in scaled worlds
-        c.arms_lethality, s.guns, s.world.population, s._death_exposure, s.intensity_o,
+        c.arms_lethality, s.guns, s.world.population, s.death_exposure, s.intensity_o,
         s.h_death, s.expected_deaths_r, s.kills_by_o,
     )

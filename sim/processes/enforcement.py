@@ -20,11 +20,14 @@ from ..state import role_vector
 KEEPS = ("orgs.intel",)
 
 
+def derive(s) -> None:
+    """Tables from parameters (rebuilt when parameters change): exposure to arrest by role."""
+    s.arrest_exposure = role_vector(s.pars.enforcement, "exposure_")
+
+
 def step(s) -> None:
     e, w, o = s.pars.enforcement, s.world, s.orgs
     i = s.pars.interdiction
-    if not hasattr(s, "_arrest_exposure"):
-        s._arrest_exposure = role_vector(e, "exposure_")
     s.investigators_ao = np.empty(o.intel.shape)
     s.conviction = np.empty((o.capacity, s.R))
     # in a scaled world each organization is `scale` times larger: it takes as many
@@ -36,7 +39,7 @@ def step(s) -> None:
         o.active, s.task_force, e.intel_rate / s.scale, e.intel_decay, s.protect_political,
         min(e.share_rate + s.share_rate_add, 1.0), s.agency_partners, o.intel,
         e.arrest_rate, s.enforcement_capacity, i.intel_gain, s.protect_seize,
-        s._arrest_exposure, s.extra_arrest, s.judicial_capacity, s.protect_judicial,
+        s.arrest_exposure, s.extra_arrest, s.judicial_capacity, s.protect_judicial,
         e.case_threshold, o.n, s.investigators_ao, s.intel_or, s.h_arrest, s.conviction,
     )
     intel = o.intel

@@ -26,16 +26,19 @@ def init(s) -> None:
     s.orgs.revenue[:] = s.counts.sum(axis=1) @ role_vector(s.pars.finance, "wage_")
 
 
+def derive(s) -> None:
+    """Tables from parameters (rebuilt when parameters change): the weekly wage by role."""
+    s.wage_by_role = role_vector(s.pars.finance, "wage_")
+
+
 def step(s) -> None:
     """Income in; costs paid out of cash, pro rata when cash and savings run short (the
     unpaid rest is a default, never a debt: cash does not go below zero); payouts from the
     wealth above the reserve; laundering of the cash above it (ODD 7.6)."""
     f, o, t = s.pars.finance, s.orgs, s.pars.transport
-    if not hasattr(s, "_wage"):
-        s._wage = role_vector(f, "wage_")
     by_role = np.empty((o.capacity, N_ROLES), np.int64)
     members_by_org_role(s.counts, by_role)
-    s.wages_o = wages = by_role @ s._wage  # BLAS order: stays in numpy
+    s.wages_o = wages = by_role @ s.wage_by_role  # BLAS order: stays in numpy
     totals = np.empty(5)
     pressure = np.empty(o.ship_target.shape)
     finance_week(

@@ -17,6 +17,16 @@ from ..kernels.recruitment import LAM_TOO_LARGE, draw_recruits, remember_roles
 KEEPS = ("orgs.role_memory", "recruiter_pool")
 
 
+def derive(s) -> None:
+    """Tables from parameters (rebuilt when parameters change): the fill share by role (a
+    scarce role is filled at that share of the common roles' rate)."""
+    r = s.pars.recruitment
+    s.role_fill = np.ones(N_ROLES)
+    s.role_fill[Role.LAUNDERER] = r.fill_launderer
+    s.role_fill[Role.LOGISTICS] = r.fill_logistics
+    s.role_fill[Role.LEADER] = 0.0  # leaders are promoted, not recruited
+
+
 def step(s) -> None:
     r, o, m, w = s.pars.recruitment, s.orgs, s.members, s.world
     # replacement (D14): organizations refill each role up to the headcount they remember
@@ -31,12 +41,7 @@ def step(s) -> None:
     # the remembered headcount tracks growth at once and forgets a loss over
     # replacement_memory weeks (the gap, not the level, decays)
     remember_roles(s.counts, r.replacement_memory, o.role_memory, members_or, by_role, short)
-    if not hasattr(s, "_role_fill"):
-        s._role_fill = np.ones(N_ROLES)
-        s._role_fill[Role.LAUNDERER] = r.fill_launderer
-        s._role_fill[Role.LOGISTICS] = r.fill_logistics
-        s._role_fill[Role.LEADER] = 0.0  # leaders are promoted, not recruited
-    gap = short @ np.minimum(s._role_fill, 1.0)  # BLAS order: stays in numpy
+    gap = short @ np.minimum(s.role_fill, 1.0)  # BLAS order: stays in numpy
     s.replacement_gap = gap
     # the recruitable pool: at-risk people (saturation x residents) not reached by
     # prevention programmes. Recruiters meet at-risk people at random: a share
@@ -54,7 +59,7 @@ def step(s) -> None:
         o.active, gap, r.rate, r.replacement_rate, np.empty((O, s.R)), new_or, s.week, m.n,
         s.role_share, by_role, s.counts, m.status, m.org, m.role, m.region, m.joined,
         m.release, m.ties, s.recruiter_pool, int(r.ties_per_recruit), o.role_memory,
-        s._role_fill,
+        s.role_fill,
     )
     if n_new < 0:  # as numpy's Generator.poisson would have raised, before any draw
         raise ValueError("lam value too large" if n_new == LAM_TOO_LARGE
@@ -67,7 +72,7 @@ def step(s) -> None:
         n_used = recruit(
             rng, s.week, m.n, new_or, s.role_share, o.kind, by_role, s.counts, m.status,
             m.org, m.role, m.region, m.joined, m.release, m.ties, s.recruiter_pool,
-            int(r.ties_per_recruit), o.role_memory, s._role_fill,
+            int(r.ties_per_recruit), o.role_memory, s.role_fill,
         )
     m.n = n_used
     s.ledger.members_event(recruited=n_new)

@@ -38,19 +38,24 @@ def shipping_capacity(s, logistics: np.ndarray) -> np.ndarray:
     return out
 
 
+def derive(s) -> None:
+    """Tables from parameters (rebuilt when parameters change): transport cost per kg-km and
+    the interdiction rate by mode (land, sea, air)."""
+    t, i = s.pars.transport, s.pars.interdiction
+    s.cost_per_km = np.array([t.cost_land, t.cost_sea, t.cost_air])
+    s.mode_rate = i.effectiveness * np.array([i.rate_land, i.rate_sea, i.rate_air])
+
+
 def step(s) -> None:
     w, o, t = s.world, s.orgs, s.pars.transport
     i = s.pars.interdiction
-    if not hasattr(s, "_cost_per_km"):
-        s._cost_per_km = np.array([t.cost_land, t.cost_sea, t.cost_air])
-        s._mode_rate = i.effectiveness * np.array([i.rate_land, i.rate_sea, i.rate_air])
     ship_commodities(
         s.streams["shipping"],
         o.active, o.trades, o.origin, o.ship_target,
         o.risk_ev, o.risk_tr, t.risk_memory, t.risk_prior_events, t.risk_prior_trials,
         s.adj_start, s.adj_edge, w.edge_from, w.edge_to, w.edge_mode, w.edge_dist,
-        w.edge_capacity, s.edge_flow_prev, s.edge_extra_hazard, s._cost_per_km,
-        s._mode_rate, w.transport_weight, w.seizure_factor, w.lot_size, w.origin_price,
+        w.edge_capacity, s.edge_flow_prev, s.edge_extra_hazard, s.cost_per_km,
+        s.mode_rate, w.transport_weight, w.seizure_factor, w.lot_size, w.origin_price,
         s.demand_ref, s.expected_import, s.value_at_risk, t.risk_aversion,
         t.congestion_cost, s.enforcement_capacity, s.intel_or, i.intel_gain,
         s.protect_seize,
