@@ -110,6 +110,7 @@ def yearly(weekly: pd.DataFrame, start_year: int = 2012) -> pd.DataFrame:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sim.errors import ScenarioError
     from sim.scenario import load_scenario, parse_set
 
     ap = argparse.ArgumentParser(prog="python -m calibration.mexico_violence",
@@ -119,11 +120,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", action="append", metavar="PATH=VALUE", help="override, as tocsim run")
     ap.add_argument("--csv", help="write the yearly table (mean over seeds) here")
     args = ap.parse_args(argv)
-    overrides = parse_set(args.set)
-    tables = []
-    for seed in range(1, args.seeds + 1):
-        scn = load_scenario(args.scenario, overrides=overrides, seed=seed)
-        tables.append(yearly(measure(scn)))
+    if args.seeds < 1:
+        ap.error("--seeds: must be at least 1")
+    try:
+        overrides = parse_set(args.set)
+        scenarios = [load_scenario(args.scenario, overrides=overrides, seed=seed)
+                     for seed in range(1, args.seeds + 1)]
+    except ScenarioError as e:
+        print(e, file=sys.stderr)
+        return 2
+    tables = [yearly(measure(scn)) for scn in scenarios]
     mean = sum(tables) / len(tables)
     with pd.option_context("display.width", 250, "display.max_columns", 30):
         print(f"{args.scenario} {overrides or ''} mean of {len(tables)} seeds "

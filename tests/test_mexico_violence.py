@@ -39,3 +39,14 @@ def test_measure_on_a_short_run_without_splits():
     table = yearly(weekly, start_year=2000)
     assert list(table.index) == [2000, 2001]
     assert table.loc[2000, "members_killed"] == weekly["members_killed"].iloc[:52].sum()
+
+
+def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
+    from calibration.mexico_violence import main
+
+    assert main([str(tmp_path / "missing.yaml")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "missing.yaml" in err[0] and "not found" in err[0]
+    assert main([str(DATA / "tiny_base.yaml"), "--set", "params.conflict.split_prob=7"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "split_prob" in err[0]
