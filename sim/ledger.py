@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .enums import Status
-from .kernels.audit import N_STATUS, audit_members
+from .kernels.audit import N_STATUS, audit_members, first_invalid
 
 # At run.conservation_checks = 1 the slot-by-slot member recount runs in weeks w with
 # (w + 1) % RECOUNT_WEEKS == 0 (a quarter) and in the run's last week; at 2, every week.
@@ -44,28 +44,23 @@ STATE_ARRAYS: tuple[tuple[str, bool], ...] = (
     ("orgs.risk_tr", False), ("orgs.size_memory", False),
 )
 
+_ATTRS = tuple((name.removeprefix("orgs."), name.startswith("orgs.")) for name, _ in STATE_ARRAYS)
+_SIGNED = np.array([signed for _, signed in STATE_ARRAYS])
+_NONE = np.zeros(0)
+
 
 def state_problems(model) -> list[str]:
     """One message per weekly state array with a non-finite value, or a negative value where
     none is allowed; and for this week's metrics row and region rows.
 
-    The arrays are joined into two (those that may be negative and those that may not) and
-    each is tested by its minimum and maximum (both NaN when it holds a NaN); only when a test
-    fails are the arrays searched one by one for the messages."""
+    All arrays are tested in one kernel call (:func:`sim.kernels.audit.first_invalid`); only
+    when one fails are they searched one by one for the messages."""
     problems = []
-    named = []
-    for name, signed in STATE_ARRAYS:
-        obj = model.orgs if name.startswith("orgs.") else model
-        a = getattr(obj, name.removeprefix("orgs."), None)
-        if a is not None:
-            named.append((name, a, signed))
-    for signed in (False, True):
-        joined = np.concatenate([np.ravel(a) for _, a, sg in named if sg is signed] or [[0.0]])
-        lo, hi = joined.min(), joined.max()
-        if not ((lo >= 0 or signed and lo > -np.inf) and hi < np.inf):  # True for NaN
-            for name, a, sg in named:
-                if sg is signed:
-                    problems += _bad_values(name, np.asarray(a, dtype=np.float64), signed)
+    arrays = [getattr(model.orgs if orgs else model, attr, None) for attr, orgs in _ATTRS]
+    arrays = [_NONE if a is None else a for a in arrays]  # an absent array tests valid
+    if first_invalid(_SIGNED, *arrays) >= 0:
+        for (name, signed), a in zip(STATE_ARRAYS, arrays, strict=True):
+            problems += _bad_values(name, np.asarray(a, dtype=np.float64), signed)
     t = model.week
     if 0 <= t < model.metrics.shape[0]:  # spin-up weeks (t < 0) are not recorded
         row = model.metrics[t]

@@ -187,6 +187,21 @@ def test_checks_false_and_true_override_the_level():
     assert TocModel(off).checks == 0
 
 
+@pytest.mark.parametrize("value, signed, bad", [
+    (np.nan, True, True), (np.inf, True, True), (-np.inf, True, True), (-1.0, True, False),
+    (-1.0, False, True), (np.nan, False, True), (0.0, False, False), (1e300, False, False),
+])
+def test_first_invalid_finds_the_array_with_a_bad_value(value, signed, bad):
+    from sim.kernels.audit import first_invalid
+
+    arrays = [np.zeros(3), np.ones((2, 5)), np.arange(4.0)]
+    arrays[1][1, 2] = value
+    flags = np.array([False, signed, False])
+    assert first_invalid(flags, *arrays) == (1 if bad else -1)
+    assert first_invalid(np.array([False, True, False]), np.zeros(2), np.zeros((0, 3)),
+                         np.full(2, -1.0)) == 2  # an empty array is valid
+
+
 def test_state_problems_name_the_array_and_the_value():
     from sim.ledger import state_problems
 

@@ -8,7 +8,7 @@ result into messages.
 """
 
 import numpy as np
-from numba import njit
+from numba import literal_unroll, njit
 
 # Codes mirror sim.enums.Status (numba cannot read IntEnum members inside kernels).
 UNUSED = 0
@@ -17,6 +17,29 @@ INCARCERATED = 2
 DEAD = 3
 EXITED = 4
 N_STATUS = 5  # by_status[N_STATUS] counts codes outside 0..4
+
+
+@njit(cache=True, nogil=True)
+def _all_in_range(n_used, status, org, region, role, n_org, n_region, n_role):
+    """Are the first ``n_used`` statuses valid codes (0..4) and organizations, regions and
+    roles inside the counts' shape? Minima and maxima only: a pass that vectorizes."""
+    if n_used == 0:
+        return True
+    s_lo = s_hi = status[0]
+    o_lo = o_hi = org[0]
+    r_lo = r_hi = region[0]
+    k_lo = k_hi = role[0]
+    for i in range(n_used):
+        s_lo = min(s_lo, status[i])
+        s_hi = max(s_hi, status[i])
+        o_lo = min(o_lo, org[i])
+        o_hi = max(o_hi, org[i])
+        r_lo = min(r_lo, region[i])
+        r_hi = max(r_hi, region[i])
+        k_lo = min(k_lo, role[i])
+        k_hi = max(k_hi, role[i])
+    return (s_lo >= 0 and s_hi < N_STATUS and o_lo >= 0 and o_hi < n_org and r_lo >= 0
+            and r_hi < n_region and k_lo >= 0 and k_hi < n_role)
 
 
 @njit(cache=True, nogil=True)
@@ -38,12 +61,18 @@ def audit_members(n_used, status, org, region, role, counts, jail, n_jail, hist,
     n_org, n_region, n_role = counts.shape
     size = n_org * n_region * n_role
     hist[:] = 0
-    for i in range(n_used):
-        s = np.uint8(status[i])  # a negative code becomes >= 128: invalid like any other
-        s = s if s < N_STATUS else N_STATUS
-        cell = (np.int64(org[i]) * n_region + region[i]) * n_role + role[i]
-        ok = 0 <= org[i] < n_org and 0 <= region[i] < n_region and 0 <= role[i] < n_role
-        hist[s, cell if ok else size] += 1
+    if _all_in_range(n_used, status, org, region, role, n_org, n_region, n_role):
+        # the usual case, known from a cheap first pass: every code and index is valid, so
+        # the recount needs no test per slot
+        for i in range(n_used):
+            hist[status[i], (np.int64(org[i]) * n_region + region[i]) * n_role + role[i]] += 1
+    else:
+        for i in range(n_used):
+            s = np.uint8(status[i])  # a negative code becomes >= 128: invalid like any other
+            s = s if s < N_STATUS else N_STATUS
+            cell = (np.int64(org[i]) * n_region + region[i]) * n_role + role[i]
+            ok = 0 <= org[i] < n_org and 0 <= region[i] < n_region and 0 <= role[i] < n_role
+            hist[s, cell if ok else size] += 1
     for k in range(N_STATUS + 1):
         by_status[k] = hist[k].sum()
     differing = 0
@@ -60,3 +89,24 @@ def audit_members(n_used, status, org, region, role, counts, jail, n_jail, hist,
         if not (0 <= i < n_used and status[i] == INCARCERATED):
             bad_jail += 1
     return differing, recounted, out_of_range, bad_jail
+
+
+@njit(cache=True, nogil=True)
+def first_invalid(signed, *arrays):
+    """The index of the first of ``arrays`` holding a value that is not finite, or a negative
+    value where ``signed[j]`` is False; -1 when every value is valid. One call for all the
+    weekly state arrays (``sim.ledger.STATE_ARRAYS``): the test ``sim.ledger.state_problems``
+    made with a minimum and a maximum per array."""
+    j = 0
+    for a in literal_unroll(arrays):
+        ok = True
+        if signed[j]:
+            for v in a.flat:
+                ok &= abs(v) < np.inf  # False for NaN and +-inf
+        else:
+            for v in a.flat:
+                ok &= 0.0 <= v < np.inf
+        if not ok:
+            return j
+        j += 1
+    return -1
