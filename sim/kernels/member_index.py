@@ -92,21 +92,13 @@ def reindex_members_by_org(status, org, region, n_used, prev_start, prev_slots, 
     g_region = np.empty(cap, np.int32)
     counts = np.zeros(n_orgs + 1, np.int64)
     m = 0
-    for q in range(n_prev):
-        i = prev_slots[q]
+    for q in range(n_prev + max(n_used - n_indexed, 0)):  # the old index, then the new slots
+        i = prev_slots[q] if q < n_prev else n_indexed + q - n_prev
         if status[i] == ACTIVE or status[i] == INCARCERATED:
             o = org[i]
             g_slot[m] = i
             g_org[m] = o
-            g_region[m] = prev_region[q]
-            counts[o + 1] += 1
-            m += 1
-    for i in range(n_indexed, n_used):
-        if status[i] == ACTIVE or status[i] == INCARCERATED:
-            o = org[i]
-            g_slot[m] = i
-            g_org[m] = o
-            g_region[m] = region[i]
+            g_region[m] = prev_region[q] if q < n_prev else region[i]
             counts[o + 1] += 1
             m += 1
     start = np.zeros(n_orgs + 1, np.int64)
