@@ -13,22 +13,10 @@ import time
 import mesa
 import numpy as np
 
+from . import processes as p
 from .enums import Status
 from .ledger import Ledger
 from .live import LiveChanges
-from .processes import (
-    bookkeeping,
-    conflict,
-    corruption,
-    derive,
-    enforcement,
-    finance,
-    leadership,
-    markets,
-    members,
-    recruitment,
-    shipping,
-)
 from .processes.bookkeeping import ConservationError
 from .rng import spinup_streams
 from .state import State
@@ -46,11 +34,11 @@ class TocModel(LiveChanges, mesa.Model):
     def __init__(self, scenario, *, checks: bool | None = None, org_capacity: int | None = None):
         super().__init__(rng=scenario.seed)
         s = self.state = State(scenario, checks=checks, org_capacity=org_capacity)
-        derive(s)  # tables derived from parameters
-        markets.init(s)
-        shipping.init(s)
-        corruption.init(s)
-        finance.init(s)
+        p.derive(s)  # tables derived from parameters
+        p.markets.init(s)
+        p.shipping.init(s)
+        p.corruption.init(s)
+        p.finance.init(s)
         s.ledger = Ledger(s)
         s.metrics = np.full((scenario.weeks, len(s.metric_names)), np.nan)
         s.region_metrics = np.full((scenario.weeks, s.R, 7), np.nan)
@@ -66,7 +54,7 @@ class TocModel(LiveChanges, mesa.Model):
         self = cls.__new__(cls)
         mesa.Model.__init__(self, rng=state.config.seed)
         self.state = state
-        derive(state)  # the same tables from its parameters (a state saved before they existed)
+        p.derive(state)  # the same tables from its parameters (a state saved before they existed)
         self.spinup_seconds = 0.0
         return self
 
@@ -139,16 +127,16 @@ class TocModel(LiveChanges, mesa.Model):
         s = self.state
         s.reset_levers()
         s.intervention_cost = sum(iv.apply(self, s.week) for iv in s.interventions)
-        shipping.step(s)  # 2-3
-        markets.step(s)  # 4
-        corruption.step(s)  # 5
-        finance.step(s)  # 6
-        enforcement.step(s)  # 7
-        conflict.step(s)  # 8
-        members.step(s)  # 9
-        leadership.step(s)  # 10
-        recruitment.step(s)  # 11
-        bookkeeping.step(s)  # 12
+        p.shipping.step(s)  # 2-3
+        p.markets.step(s)  # 4
+        p.corruption.step(s)  # 5
+        p.finance.step(s)  # 6
+        p.enforcement.step(s)  # 7
+        p.conflict.step(s)  # 8
+        p.members.step(s)  # 9
+        p.leadership.step(s)  # 10
+        p.recruitment.step(s)  # 11
+        p.bookkeeping.step(s)  # 12
         s.week += 1
 
     def arrest_members(self, idx: np.ndarray, rng: np.random.Generator | None = None,
@@ -157,7 +145,7 @@ class TocModel(LiveChanges, mesa.Model):
         the courts convict each with this week's probability ``conviction[org, region]`` and
         the rest go free; without, all are incarcerated. Counts, leaders and the ledger are
         kept current. Returns how many were arrested."""
-        return members.arrest(self.state, idx, rng, sentence_weeks)
+        return p.members.arrest(self.state, idx, rng, sentence_weeks)
 
     def run(self, weeks: int | None = None, progress=None) -> TocModel:
         """Run ``weeks`` (default: the scenario's) weeks; ``progress(done, total)`` if given."""
