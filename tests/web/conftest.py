@@ -7,6 +7,8 @@ Chromium driven by Playwright (its own browser download cannot work offline).
   in a temporary sessions folder; gives its URL and the preloaded session's join codes.
   Module-scoped: a test module shares one server (start-up is the costly part).
 - ``browser``: a Playwright Chromium; each test opens its own contexts (one per person).
+- ``scn_dir``: a folder with two tiny-world scenarios (no spin-up: fast) and a file that is
+  not a scenario, for the explorer's tests.
 """
 
 from __future__ import annotations
@@ -22,9 +24,27 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 MINI = ROOT / "tests" / "data" / "mini_exercise.yaml"
+TINY_WORLD = ROOT / "tests" / "data" / "tiny_world.yaml"
+
+
+@pytest.fixture
+def scn_dir(tmp_path) -> Path:
+    """Two small scenarios on the tiny world (no spin-up: fast) and a file that is not one."""
+    folder = tmp_path / "scenarios"
+    folder.mkdir(parents=True, exist_ok=True)
+    base = {"name": "tiny", "description": "four regions", "seed": 3, "weeks": 30,
+            "world": str(TINY_WORLD), "params": {"run": {"spinup_weeks": 0}}}
+    (folder / "tiny.yaml").write_text(yaml.safe_dump(base))
+    levers = dict(base, name="tiny_levers", interventions=[
+        {"type": "interdiction", "name": "border", "start_week": 5, "budget": 2.0e6,
+         "targets": {"regions": ["Market"]}}])
+    (folder / "tiny_levers.yaml").write_text(yaml.safe_dump(levers))
+    (folder / "notes.txt").write_text("not a scenario")
+    return folder
 
 
 def free_port() -> int:

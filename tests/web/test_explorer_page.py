@@ -4,37 +4,23 @@ the declarations, refused values, stepping, export."""
 import base64
 import re
 import time
-from pathlib import Path
 
 import ipyvuetify as v
 import ipywidgets
 import pytest
 import solara
-import yaml
 
 import sim
 from sim.params import PARAMS
 from tocsim.web import explorer
 from tocsim.web.explorer_run import REGISTRY
 
-ROOT = Path(__file__).resolve().parents[2]
-TINY_WORLD = ROOT / "tests" / "data" / "tiny_world.yaml"
-
 
 @pytest.fixture
-def page(tmp_path, monkeypatch):
+def page(scn_dir, monkeypatch):
     """The explorer on two tiny scenarios (no spin-up), rendered; the runs it made are
     closed afterwards."""
-    folder = tmp_path / "scenarios"
-    folder.mkdir()
-    base = {"name": "tiny", "description": "four regions", "seed": 3, "weeks": 30,
-            "world": str(TINY_WORLD), "params": {"run": {"spinup_weeks": 0}}}
-    (folder / "tiny.yaml").write_text(yaml.safe_dump(base))
-    levers = dict(base, name="tiny_levers", interventions=[
-        {"type": "interdiction", "name": "border", "start_week": 5, "budget": 2.0e6,
-         "targets": {"regions": ["Market"]}}])
-    (folder / "tiny_levers.yaml").write_text(yaml.safe_dump(levers))
-    monkeypatch.setattr(explorer, "SCENARIOS_DIR", folder)
+    monkeypatch.setattr(explorer, "SCENARIOS_DIR", scn_dir)
     monkeypatch.setattr(explorer, "DEFAULT_SCENARIO", "tiny.yaml")
     before = set(REGISTRY.ids())
     box, rc = solara.render(explorer.ExplorerPage(), handle_error=False)

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 from matplotlib.figure import Figure
 
 import sim
@@ -21,26 +20,6 @@ from tocsim.web import worldmap
 from tocsim.web.explorer_run import ExplorerRun, Registry
 
 ROOT = Path(__file__).resolve().parents[2]
-TINY_WORLD = ROOT / "tests" / "data" / "tiny_world.yaml"
-
-
-def write_scenarios(folder: Path) -> Path:
-    """Two small scenarios on the tiny world (no spin-up: fast)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    base = {"name": "tiny", "description": "four regions", "seed": 3, "weeks": 30,
-            "world": str(TINY_WORLD), "params": {"run": {"spinup_weeks": 0}}}
-    (folder / "tiny.yaml").write_text(yaml.safe_dump(base))
-    levers = dict(base, name="tiny_levers", interventions=[
-        {"type": "interdiction", "name": "border", "start_week": 5, "budget": 2.0e6,
-         "targets": {"regions": ["Market"]}}])
-    (folder / "tiny_levers.yaml").write_text(yaml.safe_dump(levers))
-    (folder / "notes.txt").write_text("not a scenario")
-    return folder
-
-
-@pytest.fixture
-def scn_dir(tmp_path):
-    return write_scenarios(tmp_path / "scenarios")
 
 
 # ---------------------------------------------------------------------- explorer_edit
