@@ -56,11 +56,12 @@ What comes from where (the world file repeats this in its header):
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from pathlib import Path
 
 import pandas as pd
+
+from calibration.world_files import great_circle_km, write_world
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "calibration" / "data" / "central_america_routes"
@@ -119,9 +120,7 @@ TASK_FORCE_BUDGET = 1.5e6  # the default world's international partner
 
 
 def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    p1, p2, dl = math.radians(a[0]), math.radians(b[0]), math.radians(b[1] - a[1])
-    c = math.sin(p1) * math.sin(p2) + math.cos(p1) * math.cos(p2) * math.cos(dl)
-    return 6371.0 * math.acos(min(1.0, max(-1.0, c)))
+    return great_circle_km(a[0], a[1], b[0], b[1])
 
 
 def country_of(code: int, lat: float, lon: float) -> str:
@@ -295,11 +294,7 @@ HEADER = """\
 
 
 def main() -> None:
-    import yaml
-
-    text = HEADER + yaml.safe_dump(build(), sort_keys=False, allow_unicode=True, width=100)
-    OUT.write_text(text)
-    print(f"wrote {OUT}")
+    write_world(OUT, HEADER, build())
 
 
 if __name__ == "__main__":

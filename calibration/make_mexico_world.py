@@ -36,12 +36,12 @@ What comes from where (the world file repeats this in its header):
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
 
 from calibration.reference import load_network
+from calibration.world_files import great_circle_km, write_world
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "scenarios" / "worlds" / "mexico.yaml"
@@ -142,9 +142,7 @@ EXTERNAL = [
 def _km(a: str, b: str) -> float:
     _, la1, lo1 = STATES[a]
     _, la2, lo2 = STATES[b]
-    p1, p2, dl = math.radians(la1), math.radians(la2), math.radians(lo2 - lo1)
-    c = math.sin(p1) * math.sin(p2) + math.cos(p1) * math.cos(p2) * math.cos(dl)
-    return 1.3 * 6371.0 * math.acos(min(1.0, max(-1.0, c)))
+    return 1.3 * great_circle_km(la1, lo1, la2, lo2)
 
 
 def build() -> dict:
@@ -257,11 +255,7 @@ HEADER = """\
 
 
 def main() -> None:
-    import yaml
-
-    text = HEADER + yaml.safe_dump(build(), sort_keys=False, allow_unicode=True, width=100)
-    OUT.write_text(text)
-    print(f"wrote {OUT}")
+    write_world(OUT, HEADER, build())
 
 
 if __name__ == "__main__":
