@@ -379,6 +379,12 @@ def test_debrief_status_quo_arm_equals_a_plain_run_and_writes_the_report(played,
     assert set(res.ranking["what"]) == {"surge", "aml-mx", "kingpin", "team Enforcement",
                                         "team Treasury"}
     assert res.ranking["score_effect"].is_monotonic_decreasing
+    # the web debrief page draws the same bands (training.report.draw_bands) for one metric
+    from tocsim.web.debrief_page import bands_figure
+
+    metric = ex.ex.objective_metric(next(iter(ex.ex.spec.scorecard)))
+    labels = [ln.get_label() for ln in bands_figure(res, metric).axes[0].get_lines()]
+    assert labels[:3] == ["status quo (mean)", "plan (mean)", "this session"]
 
 
 @pytest.mark.parametrize("group, name, value, table", [

@@ -32,6 +32,25 @@ def _color(label: str, alts: list[str]) -> str:
 
 
 # ---------------------------------------------------------------------------- plots
+def draw_bands(ax, res, metric: str) -> None:
+    """On ``ax``: ``metric``'s weekly mean over replicates with its 5-95% band for the status
+    quo, the plan and each alternative (from the warm-up's end), the session's own run
+    (dashed) and the turns' starts. Shared by ``metrics_figure`` and the web debrief page."""
+    ex, b = res.exercise, res.bands
+    alts = [a.label for a in res.arms if a.kind == "alternative"]
+    a0 = ex.ex.spec.warmup_weeks
+    for label in ["status quo", "plan"] + alts:
+        part = b[(b["metric"] == metric) & (b["arm"] == label) & (b["week"] >= a0)]
+        c = _color(label, alts)
+        ax.fill_between(part["week"], part["lo"], part["hi"], color=c, alpha=0.15, lw=0)
+        ax.plot(part["week"], part["mean"], color=c, lw=1.6, label=f"{label} (mean)")
+        if label == "plan":
+            ax.plot(part["week"], part["session"], color=c, lw=0.9, ls="--",
+                    label="this session")
+    for k in range(1, ex.turn):
+        ax.axvline(ex.ex.turn_start(k), color="#eee", lw=0.8, zorder=0)
+
+
 def timeline_figure(res) -> plt.Figure:
     """Decisions (bars over the weeks they are funded, one lane per team) and injects."""
     ex = res.exercise
@@ -77,20 +96,8 @@ def metrics_figure(res) -> plt.Figure:
     cols = 2 if n > 1 else 1
     rows = math.ceil(n / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(11, 3.2 * rows), squeeze=False)
-    alts = [a.label for a in res.arms if a.kind == "alternative"]
-    b = res.bands
-    a0 = ex.ex.spec.warmup_weeks
     for ax, m in zip(axes.flat, metrics, strict=False):
-        for label in ["status quo", "plan"] + alts:
-            part = b[(b["metric"] == m) & (b["arm"] == label) & (b["week"] >= a0)]
-            c = _color(label, alts)
-            ax.fill_between(part["week"], part["lo"], part["hi"], color=c, alpha=0.15, lw=0)
-            ax.plot(part["week"], part["mean"], color=c, lw=1.6, label=f"{label} (mean)")
-            if label == "plan":
-                ax.plot(part["week"], part["session"], color=c, lw=0.9, ls="--",
-                        label="this session")
-        for k in range(1, ex.turn):
-            ax.axvline(ex.ex.turn_start(k), color="#eee", lw=0.8, zorder=0)
+        draw_bands(ax, res, m)
         ax.set_title(m.replace("_", " "))
         ax.set_xlabel("model week")
     for ax in list(axes.flat)[n:]:

@@ -28,24 +28,11 @@ def DebriefPage():
 def bands_figure(res, metric: str) -> Figure:
     """One objective week by week: mean over seeds and the 5-95% band per main arm, and the
     session's own run (dashed)."""
-    from training.report import _color
+    from training.report import draw_bands
 
-    b = res.bands
-    a0 = res.exercise.ex.spec.warmup_weeks
-    alts = [a.label for a in res.arms if a.kind == "alternative"]
     fig = Figure(figsize=(9, 3.6))  # not pyplot: pages render in many threads
     ax = fig.subplots()
-    for label in ["status quo", "plan"] + alts:
-        part = b[(b["metric"] == metric) & (b["arm"] == label) & (b["week"] >= a0)]
-        c = _color(label, alts)
-        ax.fill_between(part["week"], part["lo"], part["hi"], color=c, alpha=0.18, lw=0)
-        ax.plot(part["week"], part["mean"], color=c, lw=1.8, label=f"{label} (mean)")
-        if label == "plan":
-            ax.plot(part["week"], part["session"], color=c, lw=1.0, ls="--",
-                    label="this session")
-    ex = res.exercise
-    for k in range(1, ex.turn):
-        ax.axvline(ex.ex.turn_start(k), color="#ddd", lw=0.8, zorder=0)
+    draw_bands(ax, res, metric)
     ax.set_title(f"{metric.replace('_', ' ')}: mean over {res.luck['replicates']} seeds, "
                  "band 5-95% of seeds", fontsize=10)
     ax.set_xlabel("model week")
