@@ -194,8 +194,16 @@ def _replace_entries(tmp: Path, out: Path) -> None:
 
 def write_run(model, out_dir: Path, wall_time: float, plot: Callable | None = None) -> dict:
     """Write timeseries.csv, regions.csv, summary.json (and plots/overview.png if ``plot``)
-    for a finished model into ``out_dir`` (normally a staging folder). Returns the summary."""
+    for a finished model into ``out_dir`` (normally a staging folder). Returns the summary.
+
+    ``plot`` is either a function ``plot(ts, title=...)`` returning a matplotlib Figure, or a
+    plotter with ``submit(ts, title, path)`` (``analysis.plot_process``: another process draws
+    the figure while the other files are written) returning a function that waits for it."""
     ts = model.metrics_frame()
+    plot_done = None
+    if plot is not None and hasattr(plot, "submit"):
+        (out_dir / "plots").mkdir(exist_ok=True)
+        plot_done = plot.submit(ts, plot_title(model.config), out_dir / "plots" / "overview.png")
     ts.to_csv(out_dir / "timeseries.csv", index=False, float_format=FLOAT_FORMAT)
     model.regions_frame().to_csv(out_dir / "regions.csv", index=False, float_format=FLOAT_FORMAT)
     summary = summarize(model, ts, wall_time)
@@ -203,7 +211,9 @@ def write_run(model, out_dir: Path, wall_time: float, plot: Callable | None = No
     from .provenance import RESOLVED, write_resolved
 
     write_resolved(model.config, out_dir / RESOLVED)
-    if plot is not None:
+    if plot_done is not None:
+        plot_done()
+    elif plot is not None:
         (out_dir / "plots").mkdir(exist_ok=True)
         fig = plot(ts, title=plot_title(model.config))
         fig.savefig(out_dir / "plots" / "overview.png", dpi=110)

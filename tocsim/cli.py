@@ -136,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "run":
+            args.command_line = argv is None  # a process of its own: see _exit_now
             rc = cmd_run(args)
             if argv is None:  # the command line, not a caller in this process
                 _exit_now(rc)
@@ -205,24 +206,34 @@ def _warn_idle(scn) -> None:
 
 
 def cmd_run(args) -> int:
+    from sim.output import check_destination
     from sim.scenario import load_scenario, parse_set
 
     overrides = parse_set(args.set)
     scn = load_scenario(args.scenario, overrides=overrides, seed=args.seed, weeks=args.weeks)
     out = Path(args.out) if args.out else Path("out") / scn.name
+    check_destination(out)  # before the run, not after it
+    plot = None
+    if not args.no_plots:  # started before Numba and mesa load (see analysis.plot_process)
+        from analysis import plot_process
+
+        plot = plot_process.start(fork=getattr(args, "command_line", False))
+    try:
+        return _run(args, scn, out, plot)
+    finally:
+        if plot is not None:
+            plot.close()
+
+
+def _run(args, scn, out: Path, plot) -> int:
     from sim.errors import ModelLimitError
     from sim.memory import check_memory
     from sim.model import ConservationError, TocModel
-    from sim.output import check_destination, staged_output, write_run
+    from sim.output import staged_output, write_run
 
-    check_destination(out)  # before the run, not after it
     need = check_memory(scn, force=args.force)
     if need > 2**30 and not args.quiet:
         print(f"note: this run needs about {need / 2**30:.1f} GiB of memory", file=sys.stderr)
-
-    plot = None
-    if not args.no_plots:
-        from analysis.plots import overview as plot
 
     t0 = time.perf_counter()
     model = None
@@ -243,8 +254,14 @@ def cmd_run(args) -> int:
     finally:
         finish()
     wall = time.perf_counter() - t0
-    with staged_output(out) as tmp:
-        summary = write_run(model, tmp, wall, plot=plot)
+    from analysis.plot_process import PlotError
+
+    try:
+        with staged_output(out) as tmp:
+            summary = write_run(model, tmp, wall, plot=plot)
+    except PlotError as exc:
+        print(f"{scn.source}: {exc}; nothing was written", file=sys.stderr)
+        return 1
     args.out_written = out
     if not args.quiet:
         _print_summary(summary, out, plots=not args.no_plots)
