@@ -4,8 +4,9 @@ outputs are written.
 ``tocsim run`` spends about a third of its time on the plot: importing matplotlib (about
 0.3 s), laying out and rendering the nine panels (about 0.4 s). None of that needs the model,
 only its weekly metrics at the end. :class:`PlotProcess` forks a child as the command starts,
-before Numba or mesa are loaded: the child imports matplotlib and draws a small figure of the
-same layout (fonts and tick machinery loaded), then waits. When the run ends the parent sends
+before Numba or mesa are loaded: the child imports matplotlib and draws the run's figure on
+made-up metrics (fonts loaded, tick objects made: ``analysis.plots.OverviewFrame``), then
+waits. When the run ends the parent sends
 the metrics; the child draws and saves ``overview.png`` on the other core while the parent
 writes the CSV, JSON and YAML outputs, and the parent waits for its answer before the staged
 outputs are committed. The figure is exactly the one ``analysis.plots.overview`` draws in
@@ -27,47 +28,57 @@ from pathlib import Path
 DPI = 110  # the overview's resolution (pixels per inch)
 
 
-def _draw(ts, title: str, path: Path, dpi: int) -> None:
+def _draw(ts, title: str, path: Path, dpi: int, frame=None) -> None:
+    """Save the overview of ``ts``; into ``frame`` (an ``OverviewFrame`` drawn before) when it
+    is the frame for this title and these weeks: the same figure, its ticks already made."""
     from analysis.plots import overview
 
-    fig = overview(ts, title=title)
-    fig.savefig(path, dpi=dpi)
+    if frame is not None and frame.fits(title, ts["week"].to_numpy()):
+        frame.fill(ts)
+        frame.figure.savefig(path, dpi=dpi)
+    else:
+        overview(ts, title=title).savefig(path, dpi=dpi)
 
 
-def _warm_up() -> None:
-    """Import matplotlib and draw the overview's layout once on a few weeks of made-up data:
-    the fonts, text layout and tick machinery are loaded before the real figure is asked for."""
+def _warm_up(title: str, weeks):
+    """Import matplotlib and draw the overview's frame for ``title`` and ``weeks`` once on
+    made-up metrics: fonts, text layout and tick objects are made before the real metrics
+    arrive. Returns the frame."""
     import numpy as np
     import pandas as pd
 
-    from analysis.plots import PANELS, overview
+    from analysis.plots import PANELS, OverviewFrame
 
-    cols = {"week": np.arange(60)}
+    weeks = np.asarray(weeks)
+    cols = {"week": weeks}
     for _name, series, _logy in PANELS:
         for col, _label in series:
-            cols[col] = np.linspace(1.0, 1000.0, 60)
-    fig = overview(pd.DataFrame(cols), title="warm-up (seed 0)")
-    fig.canvas.draw()
+            cols[col] = np.linspace(1.0, 1000.0, len(weeks))
+    frame = OverviewFrame(title, weeks)
+    frame.fill(pd.DataFrame(cols))
+    frame.figure.canvas.draw()
+    return frame
 
 
-def _serve(conn, parent_end) -> None:
+def _serve(conn, parent_end, title: str, weeks) -> None:
     """The child: warm up, then draw each job it is sent until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and closes the pipe
     parent_end.close()  # else the pipe never reads as closed here when the parent closes it
     try:
-        _warm_up()
+        frame = _warm_up(title, weeks)
     except Exception:  # noqa: BLE001 - the real job reports the same failure with context
-        pass
+        frame = None
     while True:
         try:
             job = conn.recv()
         except (EOFError, OSError):
             return
         try:
-            _draw(*job)
+            _draw(*job, frame=frame)
             conn.send(None)
         except Exception as exc:  # noqa: BLE001 - sent back to the parent, which raises it
             conn.send(f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+        frame = None  # filled: a second job draws a new figure
 
 
 class PlotError(RuntimeError):
@@ -115,10 +126,12 @@ class InProcess:
         pass
 
 
-def start(fork: bool = True) -> PlotProcess | InProcess:
+def start(title: str = "", weeks=(), fork: bool = True) -> PlotProcess | InProcess:
     """A plot process where forking is safe (asked for, on Linux, no other Python thread
-    running), else an in-process plotter. ``tocsim run`` forks only as a command of its own
-    (a fresh single-threaded process); called from Python it draws in process."""
+    running), else an in-process plotter. The process prepares the overview for ``title``
+    and ``weeks`` (the run's week numbers): a job with another title or other weeks is drawn
+    from scratch, the same figure a little later. ``tocsim run`` forks only as a command of
+    its own (a fresh single-threaded process); called from Python it draws in process."""
     forkable = sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
     if not fork or not forkable or threading.active_count() > 1:  # a thread holding a lock
         return InProcess()  # would hang the child
@@ -130,7 +143,8 @@ def start(fork: bool = True) -> PlotProcess | InProcess:
     ctx = multiprocessing.get_context("fork")
     try:
         parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_serve, args=(child, parent), daemon=True, name="tocsim-plot")
+        proc = ctx.Process(target=_serve, args=(child, parent, title, weeks), daemon=True,
+                           name="tocsim-plot")
         proc.start()
     except OSError:  # no processes left, no memory to fork: draw here instead
         return InProcess()

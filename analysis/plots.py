@@ -42,53 +42,88 @@ def overview(ts, title: str = "tocsim run") -> Figure:
 
     A bare ``Figure`` with the Agg canvas (not a pyplot figure: nothing to close, no global
     state) laid out with fixed margins."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import NullFormatter
+    fig = OverviewFrame(title, ts["week"].to_numpy())
+    fig.fill(ts)
+    return fig.figure
 
-    w, h = OVERVIEW_SIZE
-    mg = OVERVIEW_MARGINS
-    top = 0.15 + OVERVIEW_TITLE_LINE * (title.count("\n") + 1) + 0.3  # title, panel titles
-    fig = Figure(figsize=OVERVIEW_SIZE)
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(3, 3)
-    # wspace and hspace are fractions of the mean panel width and height
-    pw = (w - mg["left"] - mg["right"] - 2 * mg["wspace"]) / 3
-    ph = (h - top - mg["bottom"] - 2 * mg["hspace"]) / 3
-    fig.subplots_adjust(left=mg["left"] / w, right=1 - mg["right"] / w, bottom=mg["bottom"] / h,
-                        top=1 - top / h, wspace=mg["wspace"] / pw, hspace=mg["hspace"] / ph)
-    weeks = ts["week"].to_numpy()
-    short = len(weeks) < 52  # under a year: weeks on the x axis read better than years
-    years = weeks if short else weeks / 52.0
-    for ax, (name, series, logy) in zip(axes.flat, PANELS, strict=True):
-        for col, label in series:
-            y = ts[col].to_numpy(dtype=float)
-            if "USD bn" in name:
-                y = y / 1e9
-            if "4-wk" in name:  # centred 4-week mean; shorter at the ends and in short runs
-                y = ts[col].rolling(4, min_periods=1, center=True).mean().to_numpy(dtype=float)
+
+class OverviewFrame:
+    """The overview's figure for a given title and week vector, filled with a run's metrics
+    by :meth:`fill`; it can be filled again with another run's (same title and weeks) and then
+    draws exactly what a new frame would, reusing the tick objects the last draw made
+    (``analysis.plot_process`` warms one up this way while the model runs)."""
+
+    def __init__(self, title: str, weeks) -> None:
+        import numpy as np
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+        from matplotlib.ticker import NullFormatter
+
+        self.title, self.weeks = title, np.asarray(weeks)
+        w, h = OVERVIEW_SIZE
+        mg = OVERVIEW_MARGINS
+        top = 0.15 + OVERVIEW_TITLE_LINE * (title.count("\n") + 1) + 0.3  # title, panel titles
+        fig = self.figure = Figure(figsize=OVERVIEW_SIZE)
+        FigureCanvasAgg(fig)
+        axes = fig.subplots(3, 3)
+        # wspace and hspace are fractions of the mean panel width and height
+        pw = (w - mg["left"] - mg["right"] - 2 * mg["wspace"]) / 3
+        ph = (h - top - mg["bottom"] - 2 * mg["hspace"]) / 3
+        fig.subplots_adjust(left=mg["left"] / w, right=1 - mg["right"] / w,
+                            bottom=mg["bottom"] / h, top=1 - top / h, wspace=mg["wspace"] / pw,
+                            hspace=mg["hspace"] / ph)
+        weeks = self.weeks
+        self.short = short = len(weeks) < 52  # under a year: weeks read better than years
+        self.years = years = weeks if short else weeks / 52.0
+        self.lines = []
+        nan = np.full(len(years), np.nan)
+        for ax, (name, series, logy) in zip(axes.flat, PANELS, strict=True):
             # a run of a week or two: markers, else a single point draws nothing
-            ax.plot(years, y, label=label, lw=1.3, marker="o" if len(years) < 3 else None)
-        ax.set_title(name, fontsize=10)
-        ax.set_xlabel("week" if short else "year")
-        if short:
-            ax.set_xlim(-0.5, max(weeks[-1], 1) + 0.5)
-            ax.xaxis.get_major_locator().set_params(integer=True)
-        if logy:
-            # plain numbers (1 k, 10 k) rather than 10^3: readable, and no mathtext to parse
-            ax.set_yscale("log")
-            plain_numbers(ax)
-            ax.yaxis.set_minor_formatter(NullFormatter())
-        ax.grid(alpha=0.3)
-        if logy:
-            ax.legend(fontsize=8, loc="best")
-        else:  # the legend in one row above the data (a legend placed "best" hid a line)
-            lo, hi = ax.get_ylim()
-            ax.set_ylim(lo, hi + 0.18 * (hi - lo))
-            ax.legend(fontsize=8, loc="upper left", ncol=len(series), frameon=False)
-    axes.flat[-1].set_ylim(bottom=0)
-    fig.suptitle(title, fontsize=13, y=1 - 0.15 / h, va="top")
-    return fig
+            self.lines.append([ax.plot(years, nan, label=label, lw=1.3,
+                                       marker="o" if len(years) < 3 else None)[0]
+                               for _col, label in series])
+            ax.set_title(name, fontsize=10)
+            ax.set_xlabel("week" if short else "year")
+            if short:
+                ax.set_xlim(-0.5, max(weeks[-1], 1) + 0.5)
+                ax.xaxis.get_major_locator().set_params(integer=True)
+            if logy:
+                # plain numbers (1 k, 10 k) rather than 10^3: readable, no mathtext to parse
+                ax.set_yscale("log")
+                plain_numbers(ax)
+                ax.yaxis.set_minor_formatter(NullFormatter())
+            ax.grid(alpha=0.3)
+        fig.suptitle(title, fontsize=13, y=1 - 0.15 / h, va="top")
+
+    def fits(self, title: str, weeks) -> bool:
+        """Whether this frame is the one for ``title`` and ``weeks``."""
+        import numpy as np
+
+        return title == self.title and np.array_equal(np.asarray(weeks), self.weeks)
+
+    def fill(self, ts) -> None:
+        """Draw ``ts`` (its ``week`` column must be this frame's weeks) into the panels."""
+        if not self.fits(self.title, ts["week"].to_numpy()):
+            raise ValueError("the metrics' weeks are not this overview's weeks")
+        axes = self.figure.axes
+        for ax, lines, (name, series, logy) in zip(axes, self.lines, PANELS, strict=True):
+            for line, (col, _label) in zip(lines, series, strict=True):
+                y = ts[col].to_numpy(dtype=float)
+                if "USD bn" in name:
+                    y = y / 1e9
+                if "4-wk" in name:  # centred 4-week mean; shorter at the ends and in short runs
+                    y = ts[col].rolling(4, min_periods=1, center=True).mean().to_numpy(dtype=float)
+                line.set_data(self.years, y)
+            ax.relim()
+            ax.set_autoscaley_on(True)
+            ax.autoscale_view(scalex=not self.short)
+            if logy:
+                ax.legend(fontsize=8, loc="best")
+            else:  # the legend in one row above the data (a legend placed "best" hid a line)
+                lo, hi = ax.get_ylim()
+                ax.set_ylim(lo, hi + 0.18 * (hi - lo))
+                ax.legend(fontsize=8, loc="upper left", ncol=len(series), frameon=False)
+        axes[-1].set_ylim(bottom=0)
 
 
 # ---------------------------------------------------------------------------- shared helpers

@@ -97,7 +97,7 @@ def _child(scenario: str, out: str, extra: list[str]) -> None:
     import analysis.plot_process as plot_process
 
     start = plot_process.start
-    plot_process.start = lambda fork=True: start(fork=True)
+    plot_process.start = lambda title="", weeks=(), fork=True: start(title, weeks, fork=True)
     submit = plot_process.PlotProcess.submit
 
     def timed_submit(self, *a, **k):

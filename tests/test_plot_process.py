@@ -23,8 +23,11 @@ def ts():
     return pd.DataFrame(cols)
 
 
-def test_forked_plot_equals_the_plot_drawn_in_process(ts, tmp_path):
-    plotter = plot_process.start()
+@pytest.mark.parametrize("prepared", [True, False])
+def test_forked_plot_equals_the_plot_drawn_in_process(ts, tmp_path, prepared):
+    """Drawn into the frame the child prepared (and drew once on made-up metrics), or, for
+    another title, from scratch: the same bytes as ``overview`` drawn here."""
+    plotter = plot_process.start("test (seed 5)" if prepared else "other", ts["week"])
     assert isinstance(plotter, plot_process.PlotProcess)  # Linux, no other threads here
     try:
         done = plotter.submit(ts, "test (seed 5)", tmp_path / "forked.png")
@@ -36,6 +39,23 @@ def test_forked_plot_equals_the_plot_drawn_in_process(ts, tmp_path):
     forked = (tmp_path / "forked.png").read_bytes()
     assert forked[:8] == b"\x89PNG\r\n\x1a\n" and len(forked) > 20_000
     assert forked == (tmp_path / "here.png").read_bytes()
+
+
+def test_a_frame_filled_again_draws_what_a_new_frame_draws(ts, tmp_path):
+    from analysis.plots import OverviewFrame, overview
+
+    overview(ts.iloc[:30], title="t").savefig(tmp_path / "new.png", dpi=80)
+    frame = OverviewFrame("t", ts["week"].iloc[:30])
+    other = ts.iloc[:30].copy()
+    other[other.columns[1:]] *= 40.0  # other ranges: other ticks
+    frame.fill(other)
+    frame.figure.canvas.draw()
+    frame.fill(ts.iloc[:30])
+    frame.figure.savefig(tmp_path / "again.png", dpi=80)
+    assert (tmp_path / "again.png").read_bytes() == (tmp_path / "new.png").read_bytes()
+    assert not frame.fits("t", ts["week"]) and frame.fits("t", ts["week"].iloc[:30])
+    with pytest.raises(ValueError, match="weeks"):
+        frame.fill(ts)
 
 
 def test_a_failed_plot_raises_in_the_caller(ts, tmp_path):
@@ -63,4 +83,4 @@ def test_threads_running_means_no_fork(monkeypatch):
 
 
 def test_asked_not_to_fork_draws_in_process():
-    assert isinstance(plot_process.start(fork=False), plot_process.InProcess)
+    assert isinstance(plot_process.start("t", range(3), fork=False), plot_process.InProcess)

@@ -216,8 +216,10 @@ def cmd_run(args) -> int:
     plot = None
     if not args.no_plots:  # started before Numba and mesa load (see analysis.plot_process)
         from analysis import plot_process
+        from sim.output import plot_title
 
-        plot = plot_process.start(fork=getattr(args, "command_line", False))
+        plot = plot_process.start(plot_title(scn), range(scn.weeks),
+                                  fork=getattr(args, "command_line", False))
     try:
         return _run(args, scn, out, plot)
     finally:
