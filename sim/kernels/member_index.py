@@ -78,44 +78,65 @@ def index_members_by_org(status, org, n_used, prev_start, prev_slots, n_indexed,
 
 @njit(cache=True, nogil=True)
 def reindex_members_by_org(status, org, region, n_used, prev_start, prev_slots, prev_region,
-                           n_indexed, n_orgs):
+                           n_indexed, n_orgs, n_regions):
     """``index_members_by_org`` (same ``start`` and ``slots``) that also returns each indexed
     slot's region (``slot_region``, aligned with ``slots``; members never change region) and
-    reads each member's status and organization once: the live members of the previous
-    index (regions from ``prev_region``) and of the slots ``n_indexed .. n_used - 1`` are
-    gathered first, then filed by organization from that gathered list (sequential reads).
-    This is the rebuild the model uses; ``index_members_by_org`` is the reference."""
+    the index regrouped by (organization, region) cell (``cell_start``, ``cell_slots``: what
+    ``cells_of_index`` gives). Two passes over the live members of the previous index
+    (regions from ``prev_region``) and of the slots ``n_indexed .. n_used - 1``: one counts
+    them by cell, the other files them by organization and by cell (no gathered copy: fresh
+    memory costs more than reading a member's status and organization again). A cell's
+    members are a subsequence of its organization's, so they come in slot order whenever
+    the organization's do. This is the rebuild the model uses; ``index_members_by_org`` and
+    ``cells_of_index`` are the reference."""
     n_prev = prev_slots.shape[0]
-    cap = n_prev + max(n_used - n_indexed, 0)
-    g_slot = np.empty(cap, np.int64)
-    g_org = np.empty(cap, np.int32)
-    g_region = np.empty(cap, np.int32)
-    counts = np.zeros(n_orgs + 1, np.int64)
-    m = 0
-    for q in range(n_prev + max(n_used - n_indexed, 0)):  # the old index, then the new slots
+    n_cells = n_orgs * n_regions
+    cell_start = np.zeros(n_cells + 1, np.int64)
+    for q in range(n_prev):  # count by cell: the old index, then the new slots
+        i = prev_slots[q]
+        if status[i] == ACTIVE or status[i] == INCARCERATED:
+            cell_start[org[i] * n_regions + prev_region[q] + 1] += 1
+    for i in range(n_indexed, n_used):
+        if status[i] == ACTIVE or status[i] == INCARCERATED:
+            cell_start[org[i] * n_regions + region[i] + 1] += 1
+    for c in range(n_cells):
+        cell_start[c + 1] += cell_start[c]
+    start = np.empty(n_orgs + 1, np.int64)
+    for o in range(n_orgs + 1):
+        start[o] = cell_start[o * n_regions]
+    m = start[n_orgs]
+    slots = np.empty(m, np.int64)
+    slot_region = np.empty(m, np.int32)
+    cell_slots = np.empty(m, np.int32)
+    fill = start[:n_orgs].copy()
+    cell_fill = cell_start[:n_cells].copy()
+    ordered = True
+    # the same members again, filed: the old index, then the new slots. Runs of one
+    # organization keep its next position and last slot filed in registers (cur, pos, last)
+    cur = 0
+    pos = fill[0] if n_orgs > 0 else 0
+    last = -1
+    for q in range(n_prev + max(n_used - n_indexed, 0)):
         i = prev_slots[q] if q < n_prev else n_indexed + q - n_prev
         if status[i] == ACTIVE or status[i] == INCARCERATED:
             o = org[i]
-            g_slot[m] = i
-            g_org[m] = o
-            g_region[m] = prev_region[q] if q < n_prev else region[i]
-            counts[o + 1] += 1
-            m += 1
-    start = np.zeros(n_orgs + 1, np.int64)
-    for o in range(n_orgs):
-        start[o + 1] = start[o] + counts[o + 1]
-    slots = np.empty(m, np.int64)
-    slot_region = np.empty(m, np.int32)
-    fill = start[:n_orgs].copy()
-    ordered = True
-    for q in range(m):
-        o = g_org[q]
-        i = g_slot[q]
-        if fill[o] > start[o] and slots[fill[o] - 1] > i:
-            ordered = False
-        slots[fill[o]] = i
-        slot_region[fill[o]] = g_region[q]
-        fill[o] += 1
+            r = prev_region[q] if q < n_prev else region[i]
+            if o != cur:
+                fill[cur] = pos
+                cur = o
+                pos = fill[o]
+                last = slots[pos - 1] if pos > start[o] else -1
+            if last > i:
+                ordered = False
+            last = i
+            slots[pos] = i
+            slot_region[pos] = r
+            pos += 1
+            c = o * n_regions + r
+            cell_slots[cell_fill[c]] = i
+            cell_fill[c] += 1
+    if n_orgs > 0:
+        fill[cur] = pos
     if not ordered:  # rebuild from every slot (slot order by construction)
         fill[:] = start[:n_orgs]
         for i in range(n_used):
@@ -124,7 +145,8 @@ def reindex_members_by_org(status, org, region, n_used, prev_start, prev_slots, 
                 slots[fill[o]] = i
                 slot_region[fill[o]] = region[i]
                 fill[o] += 1
-    return start, slots, slot_region
+        cell_start, cell_slots = cells_of_index(start, slots, slot_region, n_regions)
+    return start, slots, slot_region, cell_start, cell_slots
 
 
 @njit(cache=True, nogil=True)
