@@ -522,23 +522,31 @@ def test_clip_with_array_bounds_follows_numpy_on_ties_zeros_and_nan():
     assert got.tobytes() == want.tobytes()
 
 
-def test_exit_hazards_and_bound_equal_numpy_with_nan():
-    from sim.kernels.member_hazards import exit_hazards_and_bound
+def test_member_hazard_bounds_equal_numpy_with_nan():
+    """Exit hazards, the bound by (organization, region) and the active count are what the
+    numpy expressions give, bit for bit, also with NaN hazards or stress."""
+    from sim.kernels.member_hazards import member_hazard_bounds
 
     gen = np.random.default_rng(3)
-    for nan_at in (None, "arrest", "stress"):
+    for nan_at in (None, "arrest", "death_first", "stress"):
         h_arrest, h_death = gen.random((5, 4, 6)), gen.random((5, 4, 6)) * 0.1
+        h_arrest[0, 0] = 0.0  # ties and zeros
         stress = gen.random(5)
+        counts = gen.integers(0, 50, (5, 4, 6))
         if nan_at == "arrest":
             h_arrest[2, 1, 3] = np.nan
+        elif nan_at == "death_first":
+            h_death[3, 2, 0] = np.nan
         elif nan_at == "stress":
             stress[1] = np.nan
-        h_exit = np.empty(5)
-        bound = exit_hazards_and_bound(h_arrest, h_death, 0.01, 2.0, stress, h_exit)
+        h_exit, bound_or = np.empty(5), np.empty((5, 4))
+        n = member_hazard_bounds(h_arrest, h_death, 0.01, 2.0, stress, counts, h_exit,
+                                 bound_or)
         want_exit = 0.01 * (1.0 + 2.0 * stress)
-        want = float((h_arrest + h_death).max() + want_exit.max())
+        want = (h_arrest + h_death).max(axis=2) + want_exit[:, None]
         assert h_exit.tobytes() == want_exit.tobytes(), nan_at
-        assert np.float64(bound).tobytes() == np.float64(want).tobytes(), nan_at
+        assert bound_or.tobytes() == want.tobytes(), nan_at
+        assert n == counts.sum()
 
 
 def test_homicides_draw_bystanders_as_numpy_poisson_does():
