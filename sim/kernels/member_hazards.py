@@ -1,5 +1,6 @@
 """Around the members' week (ODD 7.9): the exit hazards and the bound on the weekly hazard of
-the members of each organization and region for ``sim.kernels.members.step_members``, and the homicides that follow."""
+the members of each organization and region for ``sim.kernels.members.step_members``, and
+the homicides that follow."""
 
 import numpy as np
 from numba import njit
