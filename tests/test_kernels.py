@@ -475,6 +475,58 @@ def test_indexed_member_operations_equal_the_full_scans():
         np.testing.assert_array_equal(x, y)
 
 
+def test_indexed_promotions_and_arrests_read_the_unindexed_tail_too():
+    """With part of the population not indexed yet (a tail of recruits, some of them the
+    longest-serving lieutenants or the only members of their role), promotions and case
+    arrests over the index pick the same members as the full scans, and pass the role as
+    a plain int or as a Role."""
+    from sim.kernels.member_index import arrest_members_of_role_indexed, promote_leader_indexed
+
+    gen = np.random.default_rng(8)
+    n, O, R = 300, 4, 3
+    from_tail = 0
+    for case in range(6):
+        status = gen.choice([1, 1, 1, 2, 3], size=n).astype(np.int8)
+        org = gen.integers(0, O, n).astype(np.int32)
+        role = gen.integers(1, 6, n).astype(np.int8)
+        region = gen.integers(0, R, n).astype(np.int32)
+        joined = gen.integers(0, 50, n).astype(np.int32)
+        joined[n - 60:] = -1000 + gen.integers(0, 3, 60)  # the tail holds the oldest hands
+        if case % 2:
+            role[: n - 60][role[: n - 60] == 4] = 5  # role 4 only in the tail
+        tail_from = n - 60
+        start, slots = _index(status, org, tail_from, O)
+        for o in range(O):
+            c1, c2 = np.zeros((O, R, 6), np.int64), np.zeros((O, R, 6), np.int64)
+            r1, r2 = role.copy(), role.copy()
+            want = promote_leader(n, status, org, r1, region, joined, o, c1)
+            got = promote_leader_indexed(start, slots, tail_from, n, status, org, r2, region,
+                                         joined, o, c2)
+            assert got == want, (case, o)
+            from_tail += got >= tail_from
+            np.testing.assert_array_equal(r1, r2)
+            np.testing.assert_array_equal(c1, c2)
+            for k in (4, Role.LIEUTENANT):
+                out = []
+                for indexed in (False, True):
+                    st, rel, jail = status.copy(), np.zeros(n, np.int32), np.zeros(n, np.int64)
+                    cnt = np.zeros((O, R, 6), np.int64)
+                    rng = np.random.default_rng(case)
+                    if indexed:
+                        res = arrest_members_of_role_indexed(
+                            rng, 3, o, k, 4, start, slots, tail_from, n, st, org, role,
+                            region, rel, jail, 0, 10.0, cnt)
+                    else:
+                        res = arrest_members_of_role(rng, 3, n, o, k, 4, st, org, role, region,
+                                                     rel, jail, 0, 10.0, cnt)
+                    out.append((res, st, rel, jail[: res[1]], cnt, rng.random()))
+                (a, *xa), (b, *xb) = out
+                assert a == b, (case, o, k)
+                for x, y in zip(xa, xb, strict=True):
+                    np.testing.assert_array_equal(x, y)
+    assert from_tail > 0  # the tail's members were found
+
+
 def test_sums_in_numpys_order_are_bit_identical_to_numpy():
     from sim.kernels.sums import pairwise_sum, sum_leading_axis
 

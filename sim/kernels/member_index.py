@@ -193,6 +193,15 @@ def members_of(o, start, slots, tail_from, n_used, org):
 
 
 @njit(cache=True, nogil=True)
+def _member_of(q, o, start, slots, tail_from):
+    """The ``q``-th slot of ``members_of(o, ...)`` without building that list: filed slots
+    first, then the unindexed slots from ``tail_from`` (all of them: callers check the
+    organization, as they do for ``members_of``)."""
+    n_filed = start[o + 1] - start[o]
+    return slots[start[o] + q] if q < n_filed else tail_from + q - n_filed
+
+
+@njit(cache=True, nogil=True)
 def arrest_members_of_role_indexed(rng, week, o, k, n_wanted, start, slots, tail_from, n_used,
                                    status, org, role, region, release, jail, n_jail,
                                    sentence_mean, counts):
@@ -203,10 +212,13 @@ def arrest_members_of_role_indexed(rng, week, o, k, n_wanted, start, slots, tail
     (Numba's cache keys a kernel on its own source file: a change to
     ``sim.kernels.members.arrest_from_pool`` or the jail heap it calls needs a change here
     too, or a stale compiled copy with the old code inlined is loaded.)"""
-    cand = members_of(o, start, slots, tail_from, n_used, org)
-    pool = np.empty(cand.shape[0], np.int64)
+    # the organization's filed slots, then the unindexed tail: members_of's order, read in
+    # place (the list itself is not built)
+    n_visit = start[o + 1] - start[o] + max(n_used - tail_from, 0)
+    pool = np.empty(n_visit, np.int64)
     m = 0
-    for i in cand:
+    for q in range(n_visit):
+        i = _member_of(q, o, start, slots, tail_from)
         if status[i] == ACTIVE and org[i] == o and role[i] == k:
             pool[m] = i
             m += 1
@@ -224,7 +236,8 @@ def promote_leader_indexed(start, slots, tail_from, n_used, status, org, role, r
     Returns the new leader's index, or -1."""
     best = -1
     best_key = np.int64(-(2 ** 62))
-    for i in members_of(o, start, slots, tail_from, n_used, org):
+    for q in range(start[o + 1] - start[o] + max(n_used - tail_from, 0)):  # members_of's
+        i = _member_of(q, o, start, slots, tail_from)
         if org[i] == o and status[i] == ACTIVE:
             key = -np.int64(joined[i]) + (np.int64(1) << 40 if role[i] == LIEUTENANT else 0)
             if key > best_key:
@@ -244,7 +257,8 @@ def split_members_indexed(rng, start, slots, tail_from, n_used, status, org, reg
     each active one in region r joins ``new`` with probability ``share_r[r]``; ``counts`` is
     kept current. Returns how many moved (the index is stale afterwards)."""
     moved = 0
-    for i in members_of(old, start, slots, tail_from, n_used, org):
+    for q in range(start[old + 1] - start[old] + max(n_used - tail_from, 0)):  # members_of's
+        i = _member_of(q, old, start, slots, tail_from)
         if org[i] == old and status[i] == ACTIVE:
             if share_r[region[i]] > 0.0 and rng.random() < share_r[region[i]]:
                 org[i] = new
