@@ -597,8 +597,28 @@ def test_member_hazard_bounds_equal_numpy_with_nan():
         want_exit = 0.01 * (1.0 + 2.0 * stress)
         want = (h_arrest + h_death).max(axis=2) + want_exit[:, None]
         assert h_exit.tobytes() == want_exit.tobytes(), nan_at
-        assert bound_or.tobytes() == want.tobytes(), nan_at
+        assert bound_or.tobytes() == (-want).tobytes(), nan_at
         assert n == counts.sum()
+
+
+def test_event_bounds_equal_numpys_where_expm1():
+    """From minus the bounds and numpy's expm1 of them, ``event_bounds`` gives the event
+    probability bounds of the former numpy expression, bit for bit (NaN, infinite, zero and
+    negative bounds included), and their maximum."""
+    from sim.kernels.member_hazards import event_bounds
+
+    gen = np.random.default_rng(4)
+    specials = [np.nan, np.inf, -np.inf, 0.0, -0.0, -3.0, 50.0, 1e-300]
+    for case in range(4):
+        bound = gen.exponential(0.01, (6, 5))
+        if case:
+            bound.flat[gen.choice(30, 3 * case, replace=False)] = gen.choice(specials, 3 * case)
+        with np.errstate(invalid="ignore", over="ignore"):
+            want = np.where(bound < np.inf, -np.expm1(-bound), 1.0)
+            e = np.expm1(-bound)
+        top = event_bounds(e)
+        assert e.tobytes() == want.tobytes(), case
+        assert top == float(want.max()), case
 
 
 def test_homicides_draw_bystanders_as_numpy_poisson_does():

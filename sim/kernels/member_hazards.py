@@ -11,13 +11,14 @@ from .recruitment import LAM_NEGATIVE, LAM_TOO_LARGE, POISSON_LAM_MAX
 
 @njit(cache=True, nogil=True)
 def member_hazard_bounds(h_arrest, h_death, exit_rate, unpaid_exit_multiplier, stress, counts,
-                         h_exit, bound_or):
+                         h_exit, neg_bound_or):
     """Fill ``h_exit[o] = exit_rate * (1 + unpaid_exit_multiplier * stress[o])`` and
-    ``bound_or[o, r] = (h_arrest + h_death)[o, r].max() + h_exit[o]`` (numpy's
-    ``(h_arrest + h_death).max(axis=2) + h_exit[:, None]``, NaN if any hazard of the cell
-    is NaN): the largest hazard a member of organization o in region r can have. Returns
-    ``counts.sum()``, the active members. (numpy's max over an axis of six roles costs
-    tens of microseconds a week; the maximum is exact, so the bounds are the same.)"""
+    ``neg_bound_or[o, r] = -((h_arrest + h_death)[o, r].max() + h_exit[o])`` (numpy's
+    ``-((h_arrest + h_death).max(axis=2) + h_exit[:, None])``, NaN if any hazard of the
+    cell is NaN): minus the largest hazard a member of organization o in region r can have,
+    ready for numpy's ``expm1`` (see ``event_bounds``). Returns ``counts.sum()``, the
+    active members. (numpy's max over an axis of six roles costs tens of microseconds a
+    week; the maximum and the negation are exact, so the bounds are the same.)"""
     O, R, K = h_arrest.shape
     for o in range(O):
         h_exit[o] = exit_rate * (1.0 + unpaid_exit_multiplier * stress[o])
@@ -30,11 +31,28 @@ def member_hazard_bounds(h_arrest, h_death, exit_rate, unpaid_exit_multiplier, s
                     top = h
                     if h != h:
                         break  # NaN stays
-            bound_or[o, r] = top + h_exit[o]
+            neg_bound_or[o, r] = -(top + h_exit[o])
     n = 0
     for v in counts.ravel():
         n += v
     return n
+
+
+@njit(cache=True, nogil=True)
+def event_bounds(e):
+    """Turn ``e = expm1(-bound)`` (numpy's expm1 of ``member_hazard_bounds``' output) into
+    the weekly event probability bound ``-e`` in place, 1 where the bound is NaN (numpy's
+    ``np.where(bound < inf, -np.expm1(-bound), 1.0)``: an infinite bound gives -(-1) = 1
+    there too), and return the largest (the bound of every member)."""
+    top = -np.inf
+    for o in range(e.shape[0]):
+        for r in range(e.shape[1]):
+            x = e[o, r]
+            v = 1.0 if x != x else -x
+            e[o, r] = v
+            if v > top:
+                top = v
+    return top
 
 
 @njit(cache=True, nogil=True)
