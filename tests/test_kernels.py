@@ -688,3 +688,24 @@ def test_kernel_poisson_draws_what_numpy_draws():
     a.bit_generator.state = b.bit_generator.state = state
     lam = np.array([10.00211445139847])
     assert _poisson_many(a, lam)[0] == b.poisson(lam)[0] == 2
+
+
+def test_goods_error_equals_the_ledgers_numpy_expression():
+    """The markets kernel's goods error is Ledger.goods's numpy expression, bit for bit,
+    with small and large shipments, exact balances and NaN anywhere."""
+    from sim.kernels.markets import goods_error
+    from sim.ledger import Ledger
+
+    gen = np.random.default_rng(12)
+    for case in range(40):
+        C = 1 + case % 4
+        shipped = gen.choice([0.0, 0.3, 5.0, 1e6], C) * gen.random(C)
+        goods = gen.random((3, C)) * shipped
+        if case % 3 == 0:
+            goods[2] = shipped - goods[0] - goods[1]  # balanced (rounding aside)
+        if case % 7 == 1:
+            (shipped if case % 2 else goods[gen.integers(0, 3)])[gen.integers(0, C)] = np.nan
+        ledger = Ledger.__new__(Ledger)
+        ledger.goods(shipped, goods[0], goods[1], goods[2])
+        got = goods_error(shipped, goods)
+        assert np.float64(got).tobytes() == np.float64(ledger.goods_error).tobytes(), case
