@@ -18,7 +18,8 @@ scanned after the organization's group; they all come later in slot order, so th
 kept. The index is stale once members change organization (a split);
 ``sim.state.State.members_by_org`` rebuilds it then, when the unindexed tail grows long, or
 when the member step's visits wasted on members gone since add up, from the previous index
-and the tail only (``reindex_members_by_org``, which also keeps each indexed slot's region).
+and the tail only (``reindex_members_by_org``, which also keeps each indexed slot's region
+and makes the cells in the same pass).
 """
 
 import numpy as np
