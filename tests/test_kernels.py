@@ -697,9 +697,11 @@ def test_goods_error_equals_the_ledgers_numpy_expression():
     from sim.ledger import Ledger
 
     gen = np.random.default_rng(12)
-    for case in range(40):
-        C = 1 + case % 4
-        shipped = gen.choice([0.0, 0.3, 5.0, 1e6], C) * gen.random(C)
+    cases = [np.array([x]) for x in (0.0, 0.4, 0.7, 1.0, 2.5, 1e6)]  # below and above 1
+    cases += [gen.choice([0.0, 0.3, 5.0, 1e6], 1 + k % 4) * gen.random(1 + k % 4)
+              for k in range(40)]
+    for case, shipped in enumerate(cases):
+        C = shipped.size
         goods = gen.random((3, C)) * shipped
         if case % 3 == 0:
             goods[2] = shipped - goods[0] - goods[1]  # balanced (rounding aside)
