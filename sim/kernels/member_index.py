@@ -85,8 +85,8 @@ def reindex_members_by_org(status, org, region, n_used, prev_start, prev_slots, 
     the index regrouped by (organization, region) cell (``cell_start``, ``cell_slots``: what
     ``cells_of_index`` gives). Two passes over the live members of the previous index
     (regions from ``prev_region``) and of the slots ``n_indexed .. n_used - 1``: one counts
-    them by cell, the other files them by organization and by cell (no gathered copy: fresh
-    memory costs more than reading a member's status and organization again). A cell's
+    them by cell, the other files them by organization and by cell (reading each member's
+    status and organization twice measured no slower than gathering them once). A cell's
     members are a subsequence of its organization's, so they come in slot order whenever
     the organization's do. This is the rebuild the model uses; ``index_members_by_org`` and
     ``cells_of_index`` are the reference."""
