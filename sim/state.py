@@ -30,7 +30,6 @@ from .agents import (
 )
 from .enums import N_OFFICIAL_TYPES, N_ROLES, Role
 from .kernels.member_index import (
-    cells_of_index,
     count_active_indexed,
     reindex_members_by_org,
 )
@@ -245,14 +244,12 @@ class State:
         if not self.member_index_fresh or self.member_index_start.shape[0] != cap + 1 \
                 or tail > 1024 + n_idx // 4 \
                 or self.member_index_wasted > (n_idx + tail) / 16:
-            # with the regions of the indexed members (they never change), for the member step
-            (self.member_index_start, self.member_index_slots,
-             self.member_index_region) = reindex_members_by_org(
+            # with the regions of the indexed members (they never change), and regrouped by
+            # (organization, region) cell for the member step's thinning
+            (self.member_index_start, self.member_index_slots, self.member_index_region,
+             self.member_cells_start, self.member_cells_slots) = reindex_members_by_org(
                 m.status, m.org, m.region, m.n, self.member_index_start,
-                self.member_index_slots, self.member_index_region, self.member_index_upto, cap)
-            # regrouped by (organization, region) for the member step's thinning
-            self.member_cells_start, self.member_cells_slots = cells_of_index(
-                self.member_index_start, self.member_index_slots, self.member_index_region,
+                self.member_index_slots, self.member_index_region, self.member_index_upto, cap,
                 self.R)
             self.member_index_upto = m.n
             self.member_index_fresh = True

@@ -187,8 +187,9 @@ def test_the_member_index_is_rebuilt_when_wasted_visits_add_up():
 
 def test_the_models_index_rebuild_equals_the_reference_with_regions():
     """``reindex_members_by_org`` (one read of each member) gives the same index as
-    ``index_members_by_org`` plus each slot's region, from a previous index and a tail, also
-    when a member moved to an earlier organization (the full-scan fallback)."""
+    ``index_members_by_org`` plus each slot's region and the cells ``cells_of_index`` makes
+    of it, from a previous index and a tail, also when a member moved to an earlier
+    organization (the full-scan fallback)."""
     from sim.kernels.member_index import reindex_members_by_org
 
     gen = np.random.default_rng(9)
@@ -206,10 +207,15 @@ def test_the_models_index_rebuild_equals_the_reference_with_regions():
         if case == 2:  # a move to an earlier group breaks slot order: full-scan fallback
             org[np.flatnonzero(org == 4)[:3]] = 0
         want = index_members_by_org(status, org, n, start0, slots0, 4000, O)
-        got = reindex_members_by_org(status, org, region, n, start0, slots0, region0, 4000, O)
+        got = reindex_members_by_org(status, org, region, n, start0, slots0, region0, 4000, O,
+                                     7)
         np.testing.assert_array_equal(got[0], want[0])
         np.testing.assert_array_equal(got[1], want[1])
         np.testing.assert_array_equal(got[2], region[want[1]])
+        cell_start, cell_slots = cells_of_index(want[0], want[1], region[want[1]], 7)
+        np.testing.assert_array_equal(got[3], cell_start)
+        np.testing.assert_array_equal(got[4], cell_slots)
+        assert got[4].dtype == cell_slots.dtype
 
 
 def test_a_state_saved_before_the_jail_heap_continues():

@@ -475,6 +475,58 @@ def test_indexed_member_operations_equal_the_full_scans():
         np.testing.assert_array_equal(x, y)
 
 
+def test_indexed_promotions_and_arrests_read_the_unindexed_tail_too():
+    """With part of the population not indexed yet (a tail of recruits, some of them the
+    longest-serving lieutenants or the only members of their role), promotions and case
+    arrests over the index pick the same members as the full scans, and pass the role as
+    a plain int or as a Role."""
+    from sim.kernels.member_index import arrest_members_of_role_indexed, promote_leader_indexed
+
+    gen = np.random.default_rng(8)
+    n, O, R = 300, 4, 3
+    from_tail = 0
+    for case in range(6):
+        status = gen.choice([1, 1, 1, 2, 3], size=n).astype(np.int8)
+        org = gen.integers(0, O, n).astype(np.int32)
+        role = gen.integers(1, 6, n).astype(np.int8)
+        region = gen.integers(0, R, n).astype(np.int32)
+        joined = gen.integers(0, 50, n).astype(np.int32)
+        joined[n - 60:] = -1000 + gen.integers(0, 3, 60)  # the tail holds the oldest hands
+        if case % 2:
+            role[: n - 60][role[: n - 60] == 4] = 5  # role 4 only in the tail
+        tail_from = n - 60
+        start, slots = _index(status, org, tail_from, O)
+        for o in range(O):
+            c1, c2 = np.zeros((O, R, 6), np.int64), np.zeros((O, R, 6), np.int64)
+            r1, r2 = role.copy(), role.copy()
+            want = promote_leader(n, status, org, r1, region, joined, o, c1)
+            got = promote_leader_indexed(start, slots, tail_from, n, status, org, r2, region,
+                                         joined, o, c2)
+            assert got == want, (case, o)
+            from_tail += got >= tail_from
+            np.testing.assert_array_equal(r1, r2)
+            np.testing.assert_array_equal(c1, c2)
+            for k in (4, Role.LIEUTENANT):
+                out = []
+                for indexed in (False, True):
+                    st, rel, jail = status.copy(), np.zeros(n, np.int32), np.zeros(n, np.int64)
+                    cnt = np.zeros((O, R, 6), np.int64)
+                    rng = np.random.default_rng(case)
+                    if indexed:
+                        res = arrest_members_of_role_indexed(
+                            rng, 3, o, k, 4, start, slots, tail_from, n, st, org, role,
+                            region, rel, jail, 0, 10.0, cnt)
+                    else:
+                        res = arrest_members_of_role(rng, 3, n, o, k, 4, st, org, role, region,
+                                                     rel, jail, 0, 10.0, cnt)
+                    out.append((res, st, rel, jail[: res[1]], cnt, rng.random()))
+                (a, *xa), (b, *xb) = out
+                assert a == b, (case, o, k)
+                for x, y in zip(xa, xb, strict=True):
+                    np.testing.assert_array_equal(x, y)
+    assert from_tail > 0  # the tail's members were found
+
+
 def test_sums_in_numpys_order_are_bit_identical_to_numpy():
     from sim.kernels.sums import pairwise_sum, sum_leading_axis
 
@@ -522,23 +574,51 @@ def test_clip_with_array_bounds_follows_numpy_on_ties_zeros_and_nan():
     assert got.tobytes() == want.tobytes()
 
 
-def test_exit_hazards_and_bound_equal_numpy_with_nan():
-    from sim.kernels.member_hazards import exit_hazards_and_bound
+def test_member_hazard_bounds_equal_numpy_with_nan():
+    """Exit hazards, the bound by (organization, region) and the active count are what the
+    numpy expressions give, bit for bit, also with NaN hazards or stress."""
+    from sim.kernels.member_hazards import member_hazard_bounds
 
     gen = np.random.default_rng(3)
-    for nan_at in (None, "arrest", "stress"):
+    for nan_at in (None, "arrest", "death_first", "stress"):
         h_arrest, h_death = gen.random((5, 4, 6)), gen.random((5, 4, 6)) * 0.1
+        h_arrest[0, 0] = 0.0  # ties and zeros
         stress = gen.random(5)
+        counts = gen.integers(0, 50, (5, 4, 6))
         if nan_at == "arrest":
             h_arrest[2, 1, 3] = np.nan
+        elif nan_at == "death_first":
+            h_death[3, 2, 0] = np.nan
         elif nan_at == "stress":
             stress[1] = np.nan
-        h_exit = np.empty(5)
-        bound = exit_hazards_and_bound(h_arrest, h_death, 0.01, 2.0, stress, h_exit)
+        h_exit, bound_or = np.empty(5), np.empty((5, 4))
+        n = member_hazard_bounds(h_arrest, h_death, 0.01, 2.0, stress, counts, h_exit,
+                                 bound_or)
         want_exit = 0.01 * (1.0 + 2.0 * stress)
-        want = float((h_arrest + h_death).max() + want_exit.max())
+        want = (h_arrest + h_death).max(axis=2) + want_exit[:, None]
         assert h_exit.tobytes() == want_exit.tobytes(), nan_at
-        assert np.float64(bound).tobytes() == np.float64(want).tobytes(), nan_at
+        assert bound_or.tobytes() == (-want).tobytes(), nan_at
+        assert n == counts.sum()
+
+
+def test_event_bounds_equal_numpys_where_expm1():
+    """From minus the bounds and numpy's expm1 of them, ``event_bounds`` gives the event
+    probability bounds of the former numpy expression, bit for bit (NaN, infinite, zero and
+    negative bounds included), and their maximum."""
+    from sim.kernels.member_hazards import event_bounds
+
+    gen = np.random.default_rng(4)
+    specials = [np.nan, np.inf, -np.inf, 0.0, -0.0, -3.0, 50.0, 1e-300]
+    for case in range(4):
+        bound = gen.exponential(0.01, (6, 5))
+        if case:
+            bound.flat[gen.choice(30, 3 * case, replace=False)] = gen.choice(specials, 3 * case)
+        with np.errstate(invalid="ignore", over="ignore"):
+            want = np.where(bound < np.inf, -np.expm1(-bound), 1.0)
+            e = np.expm1(-bound)
+        top = event_bounds(e)
+        assert e.tobytes() == want.tobytes(), case
+        assert top == float(want.max()), case
 
 
 def test_homicides_draw_bystanders_as_numpy_poisson_does():
@@ -608,3 +688,26 @@ def test_kernel_poisson_draws_what_numpy_draws():
     a.bit_generator.state = b.bit_generator.state = state
     lam = np.array([10.00211445139847])
     assert _poisson_many(a, lam)[0] == b.poisson(lam)[0] == 2
+
+
+def test_goods_error_equals_the_ledgers_numpy_expression():
+    """The markets kernel's goods error is Ledger.goods's numpy expression, bit for bit,
+    with small and large shipments, exact balances and NaN anywhere."""
+    from sim.kernels.markets import goods_error
+    from sim.ledger import Ledger
+
+    gen = np.random.default_rng(12)
+    cases = [np.array([x]) for x in (0.0, 0.4, 0.7, 1.0, 2.5, 1e6)]  # below and above 1
+    cases += [gen.choice([0.0, 0.3, 5.0, 1e6], 1 + k % 4) * gen.random(1 + k % 4)
+              for k in range(40)]
+    for case, shipped in enumerate(cases):
+        C = shipped.size
+        goods = gen.random((3, C)) * shipped
+        if case % 3 == 0:
+            goods[2] = shipped - goods[0] - goods[1]  # balanced (rounding aside)
+        if case % 7 == 1:
+            (shipped if case % 2 else goods[gen.integers(0, 3)])[gen.integers(0, C)] = np.nan
+        ledger = Ledger.__new__(Ledger)
+        ledger.goods(shipped, goods[0], goods[1], goods[2])
+        got = goods_error(shipped, goods)
+        assert np.float64(got).tobytes() == np.float64(ledger.goods_error).tobytes(), case

@@ -219,3 +219,21 @@ def test_state_problems_name_the_array_and_the_value():
     assert any(p.startswith("guns: 1 of") and "not finite" in p for p in got)
     assert any(p.startswith("h_death: 1 of") and "negative" in p and "[0, 1, 2]" in p
                for p in got)
+
+
+def test_goods_that_do_not_add_up_stop_a_checked_run(monkeypatch):
+    """The markets kernel hands the goods identity's error to the ledger: drug shipped but
+    neither seized, sold nor stocked stops a run with checks on, at that week."""
+    import sim.processes as procs
+
+    m = TocModel(tiny_scenario(weeks=10, seed=2), checks=True)
+    m.run(3)  # the identity holds
+    orig = procs.shipping.step
+
+    def leaky(s):
+        orig(s)
+        s.shipped[0] += 50.0  # counted as shipped, never arrives
+
+    monkeypatch.setattr(procs.shipping, "step", leaky)
+    with pytest.raises(ConservationError, match="goods"):
+        m.step()

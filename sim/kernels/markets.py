@@ -184,14 +184,16 @@ def stage_prices(
 def markets_week(
     counts, dealer, arrivals_ocr, stock, demand_ref, price_ref, elasticity,
     elasticity_multiplier, sell_fraction, retail_by_dealers, dealer_capacity, price_floor,
-    price_cap, retail_price, sold, seized_cr, h_arrest, arrivals_cr, dealers_r, goods, h_r,
+    price_cap, retail_price, sold, seized_cr, h_arrest, shipped, arrivals_cr, dealers_r, goods,
+    h_r,
 ):
     """Clear the markets (``clear_markets``) with this week's arrivals ``arrivals_cr``
     (summed over organizations) and the region's dealers ``dealers_r`` (from the kept
     counts, role ``dealer``) each selling up to ``dealer_capacity``; ``goods`` = (seized,
     sold, change in stock) by commodity for the ledger; ``h_r`` the dealers' mean weekly
     arrest hazard by region (last week's hazards, weighted by dealers; 0 without dealers).
-    Sums in numpy's order."""
+    Sums in numpy's order. Returns the ledger's goods error (``goods_error``: what was
+    ``shipped`` this week against seized, sold and stocked)."""
     O, C, R = arrivals_ocr.shape
     sum_leading_axis(arrivals_ocr.reshape(O, C * R), arrivals_cr.reshape(C * R))
     dealers_or = np.empty((O, R))
@@ -227,6 +229,26 @@ def markets_week(
     sum_leading_axis(weighted, h_r)
     for r in range(R):
         h_r[r] = h_r[r] / dealers_r[r] if dealers_r[r] > 0 else 0.0
+    return goods_error(shipped, goods)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def goods_error(shipped, goods):
+    """The goods identity's largest relative error over commodities, NaN if any is NaN:
+    numpy's ``(np.abs(shipped - seized - sold - stock_change)
+    / np.maximum(np.abs(shipped), 1.0)).max()`` with ``goods`` = (seized, sold, change in
+    stock) (``sim.ledger.Ledger.goods``; the conservation check reads it)."""
+    top = 0.0
+    for c in range(shipped.shape[0]):
+        err = abs(shipped[c] - goods[0, c] - goods[1, c] - goods[2, c])
+        a = abs(shipped[c])
+        scale = a if (a > 1.0 or a != a) else 1.0  # np.maximum: NaN wins
+        x = err / scale
+        if c == 0 or x > top or x != x:
+            top = x
+            if x != x:
+                break
+    return top
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -1,5 +1,6 @@
-"""Around the members' week (ODD 7.9): the exit hazards and the bound on every member's
-weekly hazard for ``sim.kernels.members.step_members``, and the homicides that follow."""
+"""Around the members' week (ODD 7.9): the exit hazards and the bound on the weekly hazard of
+the members of each organization and region for ``sim.kernels.members.step_members``, and
+the homicides that follow."""
 
 import numpy as np
 from numba import njit
@@ -9,28 +10,49 @@ from .recruitment import LAM_NEGATIVE, LAM_TOO_LARGE, POISSON_LAM_MAX
 
 
 @njit(cache=True, nogil=True)
-def exit_hazards_and_bound(h_arrest, h_death, exit_rate, unpaid_exit_multiplier, stress,
-                           h_exit):
-    """Fill ``h_exit[o] = exit_rate * (1 + unpaid_exit_multiplier * stress[o])`` and return
-    ``(h_arrest + h_death).max() + h_exit.max()``, the largest hazard a member can have
-    (NaN if any hazard is NaN, as numpy's max)."""
+def member_hazard_bounds(h_arrest, h_death, exit_rate, unpaid_exit_multiplier, stress, counts,
+                         h_exit, neg_bound_or):
+    """Fill ``h_exit[o] = exit_rate * (1 + unpaid_exit_multiplier * stress[o])`` and
+    ``neg_bound_or[o, r] = -((h_arrest + h_death)[o, r].max() + h_exit[o])`` (numpy's
+    ``-((h_arrest + h_death).max(axis=2) + h_exit[:, None])``, NaN if any hazard of the
+    cell is NaN): minus the largest hazard a member of organization o in region r can have,
+    ready for numpy's ``expm1`` (see ``event_bounds``). Returns ``counts.sum()``, the
+    active members. (numpy's max over an axis of six roles costs tens of microseconds a
+    week; the maximum and the negation are exact, so the bounds are the same.)"""
     O, R, K = h_arrest.shape
-    top_exit = 0.0
     for o in range(O):
-        h = exit_rate * (1.0 + unpaid_exit_multiplier * stress[o])
-        h_exit[o] = h
-        if o == 0 or h > top_exit or h != h:
-            top_exit = h  # a NaN stays: nothing compares greater
-    top = 0.0
+        h_exit[o] = exit_rate * (1.0 + unpaid_exit_multiplier * stress[o])
     for o in range(O):
         for r in range(R):
-            for k in range(K):
+            top = h_arrest[o, r, 0] + h_death[o, r, 0]
+            for k in range(1, K):
                 h = h_arrest[o, r, k] + h_death[o, r, k]
-                if (o == 0 and r == 0 and k == 0) or h > top or h != h:
+                if h > top or h != h:
                     top = h
                     if h != h:
-                        return top + top_exit
-    return top + top_exit
+                        break  # NaN stays
+            neg_bound_or[o, r] = -(top + h_exit[o])
+    n = 0
+    for v in counts.ravel():
+        n += v
+    return n
+
+
+@njit(cache=True, nogil=True)
+def event_bounds(e):
+    """Turn ``e = expm1(-bound)`` (numpy's expm1 of ``member_hazard_bounds``' output) into
+    the weekly event probability bound ``-e`` in place, 1 where the bound is NaN (numpy's
+    ``np.where(bound < inf, -np.expm1(-bound), 1.0)``: an infinite bound gives -(-1) = 1
+    there too), and return the largest (the bound of every member)."""
+    top = -np.inf
+    for o in range(e.shape[0]):
+        for r in range(e.shape[1]):
+            x = e[o, r]
+            v = 1.0 if x != x else -x
+            e[o, r] = v
+            if v > top:
+                top = v
+    return top
 
 
 @njit(cache=True, nogil=True)

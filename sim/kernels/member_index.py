@@ -18,7 +18,8 @@ scanned after the organization's group; they all come later in slot order, so th
 kept. The index is stale once members change organization (a split);
 ``sim.state.State.members_by_org`` rebuilds it then, when the unindexed tail grows long, or
 when the member step's visits wasted on members gone since add up, from the previous index
-and the tail only (``reindex_members_by_org``, which also keeps each indexed slot's region).
+and the tail only (``reindex_members_by_org``, which also keeps each indexed slot's region
+and makes the cells in the same pass).
 """
 
 import numpy as np
@@ -78,44 +79,65 @@ def index_members_by_org(status, org, n_used, prev_start, prev_slots, n_indexed,
 
 @njit(cache=True, nogil=True)
 def reindex_members_by_org(status, org, region, n_used, prev_start, prev_slots, prev_region,
-                           n_indexed, n_orgs):
+                           n_indexed, n_orgs, n_regions):
     """``index_members_by_org`` (same ``start`` and ``slots``) that also returns each indexed
     slot's region (``slot_region``, aligned with ``slots``; members never change region) and
-    reads each member's status and organization once: the live members of the previous
-    index (regions from ``prev_region``) and of the slots ``n_indexed .. n_used - 1`` are
-    gathered first, then filed by organization from that gathered list (sequential reads).
-    This is the rebuild the model uses; ``index_members_by_org`` is the reference."""
+    the index regrouped by (organization, region) cell (``cell_start``, ``cell_slots``: what
+    ``cells_of_index`` gives). Two passes over the live members of the previous index
+    (regions from ``prev_region``) and of the slots ``n_indexed .. n_used - 1``: one counts
+    them by cell, the other files them by organization and by cell (reading each member's
+    status and organization twice measured no slower than gathering them once). A cell's
+    members are a subsequence of its organization's, so they come in slot order whenever
+    the organization's do. This is the rebuild the model uses; ``index_members_by_org`` and
+    ``cells_of_index`` are the reference."""
     n_prev = prev_slots.shape[0]
-    cap = n_prev + max(n_used - n_indexed, 0)
-    g_slot = np.empty(cap, np.int64)
-    g_org = np.empty(cap, np.int32)
-    g_region = np.empty(cap, np.int32)
-    counts = np.zeros(n_orgs + 1, np.int64)
-    m = 0
-    for q in range(n_prev + max(n_used - n_indexed, 0)):  # the old index, then the new slots
+    n_cells = n_orgs * n_regions
+    cell_start = np.zeros(n_cells + 1, np.int64)
+    for q in range(n_prev):  # count by cell: the old index, then the new slots
+        i = prev_slots[q]
+        if status[i] == ACTIVE or status[i] == INCARCERATED:
+            cell_start[org[i] * n_regions + prev_region[q] + 1] += 1
+    for i in range(n_indexed, n_used):
+        if status[i] == ACTIVE or status[i] == INCARCERATED:
+            cell_start[org[i] * n_regions + region[i] + 1] += 1
+    for c in range(n_cells):
+        cell_start[c + 1] += cell_start[c]
+    start = np.empty(n_orgs + 1, np.int64)
+    for o in range(n_orgs + 1):
+        start[o] = cell_start[o * n_regions]
+    m = start[n_orgs]
+    slots = np.empty(m, np.int64)
+    slot_region = np.empty(m, np.int32)
+    cell_slots = np.empty(m, np.int32)
+    fill = start[:n_orgs].copy()
+    cell_fill = cell_start[:n_cells].copy()
+    ordered = True
+    # the same members again, filed: the old index, then the new slots. Runs of one
+    # organization keep its next position and last slot filed in registers (cur, pos, last)
+    cur = 0
+    pos = fill[0] if n_orgs > 0 else 0
+    last = -1
+    for q in range(n_prev + max(n_used - n_indexed, 0)):
         i = prev_slots[q] if q < n_prev else n_indexed + q - n_prev
         if status[i] == ACTIVE or status[i] == INCARCERATED:
             o = org[i]
-            g_slot[m] = i
-            g_org[m] = o
-            g_region[m] = prev_region[q] if q < n_prev else region[i]
-            counts[o + 1] += 1
-            m += 1
-    start = np.zeros(n_orgs + 1, np.int64)
-    for o in range(n_orgs):
-        start[o + 1] = start[o] + counts[o + 1]
-    slots = np.empty(m, np.int64)
-    slot_region = np.empty(m, np.int32)
-    fill = start[:n_orgs].copy()
-    ordered = True
-    for q in range(m):
-        o = g_org[q]
-        i = g_slot[q]
-        if fill[o] > start[o] and slots[fill[o] - 1] > i:
-            ordered = False
-        slots[fill[o]] = i
-        slot_region[fill[o]] = g_region[q]
-        fill[o] += 1
+            r = prev_region[q] if q < n_prev else region[i]
+            if o != cur:
+                fill[cur] = pos
+                cur = o
+                pos = fill[o]
+                last = slots[pos - 1] if pos > start[o] else -1
+            if last > i:
+                ordered = False
+            last = i
+            slots[pos] = i
+            slot_region[pos] = r
+            pos += 1
+            c = o * n_regions + r
+            cell_slots[cell_fill[c]] = i
+            cell_fill[c] += 1
+    if n_orgs > 0:
+        fill[cur] = pos
     if not ordered:  # rebuild from every slot (slot order by construction)
         fill[:] = start[:n_orgs]
         for i in range(n_used):
@@ -124,7 +146,8 @@ def reindex_members_by_org(status, org, region, n_used, prev_start, prev_slots, 
                 slots[fill[o]] = i
                 slot_region[fill[o]] = region[i]
                 fill[o] += 1
-    return start, slots, slot_region
+        cell_start, cell_slots = cells_of_index(start, slots, slot_region, n_regions)
+    return start, slots, slot_region, cell_start, cell_slots
 
 
 @njit(cache=True, nogil=True)
@@ -171,6 +194,15 @@ def members_of(o, start, slots, tail_from, n_used, org):
 
 
 @njit(cache=True, nogil=True)
+def _member_of(q, o, start, slots, tail_from):
+    """The ``q``-th slot of ``members_of(o, ...)`` without building that list: filed slots
+    first, then the unindexed slots from ``tail_from`` (all of them: callers check the
+    organization, as they do for ``members_of``)."""
+    n_filed = start[o + 1] - start[o]
+    return slots[start[o] + q] if q < n_filed else tail_from + q - n_filed
+
+
+@njit(cache=True, nogil=True)
 def arrest_members_of_role_indexed(rng, week, o, k, n_wanted, start, slots, tail_from, n_used,
                                    status, org, role, region, release, jail, n_jail,
                                    sentence_mean, counts):
@@ -181,10 +213,13 @@ def arrest_members_of_role_indexed(rng, week, o, k, n_wanted, start, slots, tail
     (Numba's cache keys a kernel on its own source file: a change to
     ``sim.kernels.members.arrest_from_pool`` or the jail heap it calls needs a change here
     too, or a stale compiled copy with the old code inlined is loaded.)"""
-    cand = members_of(o, start, slots, tail_from, n_used, org)
-    pool = np.empty(cand.shape[0], np.int64)
+    # the organization's filed slots, then the unindexed tail: members_of's order, read in
+    # place (the list itself is not built)
+    n_visit = start[o + 1] - start[o] + max(n_used - tail_from, 0)
+    pool = np.empty(n_visit, np.int64)
     m = 0
-    for i in cand:
+    for q in range(n_visit):
+        i = _member_of(q, o, start, slots, tail_from)
         if status[i] == ACTIVE and org[i] == o and role[i] == k:
             pool[m] = i
             m += 1
@@ -202,7 +237,8 @@ def promote_leader_indexed(start, slots, tail_from, n_used, status, org, role, r
     Returns the new leader's index, or -1."""
     best = -1
     best_key = np.int64(-(2 ** 62))
-    for i in members_of(o, start, slots, tail_from, n_used, org):
+    for q in range(start[o + 1] - start[o] + max(n_used - tail_from, 0)):  # members_of's
+        i = _member_of(q, o, start, slots, tail_from)
         if org[i] == o and status[i] == ACTIVE:
             key = -np.int64(joined[i]) + (np.int64(1) << 40 if role[i] == LIEUTENANT else 0)
             if key > best_key:
@@ -222,7 +258,8 @@ def split_members_indexed(rng, start, slots, tail_from, n_used, status, org, reg
     each active one in region r joins ``new`` with probability ``share_r[r]``; ``counts`` is
     kept current. Returns how many moved (the index is stale afterwards)."""
     moved = 0
-    for i in members_of(old, start, slots, tail_from, n_used, org):
+    for q in range(start[old + 1] - start[old] + max(n_used - tail_from, 0)):  # members_of's
+        i = _member_of(q, old, start, slots, tail_from)
         if org[i] == old and status[i] == ACTIVE:
             if share_r[region[i]] > 0.0 and rng.random() < share_r[region[i]]:
                 org[i] = new

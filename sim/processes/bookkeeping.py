@@ -64,36 +64,37 @@ def record(s, members_or) -> None:
         s.officials.patron, s.agency_budget, members_or, s.corrupt_share_r, s.guns,
         w.population, out, by_c, s.region_metrics[t],
     )
-    retail, export_p, seized = float(out[mk.RETAIL]), float(out[mk.EXPORT]), out[mk.SEIZURES]
+    v = out.tolist()  # Python floats, as float() of each element gives
+    retail, export_p, seized = v[mk.RETAIL], v[mk.EXPORT], out[mk.SEIZURES]
     row = {
         "retail_price": retail,
-        "wholesale_price": float(out[mk.WHOLESALE]),
-        "import_price": float(out[mk.IMPORT]),
+        "wholesale_price": v[mk.WHOLESALE],
+        "import_price": v[mk.IMPORT],
         "export_price": export_p,
         "source_price": s.pars.market.source_share * export_p,
-        "consumption": float(out[mk.CONSUMPTION]),
+        "consumption": v[mk.CONSUMPTION],
         "supply_shipped": float(s.shipped[0]),
-        "seizures": float(seized),
+        "seizures": v[mk.SEIZURES],
         "criminal_revenue": s.criminal_income,
-        "criminal_wealth": float(out[mk.WEALTH]),
-        "laundered_assets": float(out[mk.LAUNDERED]),
-        "frozen_assets": float(out[mk.FROZEN]),
-        "active_cartels": int(out[mk.ACTIVE_CARTELS]),
-        "active_gangs": int(out[mk.ACTIVE_GANGS]),
+        "criminal_wealth": v[mk.WEALTH],
+        "laundered_assets": v[mk.LAUNDERED],
+        "frozen_assets": v[mk.FROZEN],
+        "active_cartels": int(v[mk.ACTIVE_CARTELS]),
+        "active_gangs": int(v[mk.ACTIVE_GANGS]),
         "criminal_members": int(s.ledger.active),
         "recruits": s.recruits,
         "arrests": int(s.member_events[0]) + s.case_arrests + s.intervention_arrests,
         "incarcerated": int(s.ledger.incarcerated),
-        "homicides": int(out[mk.HOMICIDES]),
-        "corruption_rate": float(out[mk.CORRUPTION_RATE]),
-        "enforcement_spend": float(out[mk.AGENCY_BUDGET] + s.intervention_cost),
-        "market_hhi": float(out[mk.HHI]),
-        "route_nodes": int(out[mk.ROUTE_NODES]),
+        "homicides": int(v[mk.HOMICIDES]),
+        "corruption_rate": v[mk.CORRUPTION_RATE],
+        "enforcement_spend": v[mk.AGENCY_BUDGET] + s.intervention_cost,
+        "market_hhi": v[mk.HHI],
+        "route_nodes": int(v[mk.ROUTE_NODES]),
         "intervention_cost": float(s.intervention_cost),
         "seizure_rate": float(seized / s.shipped[0]) if s.shipped[0] > 0 else 0.0,
-        "markup": retail / out[mk.SOURCE_MEAN],
-        "members_killed": int(out[mk.MEMBERS_KILLED]),
-        "bystanders_killed": int(out[mk.BYSTANDERS_KILLED]),
+        "markup": retail / out[mk.SOURCE_MEAN],  # numpy's division (inf, not an error)
+        "members_killed": int(v[mk.MEMBERS_KILLED]),
+        "bystanders_killed": int(v[mk.BYSTANDERS_KILLED]),
         "officials_caught": int(s.official_events[2]),
         "leader_removals": s.removals,
         "splits": s.n_splits,
@@ -105,5 +106,5 @@ def record(s, members_or) -> None:
     }
     vals = list(row.values())
     for c in range(1, s.C):
-        vals += [float(v) for v in by_c[c]]
+        vals += by_c[c].tolist()
     s.metrics[t] = vals

@@ -67,7 +67,7 @@ def step(s) -> None:
             s.leader_lost[org] = 1
             s.case_arrests += 1
         n_arrested, m.n_jail = arrest_members_of_role_indexed(
-            rng, s.week, org, Role.LIEUTENANT, int(round(e.case_lieutenants * s.scale)),
+            rng, s.week, org, int(Role.LIEUTENANT), int(round(e.case_lieutenants * s.scale)),
             *s.members_by_org(), m.status, m.org, m.role, m.region, m.release, m.jail,
             m.n_jail, e.sentence_weeks, s.counts)
         s.case_arrests += n_arrested

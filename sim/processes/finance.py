@@ -49,11 +49,12 @@ def step(s) -> None:
         o.cash, o.laundered, o.stress, totals, s.import_rev_oc, t.hurdle_rate,
         t.supply_adjustment, pressure,
     )
-    s.defaulted = float(totals[fk.DEFAULTED])
-    s.aml_seized = float(totals[fk.AML_SEIZED])
-    s.criminal_costs = float(totals[fk.COSTS])
-    s.criminal_payouts = float(totals[fk.PAYOUTS])
-    s.criminal_income = float(totals[fk.INCOME])
+    v = totals.tolist()  # Python floats
+    s.defaulted = v[fk.DEFAULTED]
+    s.aml_seized = v[fk.AML_SEIZED]
+    s.criminal_costs = v[fk.COSTS]
+    s.criminal_payouts = v[fk.PAYOUTS]
+    s.criminal_income = v[fk.INCOME]
     s.ledger.income += s.criminal_income
     s.ledger.outflow += s.criminal_costs + s.criminal_payouts
     s.ledger.seized += s.aml_seized

@@ -33,13 +33,12 @@ def step(s) -> None:
     arrivals_cr, dealers_r, h_r = np.empty((C, R)), np.empty(R), np.empty(R)
     goods = np.empty((3, C))  # seized, sold and change in stock by commodity, for the ledger
     # clearing; the dealers' weekly arrest hazard by region (last week's hazards)
-    markets_week(
+    s.ledger.goods_error = markets_week(
         s.counts, int(Role.DEALER), s.arrivals_ocr, s.stock, s.demand_ref, w.price_ref,
         w.elasticity, m.elasticity_multiplier, m.sell_fraction, w.retail_by_dealers,
         m.dealer_capacity, m.price_floor, m.price_cap, s.retail_price, s.sold, s.seized_cr,
-        s.h_arrest, arrivals_cr, dealers_r, goods, h_r,
-    )
-    s.ledger.goods(s.shipped, goods[0], goods[1], goods[2])
+        s.h_arrest, s.shipped, arrivals_cr, dealers_r, goods, h_r,
+    )  # returns the ledger's goods error (Ledger.goods's arithmetic, in the kernel)
     # dealers' annual arrest probability by region, from the hazard as a rate (numpy's expm1)
     update_stage_prices(s, -np.expm1(-52.0 * h_r))
 

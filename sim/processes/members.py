@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..enums import Role, Status
-from ..kernels.member_hazards import exit_hazards_and_bound, homicides
+from ..kernels.member_hazards import event_bounds, homicides, member_hazard_bounds
 from ..kernels.members import step_members
 from ..kernels.recruitment import LAM_TOO_LARGE
 
@@ -20,21 +20,23 @@ KEEPS = ("members", "counts", "violence_r")
 
 def step(s) -> None:
     e, o, m = s.pars.enforcement, s.orgs, s.members
-    h_exit = np.empty(o.capacity)
+    h_exit, h_max_or = np.empty(o.capacity), np.empty((o.capacity, s.R))
     # hazards are rates; the kernel turns them into weekly probabilities 1 - exp(-h):
-    # the exit hazards (h_exit[o]); the global bound that kernel also returns is not used:
-    exit_hazards_and_bound(s.h_arrest, s.h_death, e.exit_rate, e.unpaid_exit_multiplier,
-                           o.stress, h_exit)
-    # h_max_or bounds the event probability of every member of organization o in region r
-    # (NaN: visit all of them), h_max every member's
-    bound_or = (s.h_arrest + s.h_death).max(axis=2) + h_exit[:, None]
+    # the exit hazards (h_exit[o]) and, per organization and region, minus the largest
+    # hazard a member can have (-bound[o, r], in h_max_or for now)
+    n_active = member_hazard_bounds(s.h_arrest, s.h_death, e.exit_rate,
+                                    e.unpaid_exit_multiplier, o.stress, s.counts, h_exit,
+                                    h_max_or)
+    # h_max_or = 1 - exp(-bound) bounds the event probability of every member of
+    # organization o in region r (1 where the bound is NaN: visit all of them), h_max every
+    # member's
     with np.errstate(invalid="ignore", over="ignore"):
-        h_max_or = np.where(bound_or < np.inf, -np.expm1(-bound_or), 1.0)
-    h_max = float(h_max_or.max())
+        np.expm1(h_max_or, out=h_max_or)  # numpy's expm1
+    h_max = event_bounds(h_max_or)
     # visits the index wastes this week (expected): gaps landing on members dead or gone
     # since it was built, and the unindexed tail walked at the largest bound
     tail = m.n - s.member_index_upto
-    gone = s.member_index_slots.shape[0] + tail - int(s.counts.sum()) - m.n_jail
+    gone = s.member_index_slots.shape[0] + tail - n_active - m.n_jail
     tail_from = s.members_by_org(wasted=(gone + tail) * h_max)[2]
     m.n_jail = step_members(
         s.streams["members"], s.week, m.n, s.member_cells_start, s.member_cells_slots,
