@@ -608,3 +608,44 @@ def test_kernel_poisson_draws_what_numpy_draws():
     a.bit_generator.state = b.bit_generator.state = state
     lam = np.array([10.00211445139847])
     assert _poisson_many(a, lam)[0] == b.poisson(lam)[0] == 2
+
+
+def _below_many(rng, n):
+    from numba import njit
+
+    from sim.kernels.draws import below
+
+    @njit
+    def many(rng, n, out_k, out_u):
+        for i in range(n.size):
+            out_k[i] = below(rng, n[i])
+            out_u[i] = rng.random() if n[i] % 3 == 0 else -1.0  # interleaved 64-bit draws
+
+    out_k, out_u = np.empty(n.size, np.int64), np.empty(n.size)
+    many(rng, n, out_k, out_u)
+    return out_k, out_u
+
+
+def test_kernel_below_draws_what_numpy_integers_draws():
+    """sim.kernels.draws.below(rng, n) returns what rng.integers(0, n) returns and leaves the
+    generator in the same state (the 32-bit half-word it keeps included): over small widths,
+    the recruiter pool's and tie lists' widths, widths where Lemire's rejection is frequent
+    (just above 2**31) and the edges 1, 2**32 - 1 and 2**32, mixed with 64-bit draws."""
+    gen = np.random.default_rng(11)
+    widths = np.array([1, 2, 3, 7, 8, 64, 1000, 2**31 + 1, 3 * 2**30, 2**32 - 1, 2**32],
+                      np.int64)
+    for seed in range(5):
+        n = gen.choice(widths, 4000)
+        a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+        got_k, got_u = _below_many(a, n)
+        want_k = np.empty(n.size, np.int64)
+        for i, ni in enumerate(n):
+            want_k[i] = b.integers(0, ni)
+            assert got_u[i] == (b.random() if ni % 3 == 0 else -1.0)
+        np.testing.assert_array_equal(got_k, want_k)
+        assert a.bit_generator.state == b.bit_generator.state
+    # uniform on 0 .. n - 1 (also a check that the mapping is not merely consistent)
+    k, _ = _below_many(np.random.default_rng(0), np.full(64000, 64, np.int64))
+    counts = np.bincount(k, minlength=64)
+    assert k.min() == 0 and k.max() == 63
+    assert np.abs(counts - 1000).max() < 5 * np.sqrt(1000)

@@ -3,6 +3,8 @@
 import numpy as np
 from numba import njit
 
+from .draws import below
+
 # Codes mirror sim.enums (numba cannot read IntEnum members inside kernels).
 ACTIVE = 1
 INCARCERATED = 2
@@ -236,7 +238,7 @@ def _tie_one_way(ties, x, y, rng):
         if ties[x, s] < 0:
             ties[x, s] = y
             return
-    ties[x, rng.integers(0, K)] = y
+    ties[x, below(rng, K)] = y
 
 
 @njit(cache=True, nogil=True)
@@ -322,7 +324,7 @@ def recruit(
                 if n_pool > 0 and ties_per_recruit > 0:
                     rec = -1
                     for _t in range(8):
-                        cand = pool[o, rng.integers(0, S)]
+                        cand = pool[o, below(rng, S)]
                         if cand < 0 or status[cand] != ACTIVE:
                             continue
                         rec = cand
