@@ -16,7 +16,7 @@ from sim.kernels.members import (
     step_members,
 )
 from sim.kernels.officials import step_officials
-from sim.kernels.routing import path_edges, ship_commodities, shortest_paths
+from sim.kernels.routing import path_edges, ship_commodities, shortest_paths, shortest_paths_to
 
 
 def line_graph():
@@ -41,6 +41,35 @@ def test_shortest_paths_prefers_cheaper_two_hop_route():
     shortest_paths(3, start, adj, to, w, 0, dist, pred)
     n = path_edges(pred, frm, 0, 2, out)
     assert out[:n].tolist() == [4] and dist[2] == 1.5
+
+
+def test_shortest_paths_to_wanted_nodes_equal_the_full_search():
+    """Stopping once the wanted nodes are settled gives them the full search's distances and
+    paths (random graphs, ties in weights included); and it does stop early."""
+    gen = np.random.default_rng(4)
+    stopped_early = 0
+    for _ in range(200):
+        n, m = 12, 40
+        frm = gen.integers(0, n, m).astype(np.int32)
+        to = gen.integers(0, n, m).astype(np.int32)
+        order = np.argsort(frm, kind="stable")
+        start = np.searchsorted(frm[order], np.arange(n + 1)).astype(np.int64)
+        adj = order.astype(np.int32)
+        w = gen.integers(0, 4, m).astype(float)  # whole numbers: many ties
+        src = int(gen.integers(0, n))
+        wanted = gen.random(n) < 0.3
+        dist, pred = np.empty(n), np.empty(n, np.int32)
+        shortest_paths(n, start, adj, to, w, src, dist, pred)
+        dist2, pred2, done = np.empty(n), np.empty(n, np.int32), np.empty(n, np.bool_)
+        shortest_paths_to(n, start, adj, to, w, src, dist2, pred2, done, wanted,
+                          int(wanted.sum()))
+        stopped_early += int(done.sum() < np.isfinite(dist).sum())
+        out, out2 = np.empty(n, np.int32), np.empty(n, np.int32)
+        for d in np.flatnonzero(wanted):
+            assert dist2[d] == dist[d]
+            k, k2 = path_edges(pred, frm, src, d, out), path_edges(pred2, frm, src, d, out2)
+            assert k == k2 and out[:max(k, 0)].tolist() == out2[:max(k2, 0)].tolist()
+    assert stopped_early > 50
 
 
 def test_clear_markets_fixed_supply_clears_on_demand_curve():
