@@ -306,6 +306,49 @@ def test_conflict_hazard_matches_formula():
     assert h[0, 0, 3] == pytest.approx(p0 / 4)
 
 
+def _conflict_hazards_reference(m, riv, ali, base, active, intensity, theta, leth, weights):
+    """The hazards loop as first written: every organization o, every rival j, in order."""
+    O, R = m.shape
+    h, exp_r, kills = np.zeros((O, R, weights.size)), np.zeros(R), np.zeros(O)
+    for r in range(R):
+        for o in range(O):
+            if m[o, r] <= 0.0 or not active[o]:
+                continue
+            pressure = 0.0
+            for j in range(O):
+                if j == o or m[j, r] <= 0.0 or not active[j]:
+                    continue
+                k = (base + riv[o, j]) / (1.0 + ali[o, j])
+                term = theta * leth[r] * k * m[j, r] * 0.5 * (intensity[o] + intensity[j])
+                pressure += term
+                kills[j] += term * m[o, r]
+            exp_r[r] += pressure * m[o, r]
+            h[o, r] = np.minimum(pressure * weights, 0.5)
+    return h, exp_r, kills
+
+
+def test_conflict_hazards_equal_the_plain_loop_bit_for_bit():
+    """The kernel (organizations taken two at a time) sums in the plain loop's order: the
+    same bits, with odd and even numbers of organizations per region, absent and inactive
+    ones, and hazards at the 0.5 cap."""
+    gen = np.random.default_rng(8)
+    for O in (1, 2, 3, 7, 12):
+        R = 5
+        m = np.where(gen.random((O, R)) < 0.3, 0.0, gen.integers(1, 400, (O, R))).astype(float)
+        riv, ali = gen.random((O, O)) * 3, gen.random((O, O)) * 2
+        active = gen.random(O) < 0.85
+        intensity, leth = 1 + gen.random(O), 1 + gen.random(R)
+        weights = np.array([0.0, 0.3, 1.0, 1.0, 2.0, 0.5])
+        theta = 10 ** gen.uniform(-5, -2.5)  # some hazards reach the cap
+        h, exp_r, kills = np.full((O, R, 6), 9.0), np.full(R, 9.0), np.full(O, 9.0)
+        conflict_hazards(m, riv, ali, 0.5, active, intensity, theta, leth, weights, h, exp_r,
+                         kills)
+        want = _conflict_hazards_reference(m, riv, ali, 0.5, active, intensity, theta, leth,
+                                           weights)
+        for got, ref in zip((h, exp_r, kills), want, strict=True):
+            np.testing.assert_array_equal(got, ref)
+
+
 def _officials(n, patron=-1):
     return (np.zeros(n, np.int32), np.zeros(n, np.int8), np.full(n, 0.5), np.full(n, 100.0),
             np.full(n, patron, np.int32))
