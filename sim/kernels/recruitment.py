@@ -1,5 +1,10 @@
 """Recruitment: the roles organizations remember, how many recruits each organization may
-expect in each region, and the draws of how many it gets."""
+expect in each region, and the draws of how many it gets.
+
+``draw_recruits`` compiles ``sim.kernels.members.recruit`` and the draws of
+``sim.kernels.draws`` into itself, and Numba's cache checks only this file: after a change
+there, delete ``sim/kernels/__pycache__/*.nb*`` (or this file's entries) so that it is
+compiled again."""
 
 import numpy as np
 from numba import njit
