@@ -716,6 +716,9 @@ def test_kernel_below_draws_what_numpy_integers_draws():
             assert got_u[i] == (b.random() if ni % 3 == 0 else -1.0)
         np.testing.assert_array_equal(got_k, want_k)
         assert a.bit_generator.state == b.bit_generator.state
+    for bad in (0, -3, 2**32 + 1):  # outside its domain: an error, not a wrong draw
+        with pytest.raises(ValueError, match="1 <= n <= 2"):
+            _below_many(np.random.default_rng(0), np.array([bad], np.int64))
     # uniform on 0 .. n - 1 (also a check that the mapping is not merely consistent)
     k, _ = _below_many(np.random.default_rng(0), np.full(64000, 64, np.int64))
     counts = np.bincount(k, minlength=64)

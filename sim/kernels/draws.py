@@ -89,7 +89,11 @@ def poisson(rng, lam):
 def below(rng, n):
     """One draw of ``rng.integers(0, n)`` (an int64 uniform on 0 .. n - 1) for
     ``1 <= n <= 2**32``, the same value and the same words taken from ``rng``: none when
-    ``n == 1``, one 32-bit word when ``n == 2**32``, else numpy's Lemire rejection."""
+    ``n == 1``, one 32-bit word when ``n == 2**32``, else numpy's Lemire rejection. Any
+    other ``n`` raises ValueError (numpy raises for ``n < 1`` and takes 64-bit words above
+    2**32)."""
+    if n < 1 or n > 4294967296:
+        raise ValueError("below(rng, n) needs 1 <= n <= 2**32")
     span = uint64(n - 1)  # numpy's ``rng``: high - low, inclusive
     if span == 0:
         return np.int64(0)
