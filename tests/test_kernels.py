@@ -724,3 +724,46 @@ def test_kernel_below_draws_what_numpy_integers_draws():
     counts = np.bincount(k, minlength=64)
     assert k.min() == 0 and k.max() == 63
     assert np.abs(counts - 1000).max() < 5 * np.sqrt(1000)
+
+
+def _draw_mixed(rng, n):
+    from numba import njit
+
+    from sim.kernels.draws import as_generator, below, poisson
+
+    @njit
+    def mixed(rng, n, out):
+        gen = as_generator(rng)
+        for i in range(n):
+            out[i] = (gen.random() + below(gen, 7 + i % 5) + gen.binomial(3 + i % 4, 0.2)
+                      + poisson(gen, 0.5 + i % 13) + gen.integers(0, 1000) * 1e-3)
+
+    out = np.empty(n)
+    mixed(rng, n, out)
+    return out
+
+
+def test_generator_pointers_draw_what_the_generator_draws():
+    """A kernel given generator_pointers(rng) draws what it draws given rng itself, and leaves
+    rng in the same state; the addresses are read once per generator, stay right after the
+    state is set (a snapshot restore) and a copied generator gets its own."""
+    import copy
+
+    from sim.kernels.draws import generator_pointers
+
+    a, b = np.random.default_rng(21), np.random.default_rng(21)
+    ptrs = generator_pointers(a)
+    assert generator_pointers(a) is ptrs and ptrs.dtype == np.uint64 and ptrs.shape == (4,)
+    np.testing.assert_array_equal(_draw_mixed(ptrs, 3000), _draw_mixed(b, 3000))
+    assert a.bit_generator.state == b.bit_generator.state
+    assert a.random() == b.random()  # numpy's own draws go on from the same state
+    saved = b.bit_generator.state
+    want = _draw_mixed(b, 500)
+    a.bit_generator.state = saved  # a restore: same memory, same addresses
+    np.testing.assert_array_equal(_draw_mixed(generator_pointers(a), 500), want)
+    c = copy.deepcopy(a)
+    assert not np.array_equal(generator_pointers(c), ptrs)
+    state_a = a.bit_generator.state
+    got_c = _draw_mixed(generator_pointers(c), 200)
+    assert a.bit_generator.state == state_a  # the copy's draws leave a alone
+    np.testing.assert_array_equal(got_c, _draw_mixed(a, 200))

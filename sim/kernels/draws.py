@@ -14,12 +14,24 @@ for each scalar (a heap allocation: ~36 ns a draw against ~4 ns for ``rng.random
 (``buffered_bounded_lemire_uint32`` in distributions.c), taking its words from the bit
 generator as numpy does, so ``below(rng, n)`` returns what ``rng.integers(0, n)`` returns and
 leaves ``rng`` in the same state.
+
+Passing a ``Generator`` to a kernel costs about 6.5 us a call (Numba types it in Python and
+unboxes it through ctypes: three ``ctypes.cast`` calls every time) against 0.1 us for an
+array. :func:`generator_pointers` reads the addresses Numba would unbox (the bit generator's
+state and its three ``next_*`` functions) once per generator into a ``uint64`` array, and
+:func:`as_generator` makes, inside a kernel, the same Numba ``Generator`` from that array: a
+kernel that takes its generator through ``as_generator`` accepts either, and draws the same
+numbers from the same state either way (the state is the generator's own memory, advanced in
+place; ``tests/test_kernels.py`` checks draws and state).
 """
 
+import ctypes
 import math
 
 import numpy as np
-from numba import njit, uint64
+from numba import njit, types, uint64
+from numba.core import cgutils
+from numba.extending import intrinsic, overload
 from numba.np.random.generator_core import next_uint32
 
 _LOGGAM_A = np.array([8.333333333333333e-02, -2.777777777777778e-03,
@@ -109,3 +121,77 @@ def below(rng, n):
             m = uint64(next_uint32(bitgen)) * excl
             leftover = m & uint64(0xFFFFFFFF)
     return np.int64(m >> uint64(32))
+
+
+_GENERATOR = types.NumPyRandomGeneratorType("generator")
+_BIT_GENERATOR = types.NumPyRandomBitGeneratorType("bit_generator")
+_POINTERS: dict[int, tuple[np.random.Generator, np.ndarray]] = {}
+_POINTERS_KEPT = 256  # generators whose addresses are kept (each entry keeps its generator)
+
+
+def generator_pointers(rng: np.random.Generator) -> np.ndarray:
+    """The addresses a kernel needs to draw from ``rng`` (``uint64[4]``: the bit generator's
+    state, its ``next_uint64``, ``next_uint32`` and ``next_double``), for
+    :func:`as_generator`. Read once per generator and kept here with a reference to it, so
+    the addresses stay valid and an entry is never mistaken for another generator's (the
+    last 256 generators are kept). Setting ``rng.bit_generator.state`` (a restore) writes
+    into the same memory, so the addresses stay right; a copied generator gets its own. The
+    array draws from ``rng``'s state: use it while the caller holds ``rng``."""
+    hit = _POINTERS.get(id(rng))
+    if hit is not None and hit[0] is rng:
+        return hit[1]
+    c = rng.bit_generator.ctypes
+    ptrs = np.array([c.state_address,
+                     ctypes.cast(c.next_uint64, ctypes.c_void_p).value,
+                     ctypes.cast(c.next_uint32, ctypes.c_void_p).value,
+                     ctypes.cast(c.next_double, ctypes.c_void_p).value], np.uint64)
+    if len(_POINTERS) >= _POINTERS_KEPT:
+        _POINTERS.clear()
+    _POINTERS[id(rng)] = (rng, ptrs)
+    return ptrs
+
+
+@intrinsic
+def _generator_at(typingctx, ptrs):
+    """Numba's ``Generator`` value over the addresses in ``ptrs`` (``generator_pointers``):
+    the struct Numba's unboxing fills, without the Python object behind it (no parent, no
+    reference count: the caller holds the generator)."""
+    if not (isinstance(ptrs, types.Array) and ptrs.dtype == types.uint64 and ptrs.ndim == 1):
+        return None
+
+    def codegen(context, builder, signature, args):
+        data = context.make_array(signature.args[0])(context, builder, args[0]).data
+
+        def word(k):
+            return builder.load(cgutils.gep(builder, data, k))
+
+        bit = cgutils.create_struct_proxy(_BIT_GENERATOR)(context, builder)
+        bit.parent = cgutils.get_null_value(bit.parent.type)
+        bit.state_address = word(0)
+        bit.state = word(0)
+        bit.fnptr_next_uint64 = word(1)
+        bit.fnptr_next_uint32 = word(2)
+        bit.fnptr_next_double = word(3)
+        bit.bit_generator = cgutils.get_null_value(bit.bit_generator.type)
+        gen = cgutils.create_struct_proxy(_GENERATOR)(context, builder)
+        gen.bit_generator = bit._getvalue()
+        gen.meminfo = cgutils.get_null_value(gen.meminfo.type)
+        gen.parent = cgutils.get_null_value(gen.parent.type)
+        return gen._getvalue()
+
+    return _GENERATOR(ptrs), codegen
+
+
+def as_generator(rng):
+    """Inside a kernel: ``rng`` itself if it is a ``Generator``, else the ``Generator`` over
+    the addresses ``rng`` holds (``generator_pointers``)."""
+    raise NotImplementedError("as_generator is for kernels (numba)")
+
+
+@overload(as_generator)
+def _as_generator(rng):
+    if isinstance(rng, types.NumPyRandomGeneratorType):
+        return lambda rng: rng
+    if isinstance(rng, types.Array) and rng.dtype == types.uint64 and rng.ndim == 1:
+        return lambda rng: _generator_at(rng)
+    return None

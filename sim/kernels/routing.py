@@ -3,6 +3,8 @@
 import numpy as np
 from numba import njit
 
+from .draws import as_generator
+
 
 @njit(cache=True, nogil=True)
 def shortest_paths(n_nodes, adj_start, adj_edge, edge_to, weight, src, dist, pred_edge):
@@ -97,6 +99,7 @@ def ship_commodities(
     transport per unit, divided by the perceived survival of the path (the compensation for
     expected seizure losses, RK86).
     """
+    gen = as_generator(rng)  # a Generator, or generator_pointers(Generator): the same draws
     O = org_active.shape[0]
     C = transport_weight.shape[0]
     R = enforcement_capacity.shape[0]
@@ -224,7 +227,7 @@ def ship_commodities(
                         * (1.0 + intel_gain * intel_or[o, r]) + edge_extra_hazard[e]
                     ) * (1.0 - protect_seize[o, r])
                     p = 1.0 - np.exp(-hazard)
-                    lost = rng.binomial(alive, p) if p > 0.0 else 0
+                    lost = gen.binomial(alive, p) if p > 0.0 else 0
                     risk_ev[o, e] += lost
                     risk_tr[o, e] += alive
                     seized_cr[c, r] += lost * mass
