@@ -754,6 +754,7 @@ def test_generator_pointers_draw_what_the_generator_draws():
     a, b = np.random.default_rng(21), np.random.default_rng(21)
     ptrs = generator_pointers(a)
     assert generator_pointers(a) is ptrs and ptrs.dtype == np.uint64 and ptrs.shape == (4,)
+    assert not ptrs.flags.writeable
     np.testing.assert_array_equal(_draw_mixed(ptrs, 3000), _draw_mixed(b, 3000))
     assert a.bit_generator.state == b.bit_generator.state
     assert a.random() == b.random()  # numpy's own draws go on from the same state

@@ -133,10 +133,11 @@ def generator_pointers(rng: np.random.Generator) -> np.ndarray:
     """The addresses a kernel needs to draw from ``rng`` (``uint64[4]``: the bit generator's
     state, its ``next_uint64``, ``next_uint32`` and ``next_double``), for
     :func:`as_generator`. Read once per generator and kept here with a reference to it, so
-    the addresses stay valid and an entry is never mistaken for another generator's (the
-    last 256 generators are kept). Setting ``rng.bit_generator.state`` (a restore) writes
-    into the same memory, so the addresses stay right; a copied generator gets its own. The
-    array draws from ``rng``'s state: use it while the caller holds ``rng``."""
+    the addresses stay valid and an entry is never mistaken for another generator's (up to
+    256 generators, then the table starts again; the array is read-only). Setting
+    ``rng.bit_generator.state`` (a restore) writes into the same memory, so the addresses
+    stay right; a copied generator gets its own. The array draws from ``rng``'s state: use
+    it while the caller holds ``rng``."""
     hit = _POINTERS.get(id(rng))
     if hit is not None and hit[0] is rng:
         return hit[1]
@@ -145,6 +146,7 @@ def generator_pointers(rng: np.random.Generator) -> np.ndarray:
                      ctypes.cast(c.next_uint64, ctypes.c_void_p).value,
                      ctypes.cast(c.next_uint32, ctypes.c_void_p).value,
                      ctypes.cast(c.next_double, ctypes.c_void_p).value], np.uint64)
+    ptrs.flags.writeable = False
     if len(_POINTERS) >= _POINTERS_KEPT:
         _POINTERS.clear()
     _POINTERS[id(rng)] = (rng, ptrs)
