@@ -16,7 +16,7 @@ from sim.kernels.members import (
     step_members,
 )
 from sim.kernels.officials import step_officials
-from sim.kernels.routing import path_edges, ship_commodities, shortest_paths
+from sim.kernels.routing import path_edges, ship_commodities, shortest_paths, shortest_paths_to
 
 
 def line_graph():
@@ -41,6 +41,35 @@ def test_shortest_paths_prefers_cheaper_two_hop_route():
     shortest_paths(3, start, adj, to, w, 0, dist, pred)
     n = path_edges(pred, frm, 0, 2, out)
     assert out[:n].tolist() == [4] and dist[2] == 1.5
+
+
+def test_shortest_paths_to_wanted_nodes_equal_the_full_search():
+    """Stopping once the wanted nodes are settled gives them the full search's distances and
+    paths (random graphs, ties in weights included); and it does stop early."""
+    gen = np.random.default_rng(4)
+    stopped_early = 0
+    for _ in range(200):
+        n, m = 12, 40
+        frm = gen.integers(0, n, m).astype(np.int32)
+        to = gen.integers(0, n, m).astype(np.int32)
+        order = np.argsort(frm, kind="stable")
+        start = np.searchsorted(frm[order], np.arange(n + 1)).astype(np.int64)
+        adj = order.astype(np.int32)
+        w = gen.integers(0, 4, m).astype(float)  # whole numbers: many ties
+        src = int(gen.integers(0, n))
+        wanted = gen.random(n) < 0.3
+        dist, pred = np.empty(n), np.empty(n, np.int32)
+        shortest_paths(n, start, adj, to, w, src, dist, pred)
+        dist2, pred2, done = np.empty(n), np.empty(n, np.int32), np.empty(n, np.bool_)
+        shortest_paths_to(n, start, adj, to, w, src, dist2, pred2, done, wanted,
+                          int(wanted.sum()))
+        stopped_early += int(done.sum() < np.isfinite(dist).sum())
+        out, out2 = np.empty(n, np.int32), np.empty(n, np.int32)
+        for d in np.flatnonzero(wanted):
+            assert dist2[d] == dist[d]
+            k, k2 = path_edges(pred, frm, src, d, out), path_edges(pred2, frm, src, d, out2)
+            assert k == k2 and out[:max(k, 0)].tolist() == out2[:max(k2, 0)].tolist()
+    assert stopped_early > 50
 
 
 def test_clear_markets_fixed_supply_clears_on_demand_curve():
@@ -275,6 +304,49 @@ def test_conflict_hazard_matches_formula():
     conflict_hazards(m, riv, ali, 1.0, np.ones(2, np.bool_), intensity, theta, lethality,
                      weights, h, exp_r, kills)
     assert h[0, 0, 3] == pytest.approx(p0 / 4)
+
+
+def _conflict_hazards_reference(m, riv, ali, base, active, intensity, theta, leth, weights):
+    """The hazards loop as first written: every organization o, every rival j, in order."""
+    O, R = m.shape
+    h, exp_r, kills = np.zeros((O, R, weights.size)), np.zeros(R), np.zeros(O)
+    for r in range(R):
+        for o in range(O):
+            if m[o, r] <= 0.0 or not active[o]:
+                continue
+            pressure = 0.0
+            for j in range(O):
+                if j == o or m[j, r] <= 0.0 or not active[j]:
+                    continue
+                k = (base + riv[o, j]) / (1.0 + ali[o, j])
+                term = theta * leth[r] * k * m[j, r] * 0.5 * (intensity[o] + intensity[j])
+                pressure += term
+                kills[j] += term * m[o, r]
+            exp_r[r] += pressure * m[o, r]
+            h[o, r] = np.minimum(pressure * weights, 0.5)
+    return h, exp_r, kills
+
+
+def test_conflict_hazards_equal_the_plain_loop_bit_for_bit():
+    """The kernel (organizations taken two at a time) sums in the plain loop's order: the
+    same bits, with odd and even numbers of organizations per region, absent and inactive
+    ones, and hazards at the 0.5 cap."""
+    gen = np.random.default_rng(8)
+    for O in (1, 2, 3, 7, 12):
+        R = 5
+        m = np.where(gen.random((O, R)) < 0.3, 0.0, gen.integers(1, 400, (O, R))).astype(float)
+        riv, ali = gen.random((O, O)) * 3, gen.random((O, O)) * 2
+        active = gen.random(O) < 0.85
+        intensity, leth = 1 + gen.random(O), 1 + gen.random(R)
+        weights = np.array([0.0, 0.3, 1.0, 1.0, 2.0, 0.5])
+        theta = 10 ** gen.uniform(-5, -2.5)  # some hazards reach the cap
+        h, exp_r, kills = np.full((O, R, 6), 9.0), np.full(R, 9.0), np.full(O, 9.0)
+        conflict_hazards(m, riv, ali, 0.5, active, intensity, theta, leth, weights, h, exp_r,
+                         kills)
+        want = _conflict_hazards_reference(m, riv, ali, 0.5, active, intensity, theta, leth,
+                                           weights)
+        for got, ref in zip((h, exp_r, kills), want, strict=True):
+            np.testing.assert_array_equal(got, ref)
 
 
 def _officials(n, patron=-1):
@@ -711,3 +783,91 @@ def test_goods_error_equals_the_ledgers_numpy_expression():
         ledger.goods(shipped, goods[0], goods[1], goods[2])
         got = goods_error(shipped, goods)
         assert np.float64(got).tobytes() == np.float64(ledger.goods_error).tobytes(), case
+
+
+def _below_many(rng, n):
+    from numba import njit
+
+    from sim.kernels.draws import below
+
+    @njit
+    def many(rng, n, out_k, out_u):
+        for i in range(n.size):
+            out_k[i] = below(rng, n[i])
+            out_u[i] = rng.random() if n[i] % 3 == 0 else -1.0  # interleaved 64-bit draws
+
+    out_k, out_u = np.empty(n.size, np.int64), np.empty(n.size)
+    many(rng, n, out_k, out_u)
+    return out_k, out_u
+
+
+def test_kernel_below_draws_what_numpy_integers_draws():
+    """sim.kernels.draws.below(rng, n) returns what rng.integers(0, n) returns and leaves the
+    generator in the same state (the 32-bit half-word it keeps included): over small widths,
+    the recruiter pool's and tie lists' widths, widths where Lemire's rejection is frequent
+    (just above 2**31) and the edges 1, 2**32 - 1 and 2**32, mixed with 64-bit draws."""
+    gen = np.random.default_rng(11)
+    widths = np.array([1, 2, 3, 7, 8, 64, 1000, 2**31 + 1, 3 * 2**30, 2**32 - 1, 2**32],
+                      np.int64)
+    for seed in range(5):
+        n = gen.choice(widths, 4000)
+        a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+        got_k, got_u = _below_many(a, n)
+        want_k = np.empty(n.size, np.int64)
+        for i, ni in enumerate(n):
+            want_k[i] = b.integers(0, ni)
+            assert got_u[i] == (b.random() if ni % 3 == 0 else -1.0)
+        np.testing.assert_array_equal(got_k, want_k)
+        assert a.bit_generator.state == b.bit_generator.state
+    for bad in (0, -3, 2**32 + 1):  # outside its domain: an error, not a wrong draw
+        with pytest.raises(ValueError, match="1 <= n <= 2"):
+            _below_many(np.random.default_rng(0), np.array([bad], np.int64))
+    # uniform on 0 .. n - 1 (also a check that the mapping is not merely consistent)
+    k, _ = _below_many(np.random.default_rng(0), np.full(64000, 64, np.int64))
+    counts = np.bincount(k, minlength=64)
+    assert k.min() == 0 and k.max() == 63
+    assert np.abs(counts - 1000).max() < 5 * np.sqrt(1000)
+
+
+def _draw_mixed(rng, n):
+    from numba import njit
+
+    from sim.kernels.draws import as_generator, below, poisson
+
+    @njit
+    def mixed(rng, n, out):
+        gen = as_generator(rng)
+        for i in range(n):
+            out[i] = (gen.random() + below(gen, 7 + i % 5) + gen.binomial(3 + i % 4, 0.2)
+                      + poisson(gen, 0.5 + i % 13) + gen.integers(0, 1000) * 1e-3)
+
+    out = np.empty(n)
+    mixed(rng, n, out)
+    return out
+
+
+def test_generator_pointers_draw_what_the_generator_draws():
+    """A kernel given generator_pointers(rng) draws what it draws given rng itself, and leaves
+    rng in the same state; the addresses are read once per generator, stay right after the
+    state is set (a snapshot restore) and a copied generator gets its own."""
+    import copy
+
+    from sim.kernels.draws import generator_pointers
+
+    a, b = np.random.default_rng(21), np.random.default_rng(21)
+    ptrs = generator_pointers(a)
+    assert generator_pointers(a) is ptrs and ptrs.dtype == np.uint64 and ptrs.shape == (4,)
+    assert not ptrs.flags.writeable
+    np.testing.assert_array_equal(_draw_mixed(ptrs, 3000), _draw_mixed(b, 3000))
+    assert a.bit_generator.state == b.bit_generator.state
+    assert a.random() == b.random()  # numpy's own draws go on from the same state
+    saved = b.bit_generator.state
+    want = _draw_mixed(b, 500)
+    a.bit_generator.state = saved  # a restore: same memory, same addresses
+    np.testing.assert_array_equal(_draw_mixed(generator_pointers(a), 500), want)
+    c = copy.deepcopy(a)
+    assert not np.array_equal(generator_pointers(c), ptrs)
+    state_a = a.bit_generator.state
+    got_c = _draw_mixed(generator_pointers(c), 200)
+    assert a.bit_generator.state == state_a  # the copy's draws leave a alone
+    np.testing.assert_array_equal(got_c, _draw_mixed(a, 200))

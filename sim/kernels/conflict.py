@@ -36,28 +36,47 @@ def conflict_hazards(
                 if org_active[j]:
                     k_oj[o, j] = (rivalry_base + rivalry[o, j]) / (1.0 + alliance[o, j])
     present = np.empty(O, np.int64)  # the region's active organizations with members
+    m_p = np.empty(O)  # their members in the region, intensities and kills so far
+    i_p = np.empty(O)
+    kills_p = np.empty(O)
     for r in range(R):
         n = 0
         for o in range(O):
             if not (members_or[o, r] <= 0.0) and org_active[o]:
                 present[n] = o
+                m_p[n] = members_or[o, r]
+                i_p[n] = intensity_o[o]
+                kills_p[n] = kills_by_o[o]
                 n += 1
-        for i in range(n):  # the same order as a loop over every organization
-            o = present[i]
-            m_o = members_or[o, r]
-            pressure = 0.0
+        tl = theta * lethality_r[r]
+        # the same sums, in the same order, as a loop over every organization o (pressure:
+        # over j in order; each author's kills: over o in order), two organizations at a
+        # time so that their two running sums overlap
+        for i in range(0, n, 2):
+            o, o2 = present[i], present[i + 1] if i + 1 < n else -1
+            m_o, m_o2 = m_p[i], m_p[i + 1] if i + 1 < n else 0.0
+            pressure, pressure2 = 0.0, 0.0
             for jj in range(n):
                 j = present[jj]
-                if j == o:
-                    continue
-                term = theta * lethality_r[r] * k_oj[o, j] * members_or[j, r] * 0.5 \
-                    * (intensity_o[o] + intensity_o[j])
-                pressure += term
-                kills_by_o[j] += term * m_o
+                if jj != i:
+                    term = tl * k_oj[o, j] * m_p[jj] * 0.5 * (i_p[i] + i_p[jj])
+                    pressure += term
+                    kills_p[jj] += term * m_o
+                if o2 >= 0 and jj != i + 1:
+                    term2 = tl * k_oj[o2, j] * m_p[jj] * 0.5 * (i_p[i + 1] + i_p[jj])
+                    pressure2 += term2
+                    kills_p[jj] += term2 * m_o2
             expected_deaths_r[r] += pressure * m_o
             for q in range(n_roles):
                 h = pressure * role_weight[q]
                 h_death[o, r, q] = h if h < 0.5 else 0.5
+            if o2 >= 0:
+                expected_deaths_r[r] += pressure2 * m_o2
+                for q in range(n_roles):
+                    h = pressure2 * role_weight[q]
+                    h_death[o2, r, q] = h if h < 0.5 else 0.5
+        for jj in range(n):
+            kills_by_o[present[jj]] = kills_p[jj]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

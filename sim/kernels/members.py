@@ -3,6 +3,8 @@
 import numpy as np
 from numba import njit
 
+from .draws import below
+
 # Codes mirror sim.enums (numba cannot read IntEnum members inside kernels).
 ACTIVE = 1
 INCARCERATED = 2
@@ -236,7 +238,7 @@ def _tie_one_way(ties, x, y, rng):
         if ties[x, s] < 0:
             ties[x, s] = y
             return
-    ties[x, rng.integers(0, K)] = y
+    ties[x, below(rng, K)] = y
 
 
 @njit(cache=True, nogil=True)
@@ -294,13 +296,19 @@ def recruit(
     S = pool.shape[1]
     i = n_used
     for o in range(O):
+        n_new = 0
+        for r in range(R):
+            n_new += new_or[o, r]
+        if n_new == 0:
+            continue
         total = 0
         for k in range(n_roles):
             total += counts_ok[o, k]
-        n_pool = 0
+        has_pool = False  # any recruiter in the pool
         for s in range(S):
             if pool[o, s] >= 0:
-                n_pool += 1
+                has_pool = True
+                break
         for r in range(R):
             for _ in range(new_or[o, r]):
                 best = _pick_role(o, org_kind[o], total, counts_ok, role_share, memory, fill,
@@ -319,10 +327,10 @@ def recruit(
                 release[i] = 0
                 for s in range(K):
                     ties[i, s] = -1
-                if n_pool > 0 and ties_per_recruit > 0:
+                if has_pool and ties_per_recruit > 0:
                     rec = -1
                     for _t in range(8):
-                        cand = pool[o, rng.integers(0, S)]
+                        cand = pool[o, below(rng, S)]
                         if cand < 0 or status[cand] != ACTIVE:
                             continue
                         rec = cand

@@ -1,11 +1,16 @@
 """Recruitment: the roles organizations remember, how many recruits each organization may
-expect in each region, and the draws of how many it gets."""
+expect in each region, and the draws of how many it gets.
+
+``draw_recruits`` compiles ``sim.kernels.members.recruit`` and the draws of
+``sim.kernels.draws`` into itself, and Numba's cache checks only this file: after a change
+there, delete ``sim/kernels/__pycache__/*.nb*`` (or this file's entries) so that it is
+compiled again."""
 
 import numpy as np
 from numba import njit
 
 from .counts import members_by_org_region, members_by_org_role
-from .draws import poisson
+from .draws import as_generator, poisson
 from .members import recruit
 from .sums import np_clip, np_minimum, pairwise_sum
 
@@ -101,6 +106,7 @@ def draw_recruits(
     room and call ``recruit``). Where numpy would raise, nothing is drawn and the first
     value is ``LAM_TOO_LARGE`` (a mean above ``POISSON_LAM_MAX`` or NaN) or
     ``LAM_NEGATIVE``. Cartels (``org_kind == cartel``) recruit half along their routes."""
+    gen = as_generator(rng)  # a Generator, or generator_pointers(Generator): the same draws
     is_cartel = np.empty(org_kind.shape[0], np.bool_)
     for o in range(org_kind.shape[0]):
         is_cartel[o] = org_kind[o] == cartel
@@ -121,7 +127,7 @@ def draw_recruits(
     n = 0
     for o in range(O):
         for r in range(R):
-            k = poisson(rng, lam[o, r])
+            k = poisson(gen, lam[o, r])
             new_or[o, r] = k
             n += k
     if n == 0:
@@ -129,7 +135,7 @@ def draw_recruits(
     if n_used + n > status.shape[0]:
         return n, -1
     return n, recruit(
-        rng, week, n_used, new_or, role_share, org_kind, counts_ok, counts,
+        gen, week, n_used, new_or, role_share, org_kind, counts_ok, counts,
         status, org, role, region, joined, release, ties, pool, ties_per_recruit, memory,
         fill,
     )

@@ -3,6 +3,8 @@
 import numpy as np
 from numba import njit
 
+from .draws import as_generator
+
 
 @njit(cache=True, nogil=True)
 def shortest_paths(n_nodes, adj_start, adj_edge, edge_to, weight, src, dist, pred_edge):
@@ -10,10 +12,21 @@ def shortest_paths(n_nodes, adj_start, adj_edge, edge_to, weight, src, dist, pre
 
     Fills ``dist`` (inf where unreachable) and ``pred_edge`` (edge used to reach each node, -1).
     """
-    done = np.zeros(n_nodes, np.bool_)
+    shortest_paths_to(n_nodes, adj_start, adj_edge, edge_to, weight, src, dist, pred_edge,
+                      np.zeros(n_nodes, np.bool_), np.zeros(n_nodes, np.bool_), n_nodes + 1)
+
+
+@njit(cache=True, nogil=True)
+def shortest_paths_to(n_nodes, adj_start, adj_edge, edge_to, weight, src, dist, pred_edge,
+                      done, wanted, n_wanted):
+    """``shortest_paths`` that stops once the ``n_wanted`` nodes flagged in ``wanted`` are
+    settled (``done``: a work array of ``n_nodes`` flags). Their ``dist`` and the
+    ``pred_edge`` chains back to ``src`` (settled nodes only) are those of the full search,
+    as it settles nodes in the same order; other nodes' entries may be left tentative."""
     for i in range(n_nodes):
         dist[i] = np.inf
         pred_edge[i] = -1
+        done[i] = False
     dist[src] = 0.0
     for _ in range(n_nodes):
         u = -1
@@ -25,6 +38,10 @@ def shortest_paths(n_nodes, adj_start, adj_edge, edge_to, weight, src, dist, pre
         if u < 0:
             break
         done[u] = True
+        if wanted[u]:
+            n_wanted -= 1
+            if n_wanted == 0:
+                break
         for k in range(adj_start[u], adj_start[u + 1]):
             e = adj_edge[k]
             v = edge_to[e]
@@ -82,6 +99,7 @@ def ship_commodities(
     transport per unit, divided by the perceived survival of the path (the compensation for
     expected seizure losses, RK86).
     """
+    gen = as_generator(rng)  # a Generator, or generator_pointers(Generator): the same draws
     O = org_active.shape[0]
     C = transport_weight.shape[0]
     R = enforcement_capacity.shape[0]
@@ -101,8 +119,17 @@ def ship_commodities(
     risk = np.empty(E)
     dist = np.empty(R)
     pred = np.empty(R, np.int32)
-    path = np.empty(R, np.int32)
+    done = np.empty(R, np.bool_)
+    paths = np.empty((R, R), np.int32)  # each destination's path, from the first pass
+    n_path = np.empty(R, np.int64)
     alloc = np.empty(R)
+    # the markets of each commodity: Dijkstra stops once they are all settled
+    wanted = np.empty((C, R), np.bool_)
+    n_wanted = np.zeros(C, np.int64)
+    for c in range(C):
+        for d in range(R):
+            wanted[c, d] = not demand_ref[c, d] <= 0.0
+            n_wanted[c] += wanted[c, d]
     # per commodity and corridor, the same for every organization this week: transport cost
     # of a unit and the congestion cost of last week's flow
     unit_cost = np.empty((C, E))
@@ -116,9 +143,15 @@ def ship_commodities(
     for o in range(O):
         if not org_active[o]:
             continue
+        ships = False
+        for c in range(C):
+            ships |= org_trades[o, c] and ship_target[o, c] > 0.0 and org_origin[o, c] >= 0
         for e in range(E):
             risk_ev[o, e] *= risk_memory
             risk_tr[o, e] *= risk_memory
+        if not ships:  # the perceived risk is needed only to ship
+            continue
+        for e in range(E):
             # a perceived seizure probability: at most 1 (a prior with more events than
             # trials would give more)
             risk[e] = min((risk_ev[o, e] + prior_events) / (risk_tr[o, e] + prior_trials), 1.0)
@@ -138,13 +171,16 @@ def ship_commodities(
                 # Dijkstra needs non-negative weights (a negative price upstream must not
                 # turn routes into cycles; NaN counts as 0)
                 weight[e] = w_e if w_e > 0.0 else 0.0
-            shortest_paths(R, adj_start, adj_edge, edge_to, weight, src, dist, pred)
+            shortest_paths_to(R, adj_start, adj_edge, edge_to, weight, src, dist, pred, done,
+                              wanted[c], n_wanted[c])
             total_w = 0.0
             for d in range(R):
                 alloc[d] = 0.0
-                if demand_ref[c, d] <= 0.0 or d == src or dist[d] == np.inf:
+                if not wanted[c, d] or d == src or dist[d] == np.inf:
                     continue
+                path = paths[d]
                 n = path_edges(pred, edge_from, src, d, path)
+                n_path[d] = n
                 if n < 0:
                     continue
                 survive = 1.0
@@ -164,11 +200,10 @@ def ship_commodities(
                 continue
             volume = ship_target[o, c]
             for d in range(R):
-                if alloc[d] <= 0.0:
+                if alloc[d] <= 0.0:  # alloc[d] > 0 only for reachable d: n_path[d] >= 0
                     continue
-                n = path_edges(pred, edge_from, src, d, path)
-                if n < 0:  # cannot happen: alloc[d] > 0 only for reachable d
-                    continue
+                path = paths[d]
+                n = n_path[d]
                 vol = volume * alloc[d] / total_w
                 n_lots = int(vol / lot_size[c] + 0.5)
                 if n_lots < 1:
@@ -192,7 +227,7 @@ def ship_commodities(
                         * (1.0 + intel_gain * intel_or[o, r]) + edge_extra_hazard[e]
                     ) * (1.0 - protect_seize[o, r])
                     p = 1.0 - np.exp(-hazard)
-                    lost = rng.binomial(alive, p) if p > 0.0 else 0
+                    lost = gen.binomial(alive, p) if p > 0.0 else 0
                     risk_ev[o, e] += lost
                     risk_tr[o, e] += alive
                     seized_cr[c, r] += lost * mass

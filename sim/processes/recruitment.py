@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..enums import N_ROLES, OrgKind, Role
+from ..kernels.draws import generator_pointers
 from ..kernels.members import recruit
 from ..kernels.recruitment import LAM_TOO_LARGE, draw_recruits, remember_roles
 
@@ -54,7 +55,8 @@ def step(s) -> None:
     new_or = np.empty((O, s.R), np.int64)
     rng = s.streams["recruitment"]
     n_new, n_used = draw_recruits(
-        rng, members_or, w.population, s.recruitable_share, r.saturation, attract, s.wages_o,
+        generator_pointers(rng),  # the stream, without a Generator's dispatch cost
+        members_or, w.population, s.recruitable_share, r.saturation, attract, s.wages_o,
         o.cash, o.revenue, s.org_region_flow, o.base_presence, o.kind, int(OrgKind.CARTEL),
         o.active, gap, r.rate, r.replacement_rate, np.empty((O, s.R)), new_or, s.week, m.n,
         s.role_share, by_role, s.counts, m.status, m.org, m.role, m.region, m.joined,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..enums import Role
+from ..kernels.draws import generator_pointers
 from ..kernels.finance import shipping_capacity as ship_capacity
 from ..kernels.routing import ship_commodities
 
@@ -50,7 +51,7 @@ def step(s) -> None:
     w, o, t = s.world, s.orgs, s.pars.transport
     i = s.pars.interdiction
     ship_commodities(
-        s.streams["shipping"],
+        generator_pointers(s.streams["shipping"]),  # the stream, without its dispatch cost
         o.active, o.trades, o.origin, o.ship_target,
         o.risk_ev, o.risk_tr, t.risk_memory, t.risk_prior_events, t.risk_prior_trials,
         s.adj_start, s.adj_edge, w.edge_from, w.edge_to, w.edge_mode, w.edge_dist,
