@@ -5,7 +5,7 @@ the homicides that follow."""
 import numpy as np
 from numba import njit
 
-from .draws import poisson
+from .draws import as_generator, poisson
 from .recruitment import LAM_NEGATIVE, LAM_TOO_LARGE, POISSON_LAM_MAX
 
 
@@ -56,7 +56,7 @@ def event_bounds(e):
 
 
 @njit(cache=True, nogil=True)
-def homicides(rng, deaths_or, bystander_ratio, population, bystanders_r, homicides_r,
+def homicides(stream, deaths_or, bystander_ratio, population, bystanders_r, homicides_r,
               violence_r):
     """The week's homicides by region: members killed (``deaths_or`` summed over
     organizations) plus bystanders, ``Poisson(bystander_ratio * members killed)`` drawn in
@@ -64,6 +64,7 @@ def homicides(rng, deaths_or, bystander_ratio, population, bystanders_r, homicid
     (``sim.kernels.draws.poisson``, numpy's sampler); ``violence_r`` the homicides per
     100,000 residents a year. Returns 0, or where numpy would raise (nothing drawn)
     ``LAM_TOO_LARGE`` or ``LAM_NEGATIVE`` (``sim.kernels.recruitment``)."""
+    rng = as_generator(stream)  # a Generator, or generator_pointers(Generator)
     O, R = deaths_or.shape
     deaths_r = np.zeros(R, np.int64)
     for o in range(O):

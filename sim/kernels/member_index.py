@@ -25,6 +25,7 @@ and makes the cells in the same pass).
 import numpy as np
 from numba import njit
 
+from .draws import as_generator
 from .members import ACTIVE, INCARCERATED, LEADER, LIEUTENANT, arrest_from_pool
 
 
@@ -203,7 +204,7 @@ def _member_of(q, o, start, slots, tail_from):
 
 
 @njit(cache=True, nogil=True)
-def arrest_members_of_role_indexed(rng, week, o, k, n_wanted, start, slots, tail_from, n_used,
+def arrest_members_of_role_indexed(stream, week, o, k, n_wanted, start, slots, tail_from, n_used,
                                    status, org, role, region, release, jail, n_jail,
                                    sentence_mean, counts):
     """``sim.kernels.members.arrest_members_of_role`` over organization ``o``'s live members
@@ -213,6 +214,7 @@ def arrest_members_of_role_indexed(rng, week, o, k, n_wanted, start, slots, tail
     (Numba's cache keys a kernel on its own source file: a change to
     ``sim.kernels.members.arrest_from_pool`` or the jail heap it calls needs a change here
     too, or a stale compiled copy with the old code inlined is loaded.)"""
+    rng = as_generator(stream)  # a Generator, or generator_pointers(Generator)
     # the organization's filed slots, then the unindexed tail: members_of's order, read in
     # place (the list itself is not built)
     n_visit = start[o + 1] - start[o] + max(n_used - tail_from, 0)

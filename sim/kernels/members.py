@@ -3,7 +3,7 @@
 import numpy as np
 from numba import njit
 
-from .draws import below
+from .draws import as_generator, below
 
 # Codes mirror sim.enums (numba cannot read IntEnum members inside kernels).
 ACTIVE = 1
@@ -105,7 +105,7 @@ def _log_miss(bound):
 
 @njit(cache=True, nogil=True)
 def step_members(
-    rng, week, n_used, cell_start, cell_slots, tail_from, status, org, role, region,
+    stream, week, n_used, cell_start, cell_slots, tail_from, status, org, role, region,
     release, jail, n_jail, h_arrest, conviction, h_death, h_exit_o, h_max_or, h_max,
     sentence_mean,
     return_prob, org_active, counts, arrests_or, deaths_or, events, leader_lost, org_leader,
@@ -145,6 +145,7 @@ def step_members(
     Fills ``events`` = [arrests, incarcerations, deaths, exits, releases, returns]; returns
     the new jail size.
     """
+    rng = as_generator(stream)  # a Generator, or generator_pointers(Generator)
     mask = pool.shape[1] - 1  # pool width is a power of two
     arrests_or[:] = 0
     deaths_or[:] = 0

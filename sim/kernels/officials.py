@@ -4,6 +4,7 @@ import numpy as np
 from numba import njit
 
 from .counts import members_by_org_region
+from .draws import as_generator
 
 
 @njit(cache=True, nogil=True)
@@ -128,7 +129,7 @@ def protection_from_officials(
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def officials_week(
-    rng, region, otype, integrity, salary, patron, org_active, cash, counts, corrupt_share_r,
+    stream, region, otype, integrity, salary, patron, org_active, cash, counts, corrupt_share_r,
     violence_r, detection_rate, judicial_capacity, detection_multiplier, integrity_mean_r,
     integrity_conc, offer_rate, bribe_multiple, integrity_weight, penalty_weeks, peer_weight,
     threat_weight, noise, unpaid_quit, detect_type_mult, detect_patron_mult, penalty_mult_r,
@@ -140,6 +141,7 @@ def officials_week(
     detection_multiplier`` and organizations able to pay while their cash is positive; then
     the protection they buy (``protection_from_officials``, at least one official a
     region)."""
+    rng = as_generator(stream)  # a Generator, or generator_pointers(Generator)
     O, R, _ = counts.shape
     presence_or = np.empty((O, R))
     members_by_org_region(counts, presence_or)

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..agents import INTEGRITY_CONCENTRATION, integrity_mean
 from ..enums import OfficialType
+from ..kernels.draws import generator_pointers
 from ..kernels.officials import logistic, officials_week, protection_from_officials
 
 # Kept between weeks (on the state): the officials (patron, integrity), corrupt officials by
@@ -42,8 +43,8 @@ def step(s) -> None:
     # detection is a hazard: the kernel turns it into the weekly probability 1 - exp(-h);
     # officials scale with the world: so does the number that buys half the protection
     officials_week(
-        s.streams["officials"], off.region, off.otype, off.integrity, off.salary,
-        off.patron, o.active, o.cash, s.counts, s.corrupt_share_r, s.violence_r,
+        generator_pointers(s.streams["officials"]), off.region, off.otype, off.integrity,
+        off.salary, off.patron, o.active, o.cash, s.counts, s.corrupt_share_r, s.violence_r,
         c.detection_rate, s.judicial_capacity, s.detection_multiplier,
         np.minimum(integrity_mean(s.state_capacity) + s.integrity_boost, 0.98),
         INTEGRITY_CONCENTRATION,

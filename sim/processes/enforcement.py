@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..enums import Role, Status
+from ..kernels.draws import generator_pointers
 from ..kernels.enforcement import case_hits, enforcement_week
 from ..kernels.member_index import arrest_members_of_role_indexed
 from ..state import role_vector
@@ -67,7 +68,8 @@ def step(s) -> None:
             s.leader_lost[org] = 1
             s.case_arrests += 1
         n_arrested, m.n_jail = arrest_members_of_role_indexed(
-            rng, s.week, org, int(Role.LIEUTENANT), int(round(e.case_lieutenants * s.scale)),
+            generator_pointers(rng), s.week, org, int(Role.LIEUTENANT),
+            int(round(e.case_lieutenants * s.scale)),
             *s.members_by_org(), m.status, m.org, m.role, m.region, m.release, m.jail,
             m.n_jail, e.sentence_weeks, s.counts)
         s.case_arrests += n_arrested

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..enums import Role, Status
+from ..kernels.draws import generator_pointers
 from ..kernels.member_hazards import event_bounds, homicides, member_hazard_bounds
 from ..kernels.members import step_members
 from ..kernels.recruitment import LAM_TOO_LARGE
@@ -39,8 +40,9 @@ def step(s) -> None:
     gone = s.member_index_slots.shape[0] + tail - n_active - m.n_jail
     tail_from = s.members_by_org(wasted=(gone + tail) * h_max)[2]
     m.n_jail = step_members(
-        s.streams["members"], s.week, m.n, s.member_cells_start, s.member_cells_slots,
-        tail_from, m.status, m.org, m.role, m.region, m.release, m.jail, m.n_jail,
+        generator_pointers(s.streams["members"]), s.week, m.n, s.member_cells_start,
+        s.member_cells_slots, tail_from, m.status, m.org, m.role, m.region, m.release, m.jail,
+        m.n_jail,
         s.h_arrest, s.conviction, s.h_death, h_exit, h_max_or, h_max, e.sentence_weeks,
         e.return_prob, o.active, s.counts, s.arrests_or, s.deaths_or, s.member_events,
         s.leader_lost, o.leader, s.recruiter_pool,
@@ -50,8 +52,9 @@ def step(s) -> None:
                            released=int(ev[4]), returned=int(ev[5]))
     # bystanders killed: Poisson, bystander_ratio per member killed, by region
     s.bystanders_r, s.homicides_r = np.empty(s.R, np.int64), np.empty(s.R, np.int64)
-    code = homicides(s.streams["conflict"], s.deaths_or, s.pars.conflict.bystander_ratio,
-                     s.world.population, s.bystanders_r, s.homicides_r, s.violence_r)
+    code = homicides(generator_pointers(s.streams["conflict"]), s.deaths_or,
+                     s.pars.conflict.bystander_ratio, s.world.population, s.bystanders_r,
+                     s.homicides_r, s.violence_r)
     if code:  # as numpy's Generator.poisson would have raised, before any draw
         raise ValueError("lam value too large" if code == LAM_TOO_LARGE
                          else "lam < 0 or lam contains NaNs")
