@@ -193,3 +193,65 @@ def test_state_digest_sees_a_difference(model):
     b.ledger.abandoned += 1.0
     with pytest.raises(AssertionError, match="ledger.abandoned"):
         assert_same_state(a, b)
+
+
+# ---------------------------------------------------------------- markets
+def _markets_reference(s):
+    """markets.step before the fusion: clearing, then stage_prices and pay_sellers apart."""
+    from sim.enums import Role
+    from sim.kernels.markets import markets_week, pay_sellers
+
+    w, m = s.world, s.pars.market
+    C, R = s.C, s.R
+    arrivals_cr, dealers_r, h_r = np.empty((C, R)), np.empty(R), np.empty(R)
+    goods = np.empty((3, C))
+    s.ledger.goods_error = markets_week(
+        s.counts, int(Role.DEALER), s.arrivals_ocr, s.stock, s.demand_ref, w.price_ref,
+        w.elasticity, m.elasticity_multiplier, m.sell_fraction, w.retail_by_dealers,
+        m.dealer_capacity, m.price_floor, m.price_cap, s.retail_price, s.sold, s.seized_cr,
+        s.h_arrest, s.shipped, arrivals_cr, dealers_r, goods, h_r,
+    )
+    p.markets.update_stage_prices(s, -np.expm1(-52.0 * h_r))
+    O = s.orgs.capacity
+    s.income_o = np.empty(O)
+    s.revenue_oc = np.empty((O, C))
+    s.import_rev_oc = np.empty((O, C))
+    s.consumer_spend = pay_sellers(
+        s.counts, int(Role.DEALER), s.arrivals_ocr, arrivals_cr, dealers_r, s.retail_price,
+        s.wholesale_price, s.import_price, s.sold, w.retail_by_dealers, w.is_firearm,
+        s.guns, s.pars.conflict.firearm_decay, s.income_o, s.revenue_oc, s.import_rev_oc,
+    )
+
+
+@pytest.mark.parametrize("first", [False, True])
+def test_markets_step_equals_stage_prices_then_pay_sellers(model, first):
+    s = state_before(model, p.markets)
+    s.h_arrest *= 1.0 + np.random.default_rng(1).random(s.h_arrest.shape)  # dealers at risk
+    if first:  # a state saved before the expected import price existed
+        del s.expected_import
+    ref, new = s.copy(), s.copy()
+    _markets_reference(ref)
+    p.markets.step(new)
+    assert new.consumer_spend > 0 and (new.income_o[: new.orgs.n] != 0).any()
+    assert_same_state(ref, new)
+
+
+# ---------------------------------------------------------------- corruption
+def test_integrity_means_equal_the_numpy_expression():
+    """New officials' mean integrity, now computed in the corruption kernel, against the
+    numpy expression corruption.step passed it before (NaN, values at and over the cap)."""
+    from sim.agents import INTEGRITY_FAILED, INTEGRITY_SPAN, integrity_mean
+    from sim.kernels.officials import integrity_means
+    from sim.processes.corruption import INTEGRITY_CAP
+
+    gen = np.random.default_rng(5)
+    cap = gen.random(400) * 1.2
+    boost = gen.random(400) * 0.3 * (gen.random(400) < 0.5)
+    cap[:3] = [np.nan, 1.0, (INTEGRITY_CAP - INTEGRITY_FAILED) / INTEGRITY_SPAN]
+    boost[3] = np.nan
+    boost[4] = -0.0
+    want = np.minimum(integrity_mean(cap) + boost, INTEGRITY_CAP)
+    got = np.empty(400)
+    integrity_means(cap, boost, INTEGRITY_FAILED, INTEGRITY_SPAN, INTEGRITY_CAP, got)
+    assert got.tobytes() == want.tobytes()
+    assert (got == INTEGRITY_CAP).any() and (got < INTEGRITY_CAP).any()
