@@ -140,7 +140,8 @@ def integrity_means(state_capacity, integrity_boost, failed, span, cap, out):
 def officials_week(
     stream, region, otype, integrity, salary, patron, org_active, cash, counts, corrupt_share_r,
     violence_r, detection_rate, judicial_capacity, detection_multiplier, state_capacity,
-    integrity_boost, integrity_failed, integrity_span, integrity_cap, integrity_conc, offer_rate, bribe_multiple, integrity_weight, penalty_weeks, peer_weight,
+    integrity_boost, integrity_failed, integrity_span, integrity_cap, integrity_conc, offer_rate,
+    bribe_multiple, integrity_weight, penalty_weeks, peer_weight,
     threat_weight, noise, unpaid_quit, detect_type_mult, detect_patron_mult, penalty_mult_r,
     pay_mult_r, corrupt_otr, bribes_o, events, officials_r, protection_max, protection_half,
     police, customs, judicial, political, protect_seize, protect_judicial, protect_political,
