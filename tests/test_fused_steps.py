@@ -255,3 +255,71 @@ def test_integrity_means_equal_the_numpy_expression():
     integrity_means(cap, boost, INTEGRITY_FAILED, INTEGRITY_SPAN, INTEGRITY_CAP, got)
     assert got.tobytes() == want.tobytes()
     assert (got == INTEGRITY_CAP).any() and (got < INTEGRITY_CAP).any()
+
+
+# ---------------------------------------------------------------- leadership
+def _leadership_reference(s):
+    """leadership.step before split_log_keep and split_x: the split probabilities from the
+    parameters and the cohesion after the kernel, in numpy, as the step computed them."""
+    from sim.kernels.member_index import promote_leader_indexed
+
+    c, o, m = s.pars.conflict, s.orgs, s.members
+    candidates = np.empty(o.capacity, np.int64)
+    done = np.empty(o.capacity, np.int64)
+    s.removals, n_cand, n_done = p.leadership.run_successions(
+        s.leader_lost, o.leader, o.succession, o.split_done, o.cohesion, o.active, s.counts,
+        int(c.succession_weeks), c.cohesion_shock, c.cohesion_recovery, 20 * s.scale,
+        0.0, candidates, np.empty(o.capacity), done,
+    )
+    s.n_splits = 0
+    if n_cand:
+        log_keep = np.log1p(-min(c.split_prob, 1.0 - 1e-12)) / c.succession_weeks
+        cand = candidates[:n_cand]
+        prob = (-np.expm1(log_keep * (1.0 - o.cohesion[cand]))).tolist()
+        rng = s.streams["leadership"]
+        for org, p_org in zip(cand.tolist(), prob, strict=True):
+            if rng.random() < p_org:
+                p.leadership.split(s, org, rng)
+                o.split_done[org] = True
+    for org in done[:n_done].tolist():
+        o.leader[org] = promote_leader_indexed(*s.members_by_org(), m.status, m.org, m.role,
+                                               m.region, m.joined, org, s.counts)
+
+
+@pytest.mark.parametrize("split_prob", [0.3, 0.97])
+def test_leadership_step_equals_the_split_probabilities_in_numpy(model, split_prob):
+    s = state_before(model, p.leadership)
+    s.pars.conflict.split_prob = split_prob
+    p.leadership.derive(s)
+    o = s.orgs
+    live = np.flatnonzero(o.active[: o.n])
+    s.leader_lost[live[::2]] = 1  # successions start: candidates to split
+    o.cohesion[: o.n] = np.random.default_rng(2).random(o.n)
+    o.succession[live[1]] = 1  # one succession runs out: a promotion
+    ref, new = s.copy(), s.copy()
+    _leadership_reference(ref)
+    p.leadership.step(new)
+    assert new.removals > 0 and (new.n_splits > 0) == (split_prob > 0.5)
+    assert_same_state(ref, new)
+
+
+def test_split_arguments_equal_the_numpy_expression(model):
+    """The kernel's split_x and derive's split_log_keep, bit for bit, against the numpy
+    expression the step used (the draws compare with them, so a last-bit change is rare to
+    show in a state)."""
+    s = state_before(model, p.leadership)
+    c, o = s.pars.conflict, s.orgs
+    live = np.flatnonzero(o.active[: o.n])
+    s.leader_lost[live] = 1
+    o.cohesion[: o.n] = np.random.default_rng(4).random(o.n)
+    log_keep = np.log1p(-min(c.split_prob, 1.0 - 1e-12)) / c.succession_weeks
+    assert s.split_log_keep == log_keep
+    cand, split_x = np.empty(o.capacity, np.int64), np.empty(o.capacity)
+    _, n_cand, _ = p.leadership.run_successions(
+        s.leader_lost, o.leader, o.succession, o.split_done, o.cohesion, o.active, s.counts,
+        int(c.succession_weeks), c.cohesion_shock, c.cohesion_recovery, 20 * s.scale,
+        s.split_log_keep, cand, split_x, np.empty(o.capacity, np.int64),
+    )
+    assert n_cand >= 2
+    want = log_keep * (1.0 - o.cohesion[cand[:n_cand]])
+    assert split_x[:n_cand].tobytes() == want.tobytes()
