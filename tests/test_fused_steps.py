@@ -323,3 +323,79 @@ def test_split_arguments_equal_the_numpy_expression(model):
     assert n_cand >= 2
     want = log_keep * (1.0 - o.cohesion[cand[:n_cand]])
     assert split_x[:n_cand].tobytes() == want.tobytes()
+
+
+# ---------------------------------------------------------------- enforcement
+def _enforcement_reference(s):
+    """enforcement.step before the fusion: enforcement_week, numpy's draws, case_hits."""
+    from sim.enums import Role, Status
+    from sim.kernels.draws import generator_pointers
+    from sim.kernels.enforcement import case_hits, enforcement_week
+    from sim.kernels.member_index import arrest_members_of_role_indexed
+
+    e, w, o = s.pars.enforcement, s.world, s.orgs
+    i = s.pars.interdiction
+    s.investigators_ao = np.empty(o.intel.shape)
+    s.conviction = np.empty((o.capacity, s.R))
+    n_ripe = enforcement_week(
+        s.counts, w.agency_regions, s.agency_budget, e.investigator_cost,
+        o.threat ** s.pars.threat.targeting_exponent,
+        o.active, s.task_force, e.intel_rate / s.scale, e.intel_decay, s.protect_political,
+        min(e.share_rate + s.share_rate_add, 1.0), s.agency_partners, o.intel,
+        e.arrest_rate, s.enforcement_capacity, i.intel_gain, s.protect_seize,
+        s.arrest_exposure, s.extra_arrest, s.judicial_capacity, s.protect_judicial,
+        e.case_threshold, o.n, s.investigators_ao, s.intel_or, s.h_arrest, s.conviction,
+    )
+    intel = o.intel
+    s.case_arrests = 0
+    s.cases = 0
+    s.case_seized = 0.0
+    if not n_ripe:
+        return
+    rng = s.streams["enforcement"]
+    draws = rng.random((intel.shape[0], o.n))
+    m = s.members
+    hit_a, hit_o = np.empty(draws.size, np.int64), np.empty(draws.size, np.int64)
+    n_hits = case_hits(intel, o.active, e.case_threshold, draws, e.case_rate,
+                       s.case_rate_mult, hit_a, hit_o)
+    for a, org in zip(hit_a[:n_hits].tolist(), hit_o[:n_hits].tolist(), strict=True):
+        s.cases += 1
+        leader = o.leader[org]
+        if leader >= 0 and m.status[leader] == Status.ACTIVE:
+            m.status[leader] = Status.INCARCERATED
+            m.release[leader] = s.week + int(2 * e.sentence_weeks)
+            m.jail_add(np.array([leader]))
+            s.counts[org, m.region[leader], m.role[leader]] -= 1
+            s.leader_lost[org] = 1
+            s.case_arrests += 1
+        n_arrested, m.n_jail = arrest_members_of_role_indexed(
+            generator_pointers(rng), s.week, org, int(Role.LIEUTENANT),
+            int(round(e.case_lieutenants * s.scale)),
+            *s.members_by_org(), m.status, m.org, m.role, m.region, m.release, m.jail,
+            m.n_jail, e.sentence_weeks, s.counts)
+        s.case_arrests += n_arrested
+        seized = e.case_asset_share * (max(o.cash[org], 0.0) + o.laundered[org])
+        o.cash[org] -= e.case_asset_share * max(o.cash[org], 0.0)
+        o.laundered[org] -= e.case_asset_share * o.laundered[org]
+        s.case_seized += seized
+        intel[a, org] *= 0.5
+    s.ledger.seized += s.case_seized
+    s.ledger.members_event(incarcerated=s.case_arrests)
+
+
+@pytest.mark.parametrize("ripe", ["none", "some", "many"])
+def test_enforcement_step_equals_numpys_draws_and_case_hits(model, ripe):
+    s = state_before(model, p.enforcement)
+    e = s.pars.enforcement
+    if ripe == "none":
+        s.orgs.intel[:] = 0.0
+    else:
+        gen = np.random.default_rng(6)
+        s.orgs.intel[:] = e.case_threshold * 2 * gen.random(s.orgs.intel.shape)
+        if ripe == "many":
+            s.case_rate_mult = np.full_like(s.case_rate_mult, 0.9 / e.case_rate)
+    ref, new = s.copy(), s.copy()
+    _enforcement_reference(ref)
+    p.enforcement.step(new)
+    assert (new.cases > 0) == (ripe == "many")
+    assert_same_state(ref, new)
