@@ -38,9 +38,14 @@ def role_share_table(pars) -> np.ndarray:
     return table
 
 
+# mean official integrity: INTEGRITY_FAILED in a failed state (capacity 0), plus INTEGRITY_SPAN
+# in a strong one (capacity 1); the corruption kernel computes it from the same constants
+INTEGRITY_FAILED, INTEGRITY_SPAN = 0.3, 0.6
+
+
 def integrity_mean(state_capacity: np.ndarray) -> np.ndarray:
     """Mean official integrity by region: 0.3 in a failed state up to 0.9 in a strong one."""
-    return 0.3 + 0.6 * state_capacity
+    return INTEGRITY_FAILED + INTEGRITY_SPAN * state_capacity
 
 
 class Members:

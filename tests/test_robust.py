@@ -212,18 +212,18 @@ def test_model_leaving_its_valid_space_names_week_and_quantity():
     m.run(1)
     from sim.processes import markets
 
-    orig = markets.update_stage_prices
+    orig = markets.step
 
-    def negative_prices(s, h):
-        orig(s, h)
+    def negative_prices(s):
+        orig(s)  # the stage prices are set in the markets' step only
         s.wholesale_price[0, 2] = -5.0
 
-    markets.update_stage_prices = negative_prices
+    markets.step = negative_prices
     try:
         with pytest.raises(ConservationError, match=r"week 1: wholesale_price: 1 of 4 values negative \(lowest -5 at \[0, 2\]\)"):
             m.step()
     finally:
-        markets.update_stage_prices = orig
+        markets.step = orig
 
 
 # ---------------------------------------------------------------- bad files

@@ -5,6 +5,7 @@ import numpy as np
 from numba import njit
 
 from .counts import members_by_org_region
+from .draws import as_generator
 from .sums import np_clip, pairwise_sum
 
 
@@ -152,3 +153,34 @@ def case_hits(intel, org_active, case_threshold, draws, case_rate, case_rate_mul
                 hit_o[n] = o
                 n += 1
     return n
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def enforcement_and_cases(
+    stream, counts, agency_regions, agency_budget, investigator_cost, threat_pow, org_active,
+    task_force, intel_rate, intel_decay, protect_political, share, agency_partners, intel,
+    arrest_rate, enforcement_capacity, intel_gain, protect_seize, exposure, extra_arrest,
+    judicial_capacity, protect_judicial, case_threshold, n_orgs, assigned, intel_or,
+    h_arrest, conviction, case_rate, case_rate_mult, hit_a, hit_o,
+):
+    """The week's ``enforcement_week`` and, when cases are ripe, the cases that mature
+    (``case_hits``) on one uniform draw per agency and organization in use (the first
+    ``n_orgs``), in C order, from ``stream`` (a Generator or ``generator_pointers`` of one):
+    the draws of ``Generator.random((agencies, n_orgs))``. Returns how many cases matured
+    (in ``hit_a``, ``hit_o``)."""
+    n_ripe = enforcement_week(
+        counts, agency_regions, agency_budget, investigator_cost, threat_pow, org_active,
+        task_force, intel_rate, intel_decay, protect_political, share, agency_partners,
+        intel, arrest_rate, enforcement_capacity, intel_gain, protect_seize, exposure,
+        extra_arrest, judicial_capacity, protect_judicial, case_threshold, n_orgs, assigned,
+        intel_or, h_arrest, conviction,
+    )
+    if n_ripe == 0:
+        return 0
+    rng = as_generator(stream)
+    draws = np.empty((intel.shape[0], n_orgs))
+    for a in range(intel.shape[0]):
+        for o in range(n_orgs):
+            draws[a, o] = rng.random()
+    return case_hits(intel, org_active, case_threshold, draws, case_rate, case_rate_mult,
+                     hit_a, hit_o)

@@ -6,7 +6,8 @@ from numba import njit
 @njit(cache=True, nogil=True)
 def run_successions(
     leader_lost, leader, succession, split_done, cohesion, org_active, counts,
-    succession_weeks, cohesion_shock, cohesion_recovery, min_split_size, candidates, done,
+    succession_weeks, cohesion_shock, cohesion_recovery, min_split_size, log_keep, candidates,
+    split_x, done,
 ):
     """One week of successions for every organization, in this order: each organization
     whose leader fell (``leader_lost``, then cleared) loses its leader, starts a succession
@@ -17,8 +18,10 @@ def run_successions(
     Fills ``candidates`` with the organizations in succession (before this week's count
     down) that may split this week (not split yet in this succession, at least
     ``min_split_size`` active members) and ``done`` with those whose succession ran out
-    (a leader is to be promoted), both in organization order. Returns (leaders lost,
-    candidates, done). The arithmetic is that of the numpy code it replaced."""
+    (a leader is to be promoted), both in organization order; ``split_x[k]`` = ``log_keep *
+    (1 - cohesion)`` of candidate k (its weekly split probability is ``-expm1`` of it, taken
+    in numpy). Returns (leaders lost, candidates, done). The arithmetic is that of the numpy
+    code it replaced."""
     O = leader_lost.shape[0]
     R, K = counts.shape[1], counts.shape[2]
     removals = 0
@@ -44,6 +47,7 @@ def run_successions(
                     size += counts[o, r, k]
             if size >= min_split_size:
                 candidates[n_cand] = o
+                split_x[n_cand] = log_keep * (1.0 - cohesion[o])
                 n_cand += 1
         succession[o] -= 1
         if succession[o] <= 0:

@@ -275,3 +275,27 @@ def pay_sellers(
         for r in range(R):
             spend[c * R + r] = retail_price[c, r] * sold[c, r]
     return pairwise_sum(spend)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def prices_and_sales(
+    retail_by_dealers, price_ref, dealer_annual_arrest_r, retail_value_added,
+    dealer_risk_premium, wholesale_value_added, sent_ocr, landed_ocr, hurdle_rate,
+    price_floor, price_memory, demand_ref, first, retail_price, chain_import, chain_retail,
+    wholesale_price, import_price, expected_import, value_at_risk,
+    counts, dealer, arrivals_ocr, arrivals_cr, dealers_r, sold, is_firearm, guns,
+    firearm_decay, income_o, revenue_oc, import_rev_oc,
+):
+    """The markets' week after clearing, in one call: ``stage_prices`` and then
+    ``pay_sellers`` at those prices. Returns consumer spending (``pay_sellers``)."""
+    stage_prices(
+        retail_by_dealers, price_ref, dealer_annual_arrest_r, retail_value_added,
+        dealer_risk_premium, wholesale_value_added, sent_ocr, landed_ocr, hurdle_rate,
+        price_floor, price_memory, demand_ref, first, retail_price, chain_import,
+        chain_retail, wholesale_price, import_price, expected_import, value_at_risk,
+    )
+    return pay_sellers(
+        counts, dealer, arrivals_ocr, arrivals_cr, dealers_r, retail_price, wholesale_price,
+        import_price, sold, retail_by_dealers, is_firearm, guns, firearm_decay, income_o,
+        revenue_oc, import_rev_oc,
+    )

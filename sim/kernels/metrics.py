@@ -292,3 +292,106 @@ def weekly_metrics(
             total += members_or[o, r]
         reg[r, 5] = total
         reg[r, 6] = guns[r] / population[r] * 1000.0
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def metrics_row(
+    out, by_commodity, source_share, shipped, criminal_income, criminal_members, recruits,
+    member_events, case_arrests, intervention_arrests, incarcerated, intervention_cost,
+    official_events, removals, splits, cases, criminal_costs, criminal_payouts, aml_seized,
+    case_seized, row,
+):
+    """The week's row of ``TocModel.metrics`` (the columns of ``sim.metrics.METRICS``, then
+    ``by_commodity``'s rows for every commodity but the first) from ``weekly_metrics``'s
+    ``out`` and the week's counts and sums the processes left on the state: the same
+    numbers, bit for bit, as the row ``bookkeeping`` built as a dict of Python numbers (the
+    counts in ``out`` are whole numbers; the integer sums are taken as integers)."""
+    retail = out[RETAIL]
+    export_p = out[EXPORT]
+    row[0] = retail
+    row[1] = out[WHOLESALE]
+    row[2] = out[IMPORT]
+    row[3] = export_p
+    row[4] = source_share * export_p
+    row[5] = out[CONSUMPTION]
+    row[6] = shipped[0]
+    row[7] = out[SEIZURES]
+    row[8] = criminal_income
+    row[9] = out[WEALTH]
+    row[10] = out[LAUNDERED]
+    row[11] = out[FROZEN]
+    row[12] = out[ACTIVE_CARTELS]
+    row[13] = out[ACTIVE_GANGS]
+    row[14] = criminal_members
+    row[15] = recruits
+    row[16] = member_events[0] + case_arrests + intervention_arrests
+    row[17] = incarcerated
+    row[18] = out[HOMICIDES]
+    row[19] = out[CORRUPTION_RATE]
+    row[20] = out[AGENCY_BUDGET] + intervention_cost
+    row[21] = out[HHI]
+    row[22] = out[ROUTE_NODES]
+    row[23] = intervention_cost
+    row[24] = out[SEIZURES] / shipped[0] if shipped[0] > 0 else 0.0
+    row[25] = retail / out[SOURCE_MEAN]  # inf or NaN as numpy's division gives
+    row[26] = out[MEMBERS_KILLED]
+    row[27] = out[BYSTANDERS_KILLED]
+    row[28] = official_events[2]
+    row[29] = removals
+    row[30] = splits
+    row[31] = cases
+    row[32] = criminal_costs
+    row[33] = criminal_payouts
+    row[34] = aml_seized
+    row[35] = case_seized
+    j = N_ROW_SCALARS
+    for c in range(1, by_commodity.shape[0]):
+        for k in range(by_commodity.shape[1]):
+            row[j] = by_commodity[c, k]
+            j += 1
+
+
+N_ROW_SCALARS = 36  # the columns of sim.metrics.METRICS, in its order (metrics_row)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def bookkeeping_week(
+    counts, org_active, cash, laundered, members_or,
+    kills_by_o, income_o, revenue_oc, corrupt_otr, keep, ema, w_violence, w_revenue,
+    w_corruption, w_reach, w_arms_people, kills, revenue, arms_people, threat,
+    week, sold, demand_ref, retail_price, wholesale_price, import_price, purchase_oc, shipped,
+    origin_price, arrivals_ocr, transit_flow_cr, seized_cr, region_roles, transit_role, frozen,
+    org_kind, cartel, gang, homicides_r, deaths_or, bystanders_r, patron, agency_budget,
+    corrupt_share_r, guns, population, source_share, criminal_income, criminal_members,
+    recruits, member_events, case_arrests, intervention_arrests, incarcerated,
+    intervention_cost, official_events, removals, splits, cases, criminal_costs,
+    criminal_payouts, aml_seized, case_seized, metrics, region_metrics,
+):
+    """Bookkeeping's week in one call, in its order: ``tally_organizations`` (members by
+    organization and region into ``members_or``, dissolution), ``update_threat``, and from
+    week 0 on (spin-up weeks are not reported) ``weekly_metrics`` into
+    ``region_metrics[week]`` and ``metrics_row`` into ``metrics[week]``. Returns
+    ``tally_organizations``'s (organizations dissolved, assets abandoned)."""
+    n_gone, abandoned = tally_organizations(counts, org_active, cash, laundered, members_or)
+    update_threat(
+        kills_by_o, income_o, revenue_oc, corrupt_otr, members_or, org_active, keep, ema,
+        w_violence, w_revenue, w_corruption, w_reach, w_arms_people, kills, revenue,
+        arms_people, threat,
+    )
+    if week >= 0:
+        out = np.empty(N_SCALARS)
+        by_commodity = np.empty((sold.shape[0], 4))
+        weekly_metrics(
+            sold, demand_ref, retail_price, wholesale_price, import_price, purchase_oc,
+            shipped, origin_price, arrivals_ocr, transit_flow_cr, seized_cr, region_roles,
+            transit_role, org_active, cash, laundered, frozen, org_kind, cartel, gang,
+            homicides_r, deaths_or, bystanders_r, patron, agency_budget, members_or,
+            corrupt_share_r, guns, population, out, by_commodity, region_metrics[week],
+        )
+        metrics_row(
+            out, by_commodity, source_share, shipped, criminal_income, criminal_members,
+            recruits, member_events, case_arrests, intervention_arrests, incarcerated,
+            intervention_cost, official_events, removals, splits, cases, criminal_costs,
+            criminal_payouts, aml_seized, case_seized, metrics[week],
+        )
+    return n_gone, abandoned

@@ -5,6 +5,7 @@ from numba import njit
 
 from .counts import members_by_org_region
 from .draws import as_generator
+from .sums import np_minimum
 
 
 @njit(cache=True, nogil=True)
@@ -128,10 +129,19 @@ def protection_from_officials(
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def integrity_means(state_capacity, integrity_boost, failed, span, cap, out):
+    """``out[r]`` = numpy's ``np.minimum(failed + span * state_capacity + integrity_boost,
+    cap)`` (``sim.agents.integrity_mean`` plus the boost, capped), bit for bit."""
+    for r in range(out.shape[0]):
+        out[r] = np_minimum(failed + span * state_capacity[r] + integrity_boost[r], cap)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def officials_week(
     stream, region, otype, integrity, salary, patron, org_active, cash, counts, corrupt_share_r,
-    violence_r, detection_rate, judicial_capacity, detection_multiplier, integrity_mean_r,
-    integrity_conc, offer_rate, bribe_multiple, integrity_weight, penalty_weeks, peer_weight,
+    violence_r, detection_rate, judicial_capacity, detection_multiplier, state_capacity,
+    integrity_boost, integrity_failed, integrity_span, integrity_cap, integrity_conc, offer_rate,
+    bribe_multiple, integrity_weight, penalty_weeks, peer_weight,
     threat_weight, noise, unpaid_quit, detect_type_mult, detect_patron_mult, penalty_mult_r,
     pay_mult_r, corrupt_otr, bribes_o, events, officials_r, protection_max, protection_half,
     police, customs, judicial, political, protect_seize, protect_judicial, protect_political,
@@ -140,7 +150,9 @@ def officials_week(
     from the kept counts, the detection hazard ``detection_rate * judicial_capacity *
     detection_multiplier`` and organizations able to pay while their cash is positive; then
     the protection they buy (``protection_from_officials``, at least one official a
-    region)."""
+    region). New officials' mean integrity by region is ``integrity_failed + integrity_span *
+    state_capacity`` (``sim.agents.integrity_mean``) plus ``integrity_boost``, at most
+    ``integrity_cap`` (numpy's minimum: NaN stays)."""
     rng = as_generator(stream)  # a Generator, or generator_pointers(Generator)
     O, R, _ = counts.shape
     presence_or = np.empty((O, R))
@@ -151,6 +163,9 @@ def officials_week(
     detect_r = np.empty(R)
     for r in range(R):
         detect_r[r] = detection_rate * judicial_capacity[r] * detection_multiplier[r]
+    integrity_mean_r = np.empty(R)
+    integrity_means(state_capacity, integrity_boost, integrity_failed, integrity_span,
+                    integrity_cap, integrity_mean_r)
     step_officials(
         rng, region, otype, integrity, salary, patron, org_active, can_pay, presence_or,
         corrupt_share_r, violence_r, detect_r, integrity_mean_r, integrity_conc, offer_rate,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..agents import INTEGRITY_CONCENTRATION, integrity_mean
+from ..agents import INTEGRITY_CONCENTRATION, INTEGRITY_FAILED, INTEGRITY_SPAN
 from ..enums import OfficialType
 from ..kernels.draws import generator_pointers
 from ..kernels.officials import logistic, officials_week, protection_from_officials
@@ -18,6 +18,10 @@ from ..kernels.officials import logistic, officials_week, protection_from_offici
 # organization, type and region, each region's corrupt share. This week's results:
 # bribes_o, official_events, protect_seize, protect_judicial, protect_political.
 KEEPS = ("officials", "corrupt_otr", "corrupt_share_r")
+
+# new officials' mean integrity: sim.agents.integrity_mean of the region's state capacity,
+# plus the vetting boost (interventions), at most INTEGRITY_CAP (in the kernel)
+INTEGRITY_CAP = 0.98
 
 
 def init(s) -> None:
@@ -46,7 +50,7 @@ def step(s) -> None:
         generator_pointers(s.streams["officials"]), off.region, off.otype, off.integrity,
         off.salary, off.patron, o.active, o.cash, s.counts, s.corrupt_share_r, s.violence_r,
         c.detection_rate, s.judicial_capacity, s.detection_multiplier,
-        np.minimum(integrity_mean(s.state_capacity) + s.integrity_boost, 0.98),
+        s.state_capacity, s.integrity_boost, INTEGRITY_FAILED, INTEGRITY_SPAN, INTEGRITY_CAP,
         INTEGRITY_CONCENTRATION,
         c.offer_rate, c.bribe_multiple, c.integrity_weight, c.penalty_weeks, c.peer_weight,
         c.threat_weight, c.noise, c.unpaid_quit, s.detect_type_mult, s.detect_patron_mult,

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..enums import Role, Status
 from ..kernels.draws import generator_pointers
-from ..kernels.enforcement import case_hits, enforcement_week
+from ..kernels.enforcement import enforcement_and_cases
 from ..kernels.member_index import arrest_members_of_role_indexed
 from ..state import role_vector
 
@@ -31,32 +31,33 @@ def step(s) -> None:
     i = s.pars.interdiction
     s.investigators_ao = np.empty(o.intel.shape)
     s.conviction = np.empty((o.capacity, s.R))
-    # in a scaled world each organization is `scale` times larger: it takes as many
-    # times more investigator-weeks to learn as much about it. Leaders' exposure is 0:
-    # they are taken only by cases.
-    n_ripe = enforcement_week(
-        s.counts, w.agency_regions, s.agency_budget, e.investigator_cost,
+    # investigation, intelligence and this week's hazards; then, when any case is ripe, the
+    # cases that mature, on one draw per agency and organization in use (in the kernel, from
+    # the enforcement stream). In a scaled world each organization is `scale` times larger:
+    # it takes as many times more investigator-weeks to learn as much about it. Leaders'
+    # exposure is 0: they are taken only by cases.
+    rng = s.streams["enforcement"]
+    intel, m = o.intel, s.members
+    hit_a = np.empty(intel.shape[0] * o.n, np.int64)
+    hit_o = np.empty(intel.shape[0] * o.n, np.int64)
+    n_hits = enforcement_and_cases(
+        generator_pointers(rng), s.counts, w.agency_regions, s.agency_budget,
+        e.investigator_cost,
         o.threat ** s.pars.threat.targeting_exponent,  # numpy's pow
         o.active, s.task_force, e.intel_rate / s.scale, e.intel_decay, s.protect_political,
-        min(e.share_rate + s.share_rate_add, 1.0), s.agency_partners, o.intel,
+        min(e.share_rate + s.share_rate_add, 1.0), s.agency_partners, intel,
         e.arrest_rate, s.enforcement_capacity, i.intel_gain, s.protect_seize,
         s.arrest_exposure, s.extra_arrest, s.judicial_capacity, s.protect_judicial,
         e.case_threshold, o.n, s.investigators_ao, s.intel_or, s.h_arrest, s.conviction,
+        e.case_rate, s.case_rate_mult, hit_a, hit_o,
     )
-    intel = o.intel
 
     # cases mature into arrests of the leadership and asset seizures
     s.case_arrests = 0
     s.cases = 0
     s.case_seized = 0.0
-    if not n_ripe:
+    if not n_hits:
         return
-    rng = s.streams["enforcement"]
-    draws = rng.random((intel.shape[0], o.n))  # one per agency and organization in use
-    m = s.members
-    hit_a, hit_o = np.empty(draws.size, np.int64), np.empty(draws.size, np.int64)
-    n_hits = case_hits(intel, o.active, e.case_threshold, draws, e.case_rate,
-                       s.case_rate_mult, hit_a, hit_o)
     for a, org in zip(hit_a[:n_hits].tolist(), hit_o[:n_hits].tolist(), strict=True):
         s.cases += 1
         leader = o.leader[org]

@@ -16,6 +16,14 @@ KEEPS = ("orgs.leader", "orgs.succession", "orgs.cohesion", "orgs.split_done",
          "orgs.parent")
 
 
+def derive(s) -> None:
+    """Tables from parameters (rebuilt when parameters change): the log of the weekly
+    probability not to split at zero cohesion (over a whole succession the splits add up to
+    ``conflict.split_prob``)."""
+    c = s.pars.conflict
+    s.split_log_keep = float(np.log1p(-min(c.split_prob, 1.0 - 1e-12)) / c.succession_weeks)
+
+
 def step(s) -> None:
     """Successions start when leaders fall. The struggle starts with the fall (C15, P15,
     LP18): while a succession runs, the organization splits with a weekly hazard
@@ -24,21 +32,21 @@ def step(s) -> None:
     The succession ends after succession_weeks with the promotion of a new leader."""
     c, o, m = s.pars.conflict, s.orgs, s.members
     candidates = np.empty(o.capacity, np.int64)
+    split_x = np.empty(o.capacity)
     done = np.empty(o.capacity, np.int64)
+    # weekly split probability: over a whole succession at zero cohesion it adds up to
+    # split_prob; (1 - cohesion) scales the weekly hazard: -expm1(split_log_keep * (1 -
+    # cohesion)), the kernel giving the argument (split_x)
     s.removals, n_cand, n_done = run_successions(
         s.leader_lost, o.leader, o.succession, o.split_done, o.cohesion, o.active, s.counts,
         int(c.succession_weeks), c.cohesion_shock, c.cohesion_recovery, 20 * s.scale,
-        candidates, done,
+        s.split_log_keep, candidates, split_x, done,
     )
     s.n_splits = 0
     if n_cand:
-        # weekly split probability: over a whole succession at zero cohesion it adds up to
-        # split_prob; (1 - cohesion) scales the weekly hazard
-        log_keep = np.log1p(-min(c.split_prob, 1.0 - 1e-12)) / c.succession_weeks
-        cand = candidates[:n_cand]
-        p = (-np.expm1(log_keep * (1.0 - o.cohesion[cand]))).tolist()  # numpy's expm1
+        p = (-np.expm1(split_x[:n_cand])).tolist()  # numpy's expm1
         rng = s.streams["leadership"]
-        for org, p_org in zip(cand.tolist(), p, strict=True):
+        for org, p_org in zip(candidates[:n_cand].tolist(), p, strict=True):
             if rng.random() < p_org:
                 split(s, org, rng)  # keeps the counts of both organizations current
                 o.split_done[org] = True

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..enums import Role
-from ..kernels.markets import markets_week, pay_sellers, stage_prices
+from ..kernels.markets import markets_week, prices_and_sales, stage_prices
 
 # Kept between weeks (on the state): market stocks, the stage prices, the chain's supply
 # price at the border, the expected import price (traffickers' moving average) and the value
@@ -23,7 +23,9 @@ KEEPS = ("stock", "retail_price", "wholesale_price", "import_price", "chain_impo
 
 
 def init(s) -> None:
-    """Wholesale and import prices from the retail reference (no dealer risk yet)."""
+    """Wholesale and import prices from the retail reference (no dealer risk yet). The
+    weekly step computes the same stage prices (``update_stage_prices``) in its second
+    kernel call (``prices_and_sales``)."""
     update_stage_prices(s, np.zeros(s.R))
 
 
@@ -40,18 +42,27 @@ def step(s) -> None:
         s.h_arrest, s.shipped, arrivals_cr, dealers_r, goods, h_r,
     )  # returns the ledger's goods error (Ledger.goods's arithmetic, in the kernel)
     # dealers' annual arrest probability by region, from the hazard as a rate (numpy's expm1)
-    update_stage_prices(s, -np.expm1(-52.0 * h_r))
-
-    # revenue: consumer spending reaches dealers' organizations (retail chain) or the
-    # delivering traffickers (direct sale); dealers pay traffickers the wholesale price.
-    O = s.orgs.capacity
+    dealer_annual_arrest_r = -np.expm1(-52.0 * h_r)
+    # stage prices (update_stage_prices), then revenue: consumer spending reaches dealers'
+    # organizations (retail chain) or the delivering traffickers (direct sale); dealers pay
+    # traffickers the wholesale price.
+    O, t = s.orgs.capacity, s.pars.transport
+    first = not hasattr(s, "expected_import")  # (a state saved before it existed)
+    if first:
+        s.expected_import = np.empty_like(s.import_price)
+    s.chain_retail = np.empty_like(s.chain_import)  # the chain's retail price
     s.income_o = np.empty(O)
     s.revenue_oc = np.empty((O, C))
     s.import_rev_oc = np.empty((O, C))  # the same sales at the import price
-    s.consumer_spend = pay_sellers(
-        s.counts, int(Role.DEALER), s.arrivals_ocr, arrivals_cr, dealers_r, s.retail_price,
-        s.wholesale_price, s.import_price, s.sold, w.retail_by_dealers, w.is_firearm,
-        s.guns, s.pars.conflict.firearm_decay, s.income_o, s.revenue_oc, s.import_rev_oc,
+    s.consumer_spend = prices_and_sales(
+        w.retail_by_dealers, w.price_ref, dealer_annual_arrest_r, m.retail_value_added,
+        m.dealer_risk_premium, m.wholesale_value_added, s.sent_ocr, s.landed_ocr,
+        t.hurdle_rate, m.price_floor, t.price_memory, s.demand_ref, first, s.retail_price,
+        s.chain_import, s.chain_retail, s.wholesale_price, s.import_price, s.expected_import,
+        s.value_at_risk,
+        s.counts, int(Role.DEALER), s.arrivals_ocr, arrivals_cr, dealers_r, s.sold,
+        w.is_firearm, s.guns, s.pars.conflict.firearm_decay, s.income_o, s.revenue_oc,
+        s.import_rev_oc,
     )
 
 

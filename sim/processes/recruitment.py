@@ -26,6 +26,7 @@ def derive(s) -> None:
     s.role_fill[Role.LAUNDERER] = r.fill_launderer
     s.role_fill[Role.LOGISTICS] = r.fill_logistics
     s.role_fill[Role.LEADER] = 0.0  # leaders are promoted, not recruited
+    s.role_refill = np.minimum(s.role_fill, 1.0)  # the replacement gap's weights by role
 
 
 def step(s) -> None:
@@ -42,7 +43,7 @@ def step(s) -> None:
     # the remembered headcount tracks growth at once and forgets a loss over
     # replacement_memory weeks (the gap, not the level, decays)
     remember_roles(s.counts, r.replacement_memory, o.role_memory, members_or, by_role, short)
-    gap = short @ np.minimum(s.role_fill, 1.0)  # BLAS order: stays in numpy
+    gap = short @ s.role_refill  # BLAS order: stays in numpy
     s.replacement_gap = gap
     # the recruitable pool: at-risk people (saturation x residents) not reached by
     # prevention programmes. Recruiters meet at-risk people at random: a share
