@@ -1,6 +1,10 @@
 """The overview drawn in a forked process (analysis.plot_process) is the figure drawn in
 process, byte for byte; its failures reach the caller; the child ends with the pipe."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -8,13 +12,10 @@ import pytest
 from analysis import plot_process
 from analysis.plots import PANELS
 
-# pytest's process may hold threads of its own (numpy's BLAS pool); the child only draws.
-# `tocsim run` forks only as a fresh command-line process (tests/test_cli_exit.py runs one).
-pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded")
+ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def ts():
+def _metrics():
     rng = np.random.default_rng(5)
     cols = {"week": np.arange(120)}
     for _name, series, _logy in PANELS:
@@ -23,22 +24,75 @@ def ts():
     return pd.DataFrame(cols)
 
 
-@pytest.mark.parametrize("prepared", [True, False])
-def test_forked_plot_equals_the_plot_drawn_in_process(ts, tmp_path, prepared):
-    """Drawn into the frame the child prepared (and drew once on made-up metrics), or, for
-    another title, from scratch: the same bytes as ``overview`` drawn here."""
-    plotter = plot_process.start("test (seed 5)" if prepared else "other", ts["week"])
-    assert isinstance(plotter, plot_process.PlotProcess)  # Linux, no other threads here
+@pytest.fixture(scope="module")
+def ts():
+    return _metrics()
+
+
+def _in_a_fresh_process(check: str, *args) -> None:
+    """Run ``check`` (a function below) in a new Python process, as ``tocsim run`` forks:
+    pytest's own process may hold threads other tests left running, and ``start`` then
+    rightly draws in process instead of forking."""
+    code = (f"import sys; sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'tests')!r}]; "
+            f"import test_plot_process as t; t.{check}(*sys.argv[1:])")
+    r = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True,
+                       text=True, timeout=300, cwd=ROOT)
+    assert r.returncode == 0, r.stderr[-3000:]
+
+
+def check_forked_equals_in_process(folder: str, prepared: str) -> None:
+    ts, out = _metrics(), Path(folder)
+    plotter = plot_process.start("test (seed 5)" if prepared == "1" else "other", ts["week"])
+    assert isinstance(plotter, plot_process.PlotProcess)  # Linux, a single thread
     try:
-        done = plotter.submit(ts, "test (seed 5)", tmp_path / "forked.png")
-        done()
+        plotter.submit(ts, "test (seed 5)", out / "forked.png")()
     finally:
         plotter.close()
     assert not plotter._proc.is_alive() and plotter._proc.exitcode == 0
-    plot_process.InProcess().submit(ts, "test (seed 5)", tmp_path / "here.png")()
-    forked = (tmp_path / "forked.png").read_bytes()
+    plot_process.InProcess().submit(ts, "test (seed 5)", out / "here.png")()
+    forked = (out / "forked.png").read_bytes()
     assert forked[:8] == b"\x89PNG\r\n\x1a\n" and len(forked) > 20_000
-    assert forked == (tmp_path / "here.png").read_bytes()
+    assert forked == (out / "here.png").read_bytes()
+
+
+def check_failed_plot_raises_and_the_child_goes_on(folder: str) -> None:
+    ts, out = _metrics(), Path(folder)
+    plotter = plot_process.start("t", ts["week"])
+    assert isinstance(plotter, plot_process.PlotProcess)
+    try:
+        done = plotter.submit(ts, "t", out / "no such folder" / "overview.png")
+        try:
+            done()
+        except plot_process.PlotError as exc:
+            assert "overview.png: FileNotFoundError" in str(exc), exc
+        else:
+            raise AssertionError("no PlotError")
+        plotter.submit(ts, "t", out / "ok.png")()  # the child keeps serving after a failure
+        assert (out / "ok.png").stat().st_size > 20_000
+    finally:
+        plotter.close()
+
+
+def check_child_ends_when_closed_without_a_job() -> None:
+    plotter = plot_process.start("t", range(3))
+    assert isinstance(plotter, plot_process.PlotProcess)
+    plotter.close()
+    assert not plotter._proc.is_alive()
+
+
+@pytest.mark.parametrize("prepared", ["1", "0"])
+def test_forked_plot_equals_the_plot_drawn_in_process(tmp_path, prepared):
+    """Drawn into the frame the child prepared (and drew once on made-up metrics), or, for
+    another title, from scratch: the same bytes as ``overview`` drawn in process."""
+    _in_a_fresh_process("check_forked_equals_in_process", tmp_path, prepared)
+
+
+def test_a_failed_plot_raises_in_the_caller(tmp_path):
+    _in_a_fresh_process("check_failed_plot_raises_and_the_child_goes_on", tmp_path)
+
+
+def test_the_child_ends_when_the_caller_closes_without_a_job():
+    _in_a_fresh_process("check_child_ends_when_closed_without_a_job")
 
 
 def test_a_frame_filled_again_draws_what_a_new_frame_draws(ts, tmp_path):
@@ -56,25 +110,6 @@ def test_a_frame_filled_again_draws_what_a_new_frame_draws(ts, tmp_path):
     assert not frame.fits("t", ts["week"]) and frame.fits("t", ts["week"].iloc[:30])
     with pytest.raises(ValueError, match="weeks"):
         frame.fill(ts)
-
-
-def test_a_failed_plot_raises_in_the_caller(ts, tmp_path):
-    plotter = plot_process.start()
-    try:
-        done = plotter.submit(ts, "t", tmp_path / "no such folder" / "overview.png")
-        with pytest.raises(plot_process.PlotError, match="overview.png: FileNotFoundError"):
-            done()
-        # the child keeps serving after a failed job
-        plotter.submit(ts, "t", tmp_path / "ok.png")()
-        assert (tmp_path / "ok.png").stat().st_size > 20_000
-    finally:
-        plotter.close()
-
-
-def test_the_child_ends_when_the_caller_closes_without_a_job():
-    plotter = plot_process.start()
-    plotter.close()
-    assert not plotter._proc.is_alive()
 
 
 def test_threads_running_means_no_fork(monkeypatch):
