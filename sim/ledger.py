@@ -19,10 +19,13 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .enums import Status
-from .kernels.audit import N_STATUS, audit_members, first_invalid
+from .kernels.audit import N_STATUS, audit_members, first_invalid, kept_and_held, rows_finite
+from .metrics import REGION_FIELDS
 
 # At run.conservation_checks = 1 the slot-by-slot member recount runs in weeks w with
 # (w + 1) % RECOUNT_WEEKS == 0 (a quarter) and in the run's last week; at 2, every week.
@@ -47,6 +50,7 @@ STATE_ARRAYS: tuple[tuple[str, bool], ...] = (
 _ATTRS = tuple((name.removeprefix("orgs."), name.startswith("orgs.")) for name, _ in STATE_ARRAYS)
 _SIGNED = np.array([signed for _, signed in STATE_ARRAYS])
 _NONE = np.zeros(0)
+_J_PRICE = REGION_FIELDS.index("retail_price")  # a region's price: only where it has a market
 
 
 def state_problems(model) -> list[str]:
@@ -63,21 +67,19 @@ def state_problems(model) -> list[str]:
             problems += _bad_values(name, np.asarray(a, dtype=np.float64), signed)
     t = model.week
     if 0 <= t < model.metrics.shape[0]:  # spin-up weeks (t < 0) are not recorded
-        row = model.metrics[t]
-        if not np.isfinite(row.sum()):  # a sum is finite when every term is (or overflows)
+        row, reg = model.metrics[t], model.region_metrics[t]
+        if not rows_finite(row, reg, model.world.demand_ref[0], _J_PRICE):  # one kernel call
             cols = model.metric_names
             for j in np.nonzero(~np.isfinite(row))[0][:3]:
                 problems.append(f"metric {cols[j]} is {row[j]}")
-        problems += _region_problems(model, model.region_metrics[t])
+            problems += _region_problems(model, reg)
     return problems
 
 
 def _region_problems(model, reg: np.ndarray) -> list[str]:
     """Region rows: every field finite (the retail price only in regions with a market)."""
-    from .metrics import REGION_FIELDS
-
     market = np.asarray(model.world.demand_ref[0] > 0)
-    j_price = REGION_FIELDS.index("retail_price")
+    j_price = _J_PRICE
     sums = reg.sum(axis=0)
     sums[j_price] = reg[market, j_price].sum()
     if np.isfinite(sums).all():
@@ -149,8 +151,8 @@ class Ledger:
         if not self.goods_error <= 1e-9:  # also NaN
             problems.append(f"goods: shipped != seized + sold + stock change "
                             f"(rel. error {self.goods_error:.2e})")
-        m = model.members
-        kept = int(model.counts.sum())
+        m, o = model.members, model.orgs
+        kept, held = kept_and_held(model.counts, o.cash, o.laundered, o.frozen)
         if kept != self.active:
             problems.append(f"members: kept counts total {kept} != {self.active} active by "
                             f"the events")
@@ -163,11 +165,9 @@ class Ledger:
                             "exited")
         if recount_week(model):
             problems += self._recount(model)
-        o = model.orgs
-        held = float(o.cash.sum() + o.laundered.sum() + o.frozen.sum())
         lhs = held + self.seized + self.abandoned
         rhs = self.initial_money + self.income - self.outflow
-        if not np.isfinite(lhs) or not np.isfinite(rhs) \
+        if not math.isfinite(lhs) or not math.isfinite(rhs) \
                 or abs(lhs - rhs) > 1e-7 * max(abs(rhs), abs(self.income), 1.0):
             problems.append(f"money: holdings + seized + abandoned = {lhs:.6e} != "
                             f"initial + income - outflow = {rhs:.6e}")

@@ -237,3 +237,33 @@ def test_goods_that_do_not_add_up_stop_a_checked_run(monkeypatch):
     monkeypatch.setattr(procs.shipping, "step", leaky)
     with pytest.raises(ConservationError, match="goods"):
         m.step()
+
+
+def test_rows_finite_and_kept_and_held_equal_their_numpy_expressions():
+    """The weekly checks' kernels (sim.kernels.audit): the rows' test is numpy's finite sums
+    (a region's retail price counts only where it has a market), the sums are numpy's bit for
+    bit."""
+    from sim.kernels.audit import kept_and_held, rows_finite
+    from sim.ledger import _J_PRICE
+
+    gen = np.random.default_rng(4)
+    for case in range(200):
+        R, F = 1 + case % 9, 7
+        row, reg = gen.random(40), gen.random((R, F))
+        demand = gen.choice([0.0, 1.0], R)
+        if case % 3 == 1:  # one bad value somewhere
+            bad = gen.choice([np.nan, np.inf, -np.inf])
+            if case % 2:
+                row[gen.integers(0, 40)] = bad
+            else:
+                reg[gen.integers(0, R), gen.integers(0, F)] = bad
+        sums = reg.sum(axis=0)
+        sums[_J_PRICE] = reg[demand > 0, _J_PRICE].sum()
+        want = bool(np.isfinite(row.sum()) and np.isfinite(sums).all())
+        assert rows_finite(row, reg, demand, _J_PRICE) is want, case
+        counts = gen.integers(0, 50, (1 + case % 5, R, 6))
+        money = [gen.normal(0, 10.0 ** (case % 12), 1 + case % 300) for _ in range(3)]
+        kept, held = kept_and_held(counts, *money)
+        assert kept == counts.sum()
+        want_held = float(money[0].sum() + money[1].sum() + money[2].sum())
+        assert np.float64(held).tobytes() == np.float64(want_held).tobytes(), case

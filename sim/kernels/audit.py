@@ -10,6 +10,8 @@ result into messages.
 import numpy as np
 from numba import literal_unroll, njit
 
+from .sums import pairwise_sum
+
 # Codes mirror sim.enums.Status (numba cannot read IntEnum members inside kernels).
 UNUSED = 0
 ACTIVE = 1
@@ -110,3 +112,30 @@ def first_invalid(signed, *arrays):
             return j
         j += 1
     return -1
+
+
+@njit(cache=True, nogil=True)
+def rows_finite(row, reg, demand, j_price):
+    """Are this week's metrics ``row`` and region rows ``reg`` finite, the region's retail
+    price (column ``j_price``) only where the region has a market (``demand > 0``)? The test
+    ``sim.ledger.state_problems`` made with numpy sums (a sum is finite when every term is,
+    or overflows: then neither finds a culprit); the messages are found in Python."""
+    ok = True
+    for v in row:
+        ok &= abs(v) < np.inf  # False for NaN and +-inf
+    for r in range(reg.shape[0]):
+        for j in range(reg.shape[1]):
+            if j != j_price or demand[r] > 0:
+                ok &= abs(reg[r, j]) < np.inf
+    return ok
+
+
+@njit(cache=True, nogil=True)
+def kept_and_held(counts, cash, laundered, frozen):
+    """The kept counts' total and the money the organizations hold, ``cash.sum() +
+    laundered.sum() + frozen.sum()`` as numpy adds them (``pairwise_sum``): the two sums of
+    the weekly identities in one call."""
+    kept = 0
+    for v in counts.flat:
+        kept += v
+    return kept, pairwise_sum(cash) + pairwise_sum(laundered) + pairwise_sum(frozen)
