@@ -25,7 +25,6 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -192,16 +191,16 @@ def _replace_entries(tmp: Path, out: Path) -> None:
     shutil.rmtree(undo, ignore_errors=True)
 
 
-def write_run(model, out_dir: Path, wall_time: float, plot: Callable | None = None) -> dict:
+def write_run(model, out_dir: Path, wall_time: float, plot=None) -> dict:
     """Write timeseries.csv, regions.csv, summary.json (and plots/overview.png if ``plot``)
     for a finished model into ``out_dir`` (normally a staging folder). Returns the summary.
 
-    ``plot`` is either a function ``plot(ts, title=...)`` returning a matplotlib Figure, or a
-    plotter with ``submit(ts, title, path)`` (``analysis.plot_process``: another process draws
-    the figure while the other files are written) returning a function that waits for it."""
+    ``plot`` is a plotter (``analysis.plot_process``) whose ``submit(ts, title, path)``
+    draws the overview, or has another process draw it while the other files are written,
+    and returns a function that waits for it (and raises if it failed)."""
     ts = model.metrics_frame()
     plot_done = None
-    if plot is not None and hasattr(plot, "submit"):
+    if plot is not None:
         (out_dir / "plots").mkdir(exist_ok=True)
         plot_done = plot.submit(ts, plot_title(model.config), out_dir / "plots" / "overview.png")
     ts.to_csv(out_dir / "timeseries.csv", index=False, float_format=FLOAT_FORMAT)
@@ -213,14 +212,6 @@ def write_run(model, out_dir: Path, wall_time: float, plot: Callable | None = No
     write_resolved(model.config, out_dir / RESOLVED)
     if plot_done is not None:
         plot_done()
-    elif plot is not None:
-        (out_dir / "plots").mkdir(exist_ok=True)
-        fig = plot(ts, title=plot_title(model.config))
-        fig.savefig(out_dir / "plots" / "overview.png", dpi=110)
-        if getattr(fig, "number", None) is not None:  # a pyplot figure: release it
-            import matplotlib.pyplot as plt
-
-            plt.close(fig)
     return summary
 
 

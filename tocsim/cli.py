@@ -256,12 +256,15 @@ def _run(args, scn, out: Path, plot) -> int:
     finally:
         finish()
     wall = time.perf_counter() - t0
-    from analysis.plot_process import PlotError
+    plot_errors = ()
+    if plot is not None:
+        from analysis.plot_process import PlotError
 
+        plot_errors = (PlotError,)
     try:
         with staged_output(out) as tmp:
             summary = write_run(model, tmp, wall, plot=plot)
-    except PlotError as exc:
+    except plot_errors as exc:
         print(f"{scn.source}: {exc}; nothing was written", file=sys.stderr)
         return 1
     args.out_written = out
