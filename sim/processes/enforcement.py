@@ -36,12 +36,12 @@ def step(s) -> None:
     # the enforcement stream). In a scaled world each organization is `scale` times larger:
     # it takes as many times more investigator-weeks to learn as much about it. Leaders'
     # exposure is 0: they are taken only by cases.
-    rng = s.streams["enforcement"]
+    rng = generator_pointers(s.streams["enforcement"])  # the stream, for the kernels
     intel, m = o.intel, s.members
     hit_a = np.empty(intel.shape[0] * o.n, np.int64)
     hit_o = np.empty(intel.shape[0] * o.n, np.int64)
     n_hits = enforcement_and_cases(
-        generator_pointers(rng), s.counts, w.agency_regions, s.agency_budget,
+        rng, s.counts, w.agency_regions, s.agency_budget,
         e.investigator_cost,
         o.threat ** s.pars.threat.targeting_exponent,  # numpy's pow
         o.active, s.task_force, e.intel_rate / s.scale, e.intel_decay, s.protect_political,
@@ -69,7 +69,7 @@ def step(s) -> None:
             s.leader_lost[org] = 1
             s.case_arrests += 1
         n_arrested, m.n_jail = arrest_members_of_role_indexed(
-            generator_pointers(rng), s.week, org, int(Role.LIEUTENANT),
+            rng, s.week, org, int(Role.LIEUTENANT),
             int(round(e.case_lieutenants * s.scale)),
             *s.members_by_org(), m.status, m.org, m.role, m.region, m.release, m.jail,
             m.n_jail, e.sentence_weeks, s.counts)

@@ -40,26 +40,18 @@ def step(s) -> None:
         w.elasticity, m.elasticity_multiplier, m.sell_fraction, w.retail_by_dealers,
         m.dealer_capacity, m.price_floor, m.price_cap, s.retail_price, s.sold, s.seized_cr,
         s.h_arrest, s.shipped, arrivals_cr, dealers_r, goods, h_r,
-    )  # returns the ledger's goods error (Ledger.goods's arithmetic, in the kernel)
+    )  # returns the goods identity's largest relative error, for the conservation check
     # dealers' annual arrest probability by region, from the hazard as a rate (numpy's expm1)
     dealer_annual_arrest_r = -np.expm1(-52.0 * h_r)
     # stage prices (update_stage_prices), then revenue: consumer spending reaches dealers'
     # organizations (retail chain) or the delivering traffickers (direct sale); dealers pay
     # traffickers the wholesale price.
-    O, t = s.orgs.capacity, s.pars.transport
-    first = not hasattr(s, "expected_import")  # (a state saved before it existed)
-    if first:
-        s.expected_import = np.empty_like(s.import_price)
-    s.chain_retail = np.empty_like(s.chain_import)  # the chain's retail price
+    O = s.orgs.capacity
     s.income_o = np.empty(O)
     s.revenue_oc = np.empty((O, C))
     s.import_rev_oc = np.empty((O, C))  # the same sales at the import price
     s.consumer_spend = prices_and_sales(
-        w.retail_by_dealers, w.price_ref, dealer_annual_arrest_r, m.retail_value_added,
-        m.dealer_risk_premium, m.wholesale_value_added, s.sent_ocr, s.landed_ocr,
-        t.hurdle_rate, m.price_floor, t.price_memory, s.demand_ref, first, s.retail_price,
-        s.chain_import, s.chain_retail, s.wholesale_price, s.import_price, s.expected_import,
-        s.value_at_risk,
+        *_stage_price_args(s, dealer_annual_arrest_r),
         s.counts, int(Role.DEALER), s.arrivals_ocr, arrivals_cr, dealers_r, s.sold,
         w.is_firearm, s.guns, s.pars.conflict.firearm_decay, s.income_o, s.revenue_oc,
         s.import_rev_oc,
@@ -76,16 +68,21 @@ def update_stage_prices(s, dealer_annual_arrest_r: np.ndarray) -> None:
     the perceived seizure risk of the route) plus the importers' margin
     ``transport.hurdle_rate``: shipments grow while the import price beats it and shrink
     otherwise (``finance.adjust_shipments``), so in the steady state retail rests on the chain."""
-    w, m = s.world, s.pars.market
+    # prices stay positive and ordered: a glut squeezes margins to price_floor, not below
+    stage_prices(*_stage_price_args(s, dealer_annual_arrest_r))
+
+
+def _stage_price_args(s, dealer_annual_arrest_r: np.ndarray) -> tuple:
+    """The arguments of ``stage_prices`` (also the first ones of ``prices_and_sales``), with
+    this week's buffers: the chain's retail price, and the expected import price on the
+    first call (a state saved before it existed included)."""
+    w, m, t = s.world, s.pars.market, s.pars.transport
     first = not hasattr(s, "expected_import")
     if first:  # traffickers choose destinations on the import price they expect
         s.expected_import = np.empty_like(s.import_price)
     s.chain_retail = np.empty_like(s.chain_import)  # the chain's retail price
-    # prices stay positive and ordered: a glut squeezes margins to price_floor, not below
-    stage_prices(
-        w.retail_by_dealers, w.price_ref, dealer_annual_arrest_r, m.retail_value_added,
-        m.dealer_risk_premium, m.wholesale_value_added, s.sent_ocr, s.landed_ocr,
-        s.pars.transport.hurdle_rate, m.price_floor, s.pars.transport.price_memory,
-        s.demand_ref, first, s.retail_price, s.chain_import, s.chain_retail,
-        s.wholesale_price, s.import_price, s.expected_import, s.value_at_risk,
-    )
+    return (w.retail_by_dealers, w.price_ref, dealer_annual_arrest_r, m.retail_value_added,
+            m.dealer_risk_premium, m.wholesale_value_added, s.sent_ocr, s.landed_ocr,
+            t.hurdle_rate, m.price_floor, t.price_memory, s.demand_ref, first,
+            s.retail_price, s.chain_import, s.chain_retail, s.wholesale_price, s.import_price,
+            s.expected_import, s.value_at_risk)
