@@ -134,11 +134,6 @@ class Ledger:
         self.dead += died
         self.exited += exited + (released - returned)
 
-    def goods(self, shipped, seized, sold, stock_change) -> None:
-        err = np.abs(shipped - seized - sold - stock_change)
-        scale = np.maximum(np.abs(shipped), 1.0)
-        self.goods_error = float((err / scale).max())
-
     def check(self, model) -> list[str]:
         """Return a message for every identity that does not hold this week.
 

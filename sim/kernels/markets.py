@@ -237,7 +237,7 @@ def goods_error(shipped, goods):
     """The goods identity's largest relative error over commodities, NaN if any is NaN:
     numpy's ``(np.abs(shipped - seized - sold - stock_change)
     / np.maximum(np.abs(shipped), 1.0)).max()`` with ``goods`` = (seized, sold, change in
-    stock) (``sim.ledger.Ledger.goods``; the conservation check reads it)."""
+    stock) (``Ledger.goods_error``, which the conservation check reads)."""
     top = 0.0
     for c in range(shipped.shape[0]):
         err = abs(shipped[c] - goods[0, c] - goods[1, c] - goods[2, c])
