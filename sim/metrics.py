@@ -4,6 +4,8 @@ from __future__ import annotations
 
 # name: (unit, definition). Prices and volumes refer to the drug market (the world's first
 # commodity); per-commodity columns for the others are added by ``commodity_columns``.
+# ``sim.kernels.metrics.metrics_row`` writes these columns by position, in this order: a new
+# or moved metric goes there too (tests/test_fused_steps.py checks the names' order).
 METRICS: dict[str, tuple[str, str]] = {
     "retail_price": ("USD/kg", "drug retail price, weighted by consumption across markets"),
     "wholesale_price": ("USD/kg",
