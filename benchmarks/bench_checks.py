@@ -94,7 +94,9 @@ def main() -> None:
     state = per_call(lambda: state_problems(model))
     model.week = t_final
     audit = float("nan")
-    if audit_members is not None:
+    if hasattr(led, "audit"):  # the ledger's recount call, with its scratch arrays
+        audit = per_call(lambda: led.audit(model))
+    elif audit_members is not None:  # a tree from before Ledger.audit
         audit = per_call(lambda: audit_members(
             m.n, m.status, m.org, m.region, m.role, model.counts, m.jail, m.n_jail, led._hist,
             led._by_status))

@@ -24,7 +24,15 @@ import math
 import numpy as np
 
 from .enums import Status
-from .kernels.audit import N_STATUS, audit_members, first_invalid, kept_and_held, rows_finite
+from .kernels.audit import (
+    AUDIT_BLOCK,
+    AUDIT_COPIES,
+    N_STATUS,
+    audit_members,
+    first_invalid,
+    kept_and_held,
+    rows_finite,
+)
 from .metrics import REGION_FIELDS
 
 # At run.conservation_checks = 1 the slot-by-slot member recount runs in weeks w with
@@ -123,7 +131,8 @@ class Ledger:
         self.goods_error = 0.0
         # scratch arrays that audit_members fills each week
         self._by_status = np.zeros(N_STATUS + 1, np.int64)
-        self._hist = np.zeros((N_STATUS + 1, 1), np.int32)
+        self._hist = np.zeros((AUDIT_COPIES, N_STATUS), np.int32)
+        self._keys = np.zeros(AUDIT_BLOCK, np.int32)
 
     def members_event(self, *, recruited=0, incarcerated=0, died=0, exited=0, released=0,
                       returned=0):
@@ -168,16 +177,22 @@ class Ledger:
                             f"initial + income - outflow = {rhs:.6e}")
         return state_problems(model) + problems
 
+    def audit(self, model) -> tuple[int, int, int, int]:
+        """One recount of the member slots (:func:`sim.kernels.audit.audit_members`): its
+        ``(differing, recounted, out_of_range, bad_jail)``; the status totals are left in
+        ``self._by_status``."""
+        m = model.members
+        if self._hist.shape[1] != model.counts.size + N_STATUS:  # organization slots added
+            self._hist = np.zeros((AUDIT_COPIES, model.counts.size + N_STATUS), np.int32)
+        return audit_members(m.n, m.status, m.org, m.region, m.role, model.counts, m.jail,
+                             m.n_jail, self._hist, self._keys, self._by_status)
+
     def _recount(self, model) -> list[str]:
-        """The slot-by-slot member recount (:func:`sim.kernels.audit.audit_members`)."""
+        """The slot-by-slot member recount (:meth:`audit`) as messages."""
         problems = []
         m = model.members
         st = self._by_status
-        if self._hist.shape[1] != model.counts.size + 1:  # organization slots were added
-            self._hist = np.zeros((N_STATUS + 1, model.counts.size + 1), np.int32)
-        differing, recounted, out_of_range, bad_jail = audit_members(
-            m.n, m.status, m.org, m.region, m.role, model.counts, m.jail, m.n_jail,
-            self._hist, st)
+        differing, recounted, out_of_range, bad_jail = self.audit(model)
         got = (int(st[Status.ACTIVE]), int(st[Status.INCARCERATED]), int(st[Status.DEAD]),
                int(st[Status.EXITED]))
         want = (self.active, self.incarcerated, self.dead, self.exited)

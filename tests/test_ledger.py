@@ -6,15 +6,16 @@ import pytest
 from conftest import tiny_scenario
 
 from sim.enums import Status
-from sim.kernels.audit import N_STATUS, audit_members
+from sim.kernels.audit import AUDIT_BLOCK, AUDIT_COPIES, N_STATUS, audit_members
 from sim.kernels.members import count_active
 from sim.model import ConservationError, TocModel
 
 
-def _audit(n, status, org, region, role, counts, jail, n_jail):
-    hist = np.zeros((N_STATUS + 1, counts.size + 1), np.int32)
+def _audit(n, status, org, region, role, counts, jail, n_jail, block=AUDIT_BLOCK):
+    hist = np.zeros((AUDIT_COPIES, counts.size + N_STATUS), np.int32)
     by = np.zeros(N_STATUS + 1, np.int64)
-    res = audit_members(n, status, org, region, role, counts, jail, n_jail, hist, by)
+    keys = np.zeros(block, np.int32)
+    res = audit_members(n, status, org, region, role, counts, jail, n_jail, hist, keys, by)
     return tuple(int(x) for x in res), by
 
 
@@ -63,6 +64,59 @@ def test_audit_counts_invalid_status_codes_apart(code):
     _, by = _audit(*args)
     assert by[Status.DEAD] == 0
     assert (by[0] if code == 0 else by[N_STATUS]) == 1
+
+
+def _reference_audit(n, status, org, region, role, counts, jail, n_jail):
+    """The audit in numpy, slot by slot in meaning: what ``audit_members`` must return."""
+    s = status[:n].astype(np.int64)
+    code = np.where((s >= 0) & (s < N_STATUS), s, N_STATUS)
+    by = np.bincount(code, minlength=N_STATUS + 1)
+    O, R, K = counts.shape
+    act = code == Status.ACTIVE
+    o, r, k = org[:n][act], region[:n][act], role[:n][act].astype(np.int64)
+    inside = (o >= 0) & (o < O) & (r >= 0) & (r < R) & (k >= 0) & (k < K)
+    fresh = np.zeros(counts.size, np.int64)
+    np.add.at(fresh, ((o * R + r) * K + k)[inside], 1)
+    differing = int((fresh != counts.reshape(-1)).sum())
+    j = jail[:n_jail]
+    ok = (j >= 0) & (j < n)
+    ok[ok] = status[j[ok]] == Status.INCARCERATED
+    return (differing, int(fresh.sum()), int((~inside).sum()), int((~ok).sum())), by
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("block", [1, 5, 64, AUDIT_BLOCK])
+def test_audit_matches_the_numpy_reference_over_blocks(seed, block):
+    """Random member arrays recounted in blocks of every size (the last one short, the
+    slot count not a multiple of AUDIT_COPIES), some with an invalid code or index in a late
+    block, so the careful pass restarts after valid blocks were already counted."""
+    rng = np.random.default_rng(seed)
+    O, R, K = 5, 4, 6
+    n = int(rng.integers(1, 700))
+    status = rng.choice(np.array([1, 1, 2, 3, 4, 0], np.int8), n + 9)
+    org = rng.integers(0, O, n + 9).astype(np.int32)
+    region = rng.integers(0, R, n + 9).astype(np.int32)
+    role = rng.integers(0, K, n + 9).astype(np.int8)
+    counts = np.zeros((O, R, K), np.int64)
+    act = status[:n] == 1
+    np.add.at(counts, (org[:n][act], region[:n][act], role[:n][act]), 1)
+    if seed % 2:  # a corruption in the last slots
+        i = n - 1 - int(rng.integers(min(n, 3)))
+        which = seed % 4
+        if which == 1:
+            org[i] = O + 2
+        else:
+            status[i] = rng.choice([5, -1])
+        status[i] = 1 if which == 1 else status[i]
+    counts[0, 0, 0] += seed % 3 == 0  # a kept count off by one
+    jail = np.flatnonzero(status[:n] == 2).astype(np.int64)
+    if seed == 4 and jail.size:
+        jail[0] = n + 3  # beyond the used slots
+    args = (n, status, org, region, role, counts, jail, jail.size)
+    got, by = _audit(*args, block=block)
+    want, by_want = _reference_audit(*args)
+    assert got == want
+    assert by.tolist() == by_want.tolist()
 
 
 def _old_member_problems(model) -> set[str]:

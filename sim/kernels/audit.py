@@ -21,70 +21,108 @@ EXITED = 4
 N_STATUS = 5  # by_status[N_STATUS] counts codes outside 0..4
 
 
-@njit(cache=True, nogil=True)
-def _all_in_range(n_used, status, org, region, role, n_org, n_region, n_role):
-    """Are the first ``n_used`` statuses valid codes (0..4) and organizations, regions and
-    roles inside the counts' shape? Minima and maxima only: a pass that vectorizes."""
-    if n_used == 0:
-        return True
-    s_lo = s_hi = status[0]
-    o_lo = o_hi = org[0]
-    r_lo = r_hi = region[0]
-    k_lo = k_hi = role[0]
-    for i in range(n_used):
-        s_lo = min(s_lo, status[i])
-        s_hi = max(s_hi, status[i])
-        o_lo = min(o_lo, org[i])
-        o_hi = max(o_hi, org[i])
-        r_lo = min(r_lo, region[i])
-        r_hi = max(r_hi, region[i])
-        k_lo = min(k_lo, role[i])
-        k_hi = max(k_hi, role[i])
-    return (s_lo >= 0 and s_hi < N_STATUS and o_lo >= 0 and o_hi < n_org and r_lo >= 0
-            and r_hi < n_region and k_lo >= 0 and k_hi < n_role)
+# The recount's scratch: hist[AUDIT_COPIES, counts.size + N_STATUS] (copy j takes the slots
+# i with i % AUDIT_COPIES == j, so that consecutive slots landing in one bin do not wait on each
+# other's increment) and a block of AUDIT_BLOCK keys (int32).
+AUDIT_COPIES = 4
+AUDIT_BLOCK = 4096
 
 
 @njit(cache=True, nogil=True)
-def audit_members(n_used, status, org, region, role, counts, jail, n_jail, hist, by_status):
+def audit_members(n_used, status, org, region, role, counts, jail, n_jail, hist, keys,
+                  by_status):
     """Recount the first ``n_used`` member slots against the kept ``counts``.
 
-    One branch-free pass adds every slot to ``hist[status, cell]``, a scratch array of shape
-    ``(N_STATUS + 1, counts.size + 1)``: row ``N_STATUS`` takes status codes outside 0..4,
-    the last column slots whose (organization, region, role) lies outside ``counts``. (A
-    pass that branches on the status costs three times as much: live and dead slots are
-    interleaved, so the branch is mispredicted.) Then writes ``by_status[k]``, the slots
-    with status ``k`` (k = 0..4; ``by_status[5]``: no valid code), and returns
-    ``(differing, recounted, out_of_range, bad_jail)``: the cells of ``counts`` that differ
-    from the recount of active members, the active members recounted in a cell, the active
-    members whose organization, region or role lies outside ``counts`` (a corrupted index),
-    and the first ``n_jail`` entries of ``jail`` that are not a used slot holding an
-    incarcerated member.
+    ``hist`` (``AUDIT_COPIES`` rows of ``counts.size + N_STATUS`` int32) and ``keys`` (a block
+    of int32) are scratch. The slots are read in blocks of ``keys.shape[0]``; each block's keys
+    (an active member's cell of ``counts``; else ``counts.size`` plus its status code) are
+    computed branch-free with the minima and maxima of its codes and indices (a loop that
+    vectorizes), then counted into ``AUDIT_COPIES`` interleaved histograms (half the slots are
+    dead or exited: one histogram would make each of those increments wait on the last).
+    (A pass that branches on the status costs three times as much: live and dead slots are
+    interleaved, so the branch is mispredicted.) A block with a code or index outside the
+    counts' shape sends the whole recount to a careful pass that tests every slot.
+
+    Writes ``by_status[k]``, the slots with status ``k`` (k = 0..4; ``by_status[5]``: no valid
+    code), and returns ``(differing, recounted, out_of_range, bad_jail)``: the cells of
+    ``counts`` that differ from the recount of active members, the active members recounted
+    in a cell, the active members whose organization, region or role lies outside ``counts``
+    (a corrupted index), and the first ``n_jail`` entries of ``jail`` that are not a used slot
+    holding an incarcerated member.
     """
     n_org, n_region, n_role = counts.shape
     size = n_org * n_region * n_role
     hist[:] = 0
-    if _all_in_range(n_used, status, org, region, role, n_org, n_region, n_role):
-        # the usual case, known from a cheap first pass: every code and index is valid, so
-        # the recount needs no test per slot
-        for i in range(n_used):
-            hist[status[i], (np.int64(org[i]) * n_region + region[i]) * n_role + role[i]] += 1
-    else:
+    for k in range(N_STATUS + 1):
+        by_status[k] = 0
+    out_of_range = 0
+    valid = True
+    b0 = 0
+    while b0 < n_used:
+        m = min(keys.shape[0], n_used - b0)
+        st = status[b0:b0 + m]
+        og = org[b0:b0 + m]
+        rg = region[b0:b0 + m]
+        rl = role[b0:b0 + m]
+        s_lo = s_hi = st[0]
+        o_lo = o_hi = og[0]
+        r_lo = r_hi = rg[0]
+        k_lo = k_hi = rl[0]
+        for j in range(m):
+            s, o, r, k = st[j], og[j], rg[j], rl[j]
+            s_lo = min(s_lo, s)
+            s_hi = max(s_hi, s)
+            o_lo = min(o_lo, o)
+            o_hi = max(o_hi, o)
+            r_lo = min(r_lo, r)
+            r_hi = max(r_hi, r)
+            k_lo = min(k_lo, k)
+            k_hi = max(k_hi, k)
+            active = s == ACTIVE
+            keys[j] = active * ((o * n_region + r) * n_role + k) + (1 - active) * (size + s)
+        if not (s_lo >= 0 and s_hi < N_STATUS and o_lo >= 0 and o_hi < n_org and r_lo >= 0
+                and r_hi < n_region and k_lo >= 0 and k_hi < n_role):
+            valid = False
+            break
+        m4 = m - m % AUDIT_COPIES
+        for i in range(0, m4, AUDIT_COPIES):
+            hist[0, keys[i]] += 1
+            hist[1, keys[i + 1]] += 1
+            hist[2, keys[i + 2]] += 1
+            hist[3, keys[i + 3]] += 1
+        for i in range(m4, m):
+            hist[0, keys[i]] += 1
+        b0 += m
+    if valid:
+        for k in range(N_STATUS):
+            for c in range(AUDIT_COPIES):
+                by_status[k] += hist[c, size + k]
+    else:  # a code or index out of range somewhere: test every slot
+        hist[:] = 0
         for i in range(n_used):
             s = np.uint8(status[i])  # a negative code becomes >= 128: invalid like any other
             s = s if s < N_STATUS else N_STATUS
-            cell = (np.int64(org[i]) * n_region + region[i]) * n_role + role[i]
-            ok = 0 <= org[i] < n_org and 0 <= region[i] < n_region and 0 <= role[i] < n_role
-            hist[s, cell if ok else size] += 1
-    for k in range(N_STATUS + 1):
-        by_status[k] = hist[k].sum()
+            by_status[s] += 1
+            if s == ACTIVE:
+                if (0 <= org[i] < n_org and 0 <= region[i] < n_region
+                        and 0 <= role[i] < n_role):
+                    hist[0, (np.int64(org[i]) * n_region + region[i]) * n_role + role[i]] += 1
+                else:
+                    out_of_range += 1
     differing = 0
+    recounted = 0
     for o in range(n_org):
         for r in range(n_region):
             for k in range(n_role):
-                if counts[o, r, k] != hist[ACTIVE, (o * n_region + r) * n_role + k]:
+                c = (o * n_region + r) * n_role + k
+                h = 0
+                for j in range(AUDIT_COPIES):
+                    h += hist[j, c]
+                recounted += h
+                if counts[o, r, k] != h:
                     differing += 1
-    out_of_range = hist[ACTIVE, size]
-    recounted = by_status[ACTIVE] - out_of_range
+    if valid:
+        by_status[ACTIVE] = recounted
     bad_jail = 0
     for j in range(n_jail):
         i = jail[j]
