@@ -123,7 +123,7 @@ class State:
 
         # live members by organization (sim.kernels.member_index): rebuilt when stale
         self.member_index_start = np.zeros(1, np.int64)
-        self.member_index_slots = np.zeros(0, np.int64)
+        self.member_index_slots = np.zeros(0, np.int32)
         self.member_index_region = np.zeros(0, np.int32)  # region of each indexed slot
         self.member_cells_start = np.zeros(1, np.int64)  # ... by (organization, region)
         self.member_cells_slots = np.zeros(0, np.int32)
@@ -286,7 +286,7 @@ class State:
         self.__dict__.update(state)
         if "member_cells_start" not in state:
             self.member_index_start = np.zeros(1, np.int64)
-            self.member_index_slots = np.zeros(0, np.int64)
+            self.member_index_slots = np.zeros(0, np.int32)
             self.member_index_region = np.zeros(0, np.int32)
             self.member_index_upto = 0
             self.member_index_fresh = False
