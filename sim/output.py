@@ -191,13 +191,17 @@ def _replace_entries(tmp: Path, out: Path) -> None:
     shutil.rmtree(undo, ignore_errors=True)
 
 
-def write_run(model, out_dir: Path, wall_time: float, plot=None) -> dict:
+def write_run(model, out_dir: Path, wall_time: float, plot=None,
+              while_plotting=None) -> dict:
     """Write timeseries.csv, regions.csv, summary.json (and plots/overview.png if ``plot``)
     for a finished model into ``out_dir`` (normally a staging folder). Returns the summary.
 
     ``plot`` is a plotter (``analysis.plot_process``) whose ``submit(ts, title, path)``
     draws the overview, or has another process draw it while the other files are written,
-    and returns a function that waits for it (and raises if it failed)."""
+    and returns a function that waits for it (and raises if it failed).
+    ``while_plotting(summary)``, if given, is called once the other files are written and
+    before that wait: work the caller would otherwise do after it (the command line
+    prepares its summary table there)."""
     ts = model.metrics_frame()
     plot_done = None
     if plot is not None:
@@ -210,6 +214,8 @@ def write_run(model, out_dir: Path, wall_time: float, plot=None) -> dict:
     from .provenance import RESOLVED, write_resolved
 
     write_resolved(model.config, out_dir / RESOLVED)
+    if while_plotting is not None:
+        while_plotting(summary)
     if plot_done is not None:
         plot_done()
     return summary

@@ -261,15 +261,21 @@ def _run(args, scn, out: Path, plot) -> int:
         from analysis.plot_process import PlotError
 
         plot_errors = (PlotError,)
+    table = []  # the summary table, made while the plot process draws
+
+    def prepare(summary):
+        if not args.quiet:
+            table.append(_summary_table(summary))
+
     try:
         with staged_output(out) as tmp:
-            summary = write_run(model, tmp, wall, plot=plot)
+            write_run(model, tmp, wall, plot=plot, while_plotting=prepare)
     except plot_errors as exc:
         print(f"{scn.source}: {exc}; nothing was written", file=sys.stderr)
         return 1
     args.out_written = out
-    if not args.quiet:
-        _print_summary(summary, out, plots=not args.no_plots)
+    if table:
+        _print_summary(table[0], out, plots=not args.no_plots)
     return 0
 
 
@@ -291,8 +297,8 @@ HEADLINE = ["retail_price", "wholesale_price", "import_price", "markup", "consum
             "arrests", "active_cartels", "criminal_wealth"]
 
 
-def _print_summary(summary: dict, out: Path, plots: bool = True) -> None:
-    from rich.console import Console
+def _summary_table(summary: dict):
+    """The run's headline metrics as a rich table."""
     from rich.table import Table
 
     means = summary["means_last_window"]
@@ -304,6 +310,12 @@ def _print_summary(summary: dict, out: Path, plots: bool = True) -> None:
     for k in HEADLINE:
         v = means[k]
         table.add_row(k, f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}")
+    return table
+
+
+def _print_summary(table, out: Path, plots: bool = True) -> None:
+    from rich.console import Console
+
     Console().print(table)
     print(f"outputs: {out}/timeseries.csv, regions.csv, summary.json, scenario.resolved.yaml"
           + (", plots/overview.png" if plots else ""))
