@@ -18,6 +18,7 @@ Where ``fork`` is not the safe default (macOS, Windows) or a child cannot be sta
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import signal
 import sys
@@ -41,9 +42,9 @@ def _draw(ts, title: str, path: Path, dpi: int, frame=None) -> None:
 
 
 def _warm_up(title: str, weeks):
-    """Import matplotlib and draw the overview's frame for ``title`` and ``weeks`` once on
-    made-up metrics: fonts, text layout and tick objects are made before the real metrics
-    arrive. Returns the frame."""
+    """Import matplotlib and draw and save the overview's frame for ``title`` and ``weeks``
+    once on made-up metrics: fonts, text layout, tick objects and the PNG writer are made
+    before the real metrics arrive. Returns the frame."""
     import numpy as np
     import pandas as pd
 
@@ -56,7 +57,9 @@ def _warm_up(title: str, weeks):
             cols[col] = np.linspace(1.0, 1000.0, len(weeks))
     frame = OverviewFrame(title, weeks)
     frame.fill(pd.DataFrame(cols))
-    frame.figure.canvas.draw()
+    # saved as the run's will be, at its resolution: the text layouts are cached per DPI,
+    # and Pillow's PNG writer is set up (drawing at the figure's own 100 DPI warmed neither)
+    frame.figure.savefig(io.BytesIO(), dpi=DPI)
     return frame
 
 
