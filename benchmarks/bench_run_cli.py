@@ -17,7 +17,9 @@ Two measurements, each the median of ``--repeats`` fresh processes:
 
     .venv/bin/python benchmarks/bench_run_cli.py [--repeats 5] [--scenario FILE] [--json FILE]
 
-Timings on a shared machine are noisy: the load average is printed next to them.
+Timings on a shared machine are noisy: the load average is printed next to them. Python's
+compiled modules are cached as by default (``PYTHONDONTWRITEBYTECODE`` is unset for the runs:
+without the cache every run compiles tocsim's own modules again).
 """
 
 from __future__ import annotations
@@ -157,9 +159,16 @@ def main() -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     for v in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(v, "1")
+    # Python's default: compiled modules cached as .pyc (written by the warm-up run), as
+    # after an install. A shell with PYTHONDONTWRITEBYTECODE set never writes them, and
+    # every run then compiles tocsim's own modules again (about 0.06 s on this machine)
+    no_pyc = env.pop("PYTHONDONTWRITEBYTECODE", None)
     py = sys.executable
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}; load average {os.getloadavg()[0]:.2f}")
+    if no_pyc:
+        print("(PYTHONDONTWRITEBYTECODE is set in this shell: unset for these runs, so that "
+              "compiled modules are cached as by default)")
     results: dict = {"scenario": args.scenario, "repeats": args.repeats}
     with tempfile.TemporaryDirectory(prefix="bench_run_cli_") as tmp:
         out = str(Path(tmp) / "out")
