@@ -53,8 +53,12 @@ IMPORT_GROUPS = (
 
 def _child(scenario: str, out: str, extra: list[str]) -> None:
     """Run in the fresh process: time the imports, then main() with timers around phases."""
+    import gc
     import importlib
 
+    # as on the command line (tocsim.cli.main): the garbage collector paused for the start-up
+    # and resumed, with the start-up's objects frozen, once the model is built
+    gc.disable()
     t_start, c_start = time.perf_counter(), time.process_time()
     phases: dict[str, list[float]] = {}  # label: [wall s, CPU s]
     for label, mods in IMPORT_GROUPS:
@@ -71,6 +75,14 @@ def _child(scenario: str, out: str, extra: list[str]) -> None:
     import sim.output
     from tocsim import cli
 
+    if hasattr(cli, "_resume_gc"):
+        def resume(_args):
+            gc.freeze()
+            gc.enable()
+
+        cli._resume_gc = resume
+    else:  # a tree from before the pause: the collector as it was
+        gc.enable()
     acc: dict[str, list[float]] = {}
 
     def timed(owner, name, label):

@@ -111,3 +111,31 @@ def test_run_lists_only_the_outputs_it_wrote(tmp_path, capsys):
         assert (out / "plots" / "overview.png").exists() is plot
         for name in ("timeseries.csv", "regions.csv", "summary.json", "scenario.resolved.yaml"):
             assert name in listed and (out / name).exists()
+
+
+def test_command_line_run_pauses_the_collector_until_the_model_is_built(tmp_path):
+    """From the command line the cyclic garbage collector is off during imports and the
+    model's build, then on again with the start-up's objects frozen; a run called from
+    Python leaves the collector as it was."""
+    code = (
+        "import gc, sys\n"
+        "import tocsim.cli as c\n"
+        "resume = c._resume_gc\n"
+        "def spy(args):\n"
+        "    print('built', gc.isenabled(), gc.get_freeze_count())\n"
+        "    resume(args)\n"
+        "    print('running', gc.isenabled(), gc.get_freeze_count())\n"
+        "c._resume_gc = spy\n"
+        f"sys.argv = ['tocsim', 'run', 'scenarios/baseline.yaml', '--weeks', '3', '--out', "
+        f"{str(tmp_path / 'cl')!r}, '--quiet', '--no-plots']\n"
+        "c.main()\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    built, paused, before, running, resumed, after = r.stdout.split()
+    assert (built, paused, running, resumed) == ("built", "False", "running", "True")
+    assert int(after) > int(before) + 10_000  # the start-up's objects were frozen
+    frozen = __import__("gc").get_freeze_count()
+    assert main(["run", "scenarios/baseline.yaml", "--weeks", "3", "--out",
+                 str(tmp_path / "py"), "--quiet", "--no-plots"]) == 0
+    assert __import__("gc").isenabled() and __import__("gc").get_freeze_count() == frozen
