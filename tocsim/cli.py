@@ -137,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     # loads the kernels: some 190,000 objects, over which the cyclic garbage collector makes
     # about 400 passes on the way (0.2 s, a tenth of the command). It is paused until the
     # model is built, then resumed with those objects frozen (_resume_gc): they live until
-    # the end and are never garbage.
+    # the end and are never garbage. The plot process, forked during the pause, keeps the
+    # collector off: it draws one figure and ends.
     args.gc_paused = argv is None and args.command == "run" and gc.isenabled()
     if args.gc_paused:
         gc.disable()
