@@ -3,11 +3,11 @@
 Starts the explorer alone (``solara run tocsim/web/explorer.py``, offline) on a free port,
 drives it in Debian's chromium with Playwright and saves:
 
-- ``explorer.png``: whole_of_government.yaml played to week 156 (the lever starts at 104),
+- ``explorer.png``: whole_of_government.yaml played past week 156 (the lever starts at 104),
   regions coloured by homicides;
 - ``explorer_corruption.png``: the same run coloured by corruption, after a refused value
   (recruitment.rate = 0.2, out of its declared range);
-- ``explorer_schematic.png``: mexico.yaml (a world without coordinates: schematic layout).
+- ``explorer_mexico.png``: mexico.yaml played past week 26 (its regions at their coordinates).
 
 Usage: ``python docs/make_explorer_screenshots.py`` from the repository root (about a minute;
 the runs are seeded, the pictures depend only on the week reached).
@@ -81,7 +81,11 @@ def _choose(page, label: str, option: str) -> None:
     field.first.click()
     item = page.locator(".v-overlay--active .v-list-item").filter(
         has_text=re.compile(f"^{re.escape(option)}$"))
-    for _ in range(40):  # the list is virtual: scroll until the option is drawn
+    # the list is virtual and opens scrolled to the current choice: from the top, scroll
+    # down until the option is drawn
+    page.locator(".v-overlay--active .v-list").evaluate("e => e.scrollTop = 0")
+    time.sleep(0.2)
+    for _ in range(40):
         if item.count():
             break
         page.locator(".v-overlay--active .v-list").evaluate("e => e.scrollTop += 150")
@@ -96,6 +100,7 @@ def _pick(page, scenario: str) -> None:
 
 
 def main() -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -115,16 +120,22 @@ def main() -> None:
             page.get_by_role("button", name="corruption", exact=True).click()
             _choose(page, "parameter group", "recruitment")
             field = page.get_by_label("recruitment.rate [1/member/week]", exact=True)
-            field.fill("0.2")
-            field.press("Enter")
-            page.locator(".explorer-refused").wait_for(timeout=30_000)
+            for attempt in range(3):  # a busy page can miss the first Enter
+                field.fill("0.2")
+                field.press("Enter")
+                try:
+                    page.locator(".explorer-refused").wait_for(timeout=20_000)
+                    break
+                except PlaywrightTimeout:
+                    if attempt == 2:
+                        raise
             time.sleep(6)
             page.screenshot(path=OUT / "explorer_corruption.png", full_page=True)
             print("wrote", OUT / "explorer_corruption.png")
             _pick(page, "mexico.yaml")
             _play_to(page, 26)
-            page.screenshot(path=OUT / "explorer_schematic.png", full_page=True)
-            print("wrote", OUT / "explorer_schematic.png")
+            page.screenshot(path=OUT / "explorer_mexico.png", full_page=True)
+            print("wrote", OUT / "explorer_mexico.png")
             browser.close()
     finally:
         proc.terminate()
