@@ -122,3 +122,52 @@ def test_baseline_scale_meets_the_agent_counts(baseline_run):
     m, df = baseline_run
     assert df.criminal_members.iloc[0] >= 50_000
     assert m.officials.n >= 5_000
+
+
+class _MesaPath(TocModel):
+    """The same weekly step, as a subclass's own: ``model.step()`` takes Mesa's event loop."""
+
+    def step(self) -> None:
+        super().step()
+
+
+def _clock(m):
+    g = m._default_schedule
+    return (m.steps, m.time, g.next_scheduled_time, g.execution_count,
+            sorted((e.time, e.priority) for e in m._event_list._events if not e.CANCELED))
+
+
+def test_step_short_path_keeps_mesas_clock_and_schedule():
+    """``model.step()`` bypasses Mesa's event loop when the weekly step is all it would run:
+    the clock, the step count, the schedule, the observers' notifications and the simulation
+    are as Mesa's own path leaves them, and another event queued takes Mesa's path."""
+    from sim.snapshot import state_digest
+
+    sc = tiny_scenario(weeks=12, seed=2, spinup=3)
+    fast, slow = TocModel(sc), _MesaPath(sc)
+    assert fast._lone_step_event() is not None  # the short path is taken
+    assert slow._lone_step_event() is None
+    assert _clock(fast) == _clock(slow) == (3, 3.0, 4.0, 3, [(4.0, 1)])  # after the spin-up
+    seen = {"fast": [], "slow": []}
+    handlers = {k: (lambda sig, k=k: seen[k].append(sig.additional_kwargs["new"])) for k in seen}
+    fast.observe("time", "changed", handlers["fast"])
+    slow.observe("time", "changed", handlers["slow"])
+    calls = []
+
+    def note_fast():
+        calls.append((fast.steps, fast.time))
+
+    def note_slow():
+        calls.append((slow.steps, slow.time))
+
+    fast.schedule_event(note_fast, at=6.0)  # Mesa keeps a weak reference: named functions
+    slow.schedule_event(note_slow, at=6.0)
+    for week in range(8):
+        fast.step()
+        slow.step()
+        assert _clock(fast) == _clock(slow), week
+        assert state_digest(fast) == state_digest(slow), week
+    assert calls[0] == calls[1] == (6, 6.0)  # the queued event ran at its time, after week 3
+    assert seen["fast"] == seen["slow"] == [float(t) for t in range(4, 12)]
+    assert _clock(fast) == (11, 11.0, 12.0, 11, [(12.0, 1)])
+    assert fast._lone_step_event() is not None  # back on the short path
