@@ -30,8 +30,8 @@ from .kernels.audit import (
     N_STATUS,
     audit_members,
     first_invalid,
+    kept_and_held,
     rows_finite,
-    week_identities,
 )
 from .metrics import REGION_FIELDS
 
@@ -61,43 +61,26 @@ _NONE = np.zeros(0)
 _J_PRICE = REGION_FIELDS.index("retail_price")  # a region's price: only where it has a market
 
 
-def state_arrays(model) -> list[np.ndarray]:
-    """The arrays of :data:`STATE_ARRAYS` on ``model`` (a state, or a model holding one), in
-    that order; an absent one as an empty array (it tests valid). Read from the instances'
-    dictionaries: the arrays are plain attributes, and this runs every checked week."""
-    s = vars(model).get("state", model)
-    d, od = vars(s), vars(s.orgs)
-    return [(od if orgs else d).get(attr, _NONE) for attr, orgs in _ATTRS]
-
-
-def state_problems(model, verdict: tuple[int, bool] | None = None,
-                   arrays: list[np.ndarray] | None = None) -> list[str]:
+def state_problems(model) -> list[str]:
     """One message per weekly state array with a non-finite value, or a negative value where
     none is allowed; and for this week's metrics row and region rows.
 
-    All arrays are tested in one kernel call (:func:`sim.kernels.audit.first_invalid`, the
-    rows with :func:`~sim.kernels.audit.rows_finite`); only when one fails are they searched
-    one by one for the messages. ``verdict`` is ``(first_bad, rows_ok)`` when the caller has
-    made those calls (``Ledger.check``, through ``week_identities``) on ``arrays``."""
+    All arrays are tested in one kernel call (:func:`sim.kernels.audit.first_invalid`); only
+    when one fails are they searched one by one for the messages."""
     problems = []
-    t = model.week
-    recorded = 0 <= t < model.metrics.shape[0]  # spin-up weeks (t < 0) are not recorded
-    if verdict is None:
-        arrays = state_arrays(model)
-        first_bad = first_invalid(_SIGNED, *arrays)
-        rows_ok = not recorded or rows_finite(model.metrics[t], model.region_metrics[t],
-                                              model.world.demand_ref[0], _J_PRICE)
-    else:
-        first_bad, rows_ok = verdict
-    if first_bad >= 0:
+    arrays = [getattr(model.orgs if orgs else model, attr, None) for attr, orgs in _ATTRS]
+    arrays = [_NONE if a is None else a for a in arrays]  # an absent array tests valid
+    if first_invalid(_SIGNED, *arrays) >= 0:
         for (name, signed), a in zip(STATE_ARRAYS, arrays, strict=True):
             problems += _bad_values(name, np.asarray(a, dtype=np.float64), signed)
-    if not rows_ok:
+    t = model.week
+    if 0 <= t < model.metrics.shape[0]:  # spin-up weeks (t < 0) are not recorded
         row, reg = model.metrics[t], model.region_metrics[t]
-        cols = model.metric_names
-        for j in np.nonzero(~np.isfinite(row))[0][:3]:
-            problems.append(f"metric {cols[j]} is {row[j]}")
-        problems += _region_problems(model, reg)
+        if not rows_finite(row, reg, model.world.demand_ref[0], _J_PRICE):  # one kernel call
+            cols = model.metric_names
+            for j in np.nonzero(~np.isfinite(row))[0][:3]:
+                problems.append(f"metric {cols[j]} is {row[j]}")
+            problems += _region_problems(model, reg)
     return problems
 
 
@@ -173,10 +156,7 @@ class Ledger:
             problems.append(f"goods: shipped != seized + sold + stock change "
                             f"(rel. error {self.goods_error:.2e})")
         m, o = model.members, model.orgs
-        arrays = state_arrays(model)
-        kept, held, first_bad, rows_ok = week_identities(  # one kernel call
-            model.counts, o.cash, o.laundered, o.frozen, model.metrics, model.region_metrics,
-            model.week, model.world.demand_ref, _J_PRICE, _SIGNED, *arrays)
+        kept, held = kept_and_held(model.counts, o.cash, o.laundered, o.frozen)
         if kept != self.active:
             problems.append(f"members: kept counts total {kept} != {self.active} active by "
                             f"the events")
@@ -195,7 +175,7 @@ class Ledger:
                 or abs(lhs - rhs) > 1e-7 * max(abs(rhs), abs(self.income), 1.0):
             problems.append(f"money: holdings + seized + abandoned = {lhs:.6e} != "
                             f"initial + income - outflow = {rhs:.6e}")
-        return state_problems(model, (first_bad, rows_ok), arrays) + problems
+        return state_problems(model) + problems
 
     def audit(self, model) -> tuple[int, int, int, int]:
         """One recount of the member slots (:func:`sim.kernels.audit.audit_members`): its

@@ -178,20 +178,3 @@ def kept_and_held(counts, cash, laundered, frozen):
     for v in counts.flat:
         kept += v
     return kept, pairwise_sum(cash) + pairwise_sum(laundered) + pairwise_sum(frozen)
-
-
-@njit(cache=True, nogil=True)
-def week_identities(counts, cash, laundered, frozen, metrics, region_metrics, t, demand,
-                    j_price, signed, *arrays):
-    """The weekly check's kernel work in one call (``sim.ledger.Ledger.check``): the kept
-    counts' total and the money held (``kept_and_held``), the first of ``arrays`` holding an
-    invalid value (``first_invalid``) and whether week ``t``'s metrics and region rows are
-    finite (``rows_finite`` on ``metrics[t]``, ``region_metrics[t]`` and ``demand[0]``;
-    True for a week not recorded, ``t`` outside the rows). Returns ``(kept, held,
-    first_bad, rows_ok)``."""
-    kept, held = kept_and_held(counts, cash, laundered, frozen)
-    first_bad = first_invalid(signed, *arrays)
-    rows_ok = True
-    if 0 <= t < metrics.shape[0]:
-        rows_ok = rows_finite(metrics[t], region_metrics[t], demand[0], j_price)
-    return kept, held, first_bad, rows_ok
