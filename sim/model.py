@@ -162,7 +162,12 @@ class TocModel(LiveChanges, mesa.Model):
         until = ev.time
         self.time = until
         self.steps += 1
-        self._user_step()  # tocsim's weekly step: never schedules or cancels Mesa events
+        try:
+            self._user_step()  # tocsim's weekly step: never schedules or cancels Mesa events
+        except BaseException:
+            # as Mesa's loop leaves it: it had taken the event off the queue before the step
+            self._event_list._events.clear()  # (that event was the only one)
+            raise
         self._default_schedule._execution_count += 1
         ev.time = until + 1.0  # the heap holds only this event: it stays a heap
 

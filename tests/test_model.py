@@ -171,3 +171,29 @@ def test_step_short_path_keeps_mesas_clock_and_schedule():
     assert seen["fast"] == seen["slow"] == [float(t) for t in range(4, 12)]
     assert _clock(fast) == (11, 11.0, 12.0, 11, [(12.0, 1)])
     assert fast._lone_step_event() is not None  # back on the short path
+
+
+def test_step_short_path_fails_as_mesas_path_does(monkeypatch):
+    """A week that raises leaves Mesa's clock, steps and queue as Mesa's own path leaves
+    them (its event already taken off the queue), and so does the next ``step()``."""
+    import sim.processes as procs
+
+    sc = tiny_scenario(weeks=6, seed=3)
+    fast, slow = TocModel(sc), _MesaPath(sc)
+    fast.step()
+    slow.step()
+    orig = procs.markets.step
+
+    def broken(s):
+        raise RuntimeError("a broken week")
+
+    monkeypatch.setattr(procs.markets, "step", broken)
+    for m in (fast, slow):
+        with pytest.raises(RuntimeError, match="a broken week"):
+            m.step()
+    assert _clock(fast) == _clock(slow) == (2, 2.0, 2.0, 1, [])
+    monkeypatch.setattr(procs.markets, "step", orig)
+    fast.step()
+    slow.step()
+    assert _clock(fast) == _clock(slow)
+
