@@ -167,7 +167,7 @@ def test_step_short_path_keeps_mesas_clock_and_schedule():
         slow.step()
         assert _clock(fast) == _clock(slow), week
         assert state_digest(fast) == state_digest(slow), week
-    assert calls[0] == calls[1] == (6, 6.0)  # the queued event ran at its time, after week 3
+    assert calls[0] == calls[1] == (6, 6.0)  # the queued event ran at time 6, after that step
     assert seen["fast"] == seen["slow"] == [float(t) for t in range(4, 12)]
     assert _clock(fast) == (11, 11.0, 12.0, 11, [(12.0, 1)])
     assert fast._lone_step_event() is not None  # back on the short path
