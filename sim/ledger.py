@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import math
+import operator
 
 import numpy as np
 
@@ -52,12 +53,18 @@ STATE_ARRAYS: tuple[tuple[str, bool], ...] = (
     ("orgs.cash", True), ("orgs.laundered", False), ("orgs.frozen", False),
     ("orgs.ship_target", False), ("orgs.revenue", True), ("orgs.threat", False),
     ("orgs.intel", False), ("orgs.cohesion", False), ("orgs.risk_ev", False),
-    ("orgs.risk_tr", False), ("orgs.size_memory", False),
+    ("orgs.risk_tr", False), ("orgs.role_memory", False),
 )
 
-_ATTRS = tuple((name.removeprefix("orgs."), name.startswith("orgs.")) for name, _ in STATE_ARRAYS)
+# The arrays are read with two attribute getters (the model's, then the organizations'), in
+# the order of STATE_ARRAYS: every model array comes before every organizations' array.
+_N_MODEL = sum(not name.startswith("orgs.") for name, _ in STATE_ARRAYS)
+assert all(name.startswith("orgs.") == (j >= _N_MODEL)
+           for j, (name, _) in enumerate(STATE_ARRAYS))
+_GET_MODEL = operator.attrgetter(*(name for name, _ in STATE_ARRAYS[:_N_MODEL]))
+_GET_ORGS = operator.attrgetter(*(name.removeprefix("orgs.")
+                                  for name, _ in STATE_ARRAYS[_N_MODEL:]))
 _SIGNED = np.array([signed for _, signed in STATE_ARRAYS])
-_NONE = np.zeros(0)
 _J_PRICE = REGION_FIELDS.index("retail_price")  # a region's price: only where it has a market
 
 
@@ -66,10 +73,14 @@ def state_problems(model) -> list[str]:
     none is allowed; and for this week's metrics row and region rows.
 
     All arrays are tested in one kernel call (:func:`sim.kernels.audit.first_invalid`); only
-    when one fails are they searched one by one for the messages."""
+    when one fails are they searched one by one for the messages. An array the model lacks
+    is named (``no such state array``): a renamed array must not drop out of the test."""
     problems = []
-    arrays = [getattr(model.orgs if orgs else model, attr, None) for attr, orgs in _ATTRS]
-    arrays = [_NONE if a is None else a for a in arrays]  # an absent array tests valid
+    try:
+        arrays = _GET_MODEL(model) + _GET_ORGS(model.orgs)
+    except AttributeError:  # an array the model does not have: name it
+        return [f"{name}: no such state array" for name, _ in STATE_ARRAYS
+                if _state_array(model, name) is None]
     if first_invalid(_SIGNED, *arrays) >= 0:
         for (name, signed), a in zip(STATE_ARRAYS, arrays, strict=True):
             problems += _bad_values(name, np.asarray(a, dtype=np.float64), signed)
@@ -82,6 +93,12 @@ def state_problems(model) -> list[str]:
                 problems.append(f"metric {cols[j]} is {row[j]}")
             problems += _region_problems(model, reg)
     return problems
+
+
+def _state_array(model, name: str):
+    """The array ``name`` of :data:`STATE_ARRAYS` on ``model``, or None when it has none."""
+    owner = model.orgs if name.startswith("orgs.") else model
+    return getattr(owner, name.removeprefix("orgs."), None)
 
 
 def _region_problems(model, reg: np.ndarray) -> list[str]:

@@ -275,6 +275,27 @@ def test_state_problems_name_the_array_and_the_value():
                for p in got)
 
 
+def test_every_state_array_named_in_the_checks_exists():
+    """STATE_ARRAYS names arrays the model has after a week (a renamed array would otherwise
+    drop out of the test unnoticed: ``orgs.size_memory`` did, when it became
+    ``orgs.role_memory``), and an array the model lacks is named, not passed as valid."""
+    from sim.ledger import STATE_ARRAYS, _state_array, state_problems
+
+    def arrays_problems(state):  # week 1's metrics row is not written yet: leave it out
+        return [p for p in state_problems(state) if not p.startswith(("metric", "region"))]
+
+    model = TocModel(tiny_scenario(weeks=5), checks=True)
+    model.run(1)
+    for name, _ in STATE_ARRAYS:
+        a = _state_array(model.state, name)
+        assert isinstance(a, np.ndarray) and a.dtype == np.float64 and a.size > 0, name
+    assert arrays_problems(model.state) == []
+    model.orgs.role_memory[0, 0] = -1.0  # a negative headcount to remember
+    assert any(p.startswith("orgs.role_memory: 1 of") for p in arrays_problems(model.state))
+    del model.orgs.role_memory
+    assert state_problems(model.state) == ["orgs.role_memory: no such state array"]
+
+
 def test_goods_that_do_not_add_up_stop_a_checked_run(monkeypatch):
     """The markets kernel hands the goods identity's error to the ledger: drug shipped but
     neither seized, sold nor stocked stops a run with checks on, at that week."""
