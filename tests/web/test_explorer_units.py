@@ -283,6 +283,39 @@ def test_step_play_pause_reset_in_the_worker(scn_dir):
         run.close()
 
 
+def test_a_week_that_raises_stops_the_run_with_its_error(scn_dir, monkeypatch):
+    """A week that raises (a bug: a conservation check, say) does not leave the run
+    "playing" with its worker gone: it stops in the error state naming the week and the
+    error, refuses play and step, and Reset starts over with a new model."""
+    scn = ed.load_listed(scn_dir, "tiny.yaml")
+    real = mv.step
+
+    def failing(model):
+        if mv.week(model) == 4:
+            raise RuntimeError("boom")
+        real(model)
+
+    monkeypatch.setattr(mv, "step", failing)
+    run = ExplorerRun("test-run-fail", "tiny.yaml", scn)
+    try:
+        run.set_speed(0)
+        run.play()
+        _wait(lambda: run.status.state == "error" and not run.thread_alive)
+        assert run.status.message == "week 4 failed: RuntimeError: boom"
+        assert run.snapshot.week <= 4
+        run.play()
+        run.step(1)
+        assert not run.thread_alive and run.status.state == "error"
+        monkeypatch.setattr(mv, "step", real)
+        run.reset()
+        assert run.status.state == "ready"
+        run.step(2)
+        _wait(lambda: run.snapshot.week == 2 and not run.thread_alive)
+        assert run.status.state == "paused"
+    finally:
+        run.close()
+
+
 def test_a_run_is_deterministic_and_matches_a_plain_run(scn_dir):
     scn = ed.load_listed(scn_dir, "tiny.yaml")
     run = ExplorerRun("test-run-2", "tiny.yaml", scn)

@@ -80,6 +80,16 @@ class ExplorerRun:
         self.geometry = mv.geometry(scenario.world)
         self._set_snapshot(mv.empty_snapshot(scenario.weeks, self.geometry))
 
+    def _failed(self, generation: int, message: str) -> None:
+        """The worker's build or week raised: the run stops in the ``error`` state with
+        ``message`` (play and step are refused; the page keeps the last snapshot) and its
+        model, if any, is dropped, so that Reset builds a new one."""
+        with self._cond:
+            if generation == self._generation:
+                self._playing, self._steps = False, 0
+                self._model, self._needs_build = None, True
+                self._publish_status_locked(Status("error", message))
+
     def _set_snapshot(self, snap: mv.Snapshot) -> None:
         self.snapshot = snap
         self.serial = getattr(self, "serial", 0) + 1
@@ -234,7 +244,12 @@ class ExplorerRun:
                 continue
             t0 = time.monotonic()
             if mv.week(model) < scenario.weeks:
-                mv.step(model)  # outside the lock: pages keep reading the last snapshot
+                try:
+                    mv.step(model)  # outside the lock: pages keep reading the last snapshot
+                except Exception as exc:  # a bug, not bad input: the week is half done
+                    self._failed(generation, f"week {mv.week(model)} failed: "
+                                             f"{type(exc).__name__}: {exc}")
+                    continue
             n = mv.week(model)
             with self._cond:
                 if generation != self._generation or self._closed:
@@ -267,11 +282,7 @@ class ExplorerRun:
         try:
             model = mv.build(scenario)
         except Exception as exc:  # a bug, not bad input (the scenario was validated)
-            with self._cond:
-                if generation == self._generation:
-                    self._playing, self._steps = False, 0
-                    self._publish_status_locked(Status("error", "could not build the model: "
-                                                       f"{type(exc).__name__}: {exc}"))
+            self._failed(generation, f"could not build the model: {type(exc).__name__}: {exc}")
             return
         with self._cond:
             if generation != self._generation:
