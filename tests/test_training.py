@@ -245,8 +245,17 @@ def test_an_interrupted_turn_leaves_the_session_as_it_was(tmp_path, monkeypatch)
     assert (tmp_path / "s" / "current.snap").read_bytes() == before
     again = Exercise.open(tmp_path / "s")
     assert again.turn == 1 and again.model.week == 4 and "Enforcement" in again.state["pending"]
-    again.advance()
-    assert again.turn == 2
+    # the object in memory is the saved session too (the web app advances the same object)
+    assert ex.turn == 1 and ex.model.week == 4 and not ex.state["locked"]
+    assert "Enforcement" in ex.state["pending"] and ex.log[-1]["kind"] == "submit"
+    assert ex.model.step != step  # the model as saved, not the one stopped part way
+    outcome = ex.advance()
+    assert ex.turn == 2
+    # and it plays the turn exactly as a session that was never interrupted
+    clean = Exercise.new(MINI, tmp_path / "c")
+    clean.submit("Enforcement", {"decisions": [SURGE]})
+    assert clean.advance() == outcome
+    assert clean.model.metrics_frame().equals(ex.model.metrics_frame())
     assert not list((tmp_path / "s").rglob("*.tmp"))
 
 

@@ -403,8 +403,21 @@ class Exercise:
         """Simulate the current turn: the pending decisions become interventions from the
         turn's first week, injects fire when due (at a turn, at a week, or when their
         condition holds on the last weeks simulated), then the turn is saved and briefed.
-        Locks the turn first if it is not locked. Returns the turn's outcome."""
+        Locks the turn first if it is not locked. Returns the turn's outcome.
+
+        A turn that raises part way (a bug, or Ctrl-C) leaves this object as the session was
+        last saved, as on disk: the turn not played, its submissions pending, so that the
+        same object (the web app's) can advance again."""
         self._refuse_if_finished()
+        try:
+            return self._advance()
+        except BaseException:
+            b = snapshot.load(self.out / CURRENT)
+            self.model, self.status_quo, self.state, self.log = (
+                b["model"], b["status_quo"], b["state"], b["log"])
+            raise
+
+    def _advance(self) -> dict[str, Any]:
         if not self.state["locked"]:
             self.state["locked"] = True
             self._event("lock")
