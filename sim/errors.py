@@ -13,6 +13,12 @@ class ScenarioError(Exception):
         super().__init__("\n".join(self.lines))
 
 
+class ModelStopped(RuntimeError):
+    """``step()`` on a model whose earlier week raised part way (a bug, a conservation check,
+    Ctrl-C): its state is part of a week on, so it runs no more weeks. Mesa's own loop would
+    advance the clock and run nothing, silently."""
+
+
 class ModelLimitError(RuntimeError):
     """The model left the space it can represent (a size or value limit); the message names
     the quantity. Like a ConservationError it means a run stopped, never bad input."""

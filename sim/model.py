@@ -17,6 +17,7 @@ import numpy as np
 
 from . import processes as p
 from .enums import Status
+from .errors import ModelStopped
 from .ledger import Ledger
 from .live import LiveChanges
 from .processes.bookkeeping import ConservationError
@@ -35,6 +36,8 @@ class TocModel(LiveChanges, mesa.Model):
     Build it from a validated :class:`~sim.scenario.Scenario`; ``run()`` advances all weeks and
     ``metrics_frame()`` returns the weekly metrics. See ``step`` for the weekly order.
     """
+
+    _failed_week: int | None = None  # the week that raised part way (then step() refuses)
 
     def __init__(self, scenario, *, checks: bool | None = None, org_capacity: int | None = None):
         super().__init__(rng=scenario.seed)
@@ -154,10 +157,23 @@ class TocModel(LiveChanges, mesa.Model):
         ``steps`` counted, the week run, the event moved a unit on and counted as executed.
         ``tests/test_model.py`` compares both paths' clock, steps and schedule. Anything else
         (other events, a simulator, Mesa's step logging, a subclass's own ``step``) takes Mesa's
-        path."""
+        path.
+
+        A week that raises part way leaves the model part of a week on: every later ``step()``
+        raises :class:`~sim.errors.ModelStopped` (Mesa's loop would have taken its event off
+        the queue, so its later steps would move the clock and run no week, silently)."""
+        if self._failed_week is not None:
+            raise ModelStopped(f"week {self._failed_week} raised part way, so this model is "
+                               "part of a week on and runs no more weeks: build a new one, or "
+                               "continue from a state saved before (State.copy, State.load)")
+        week = self.state.week
         ev = self._lone_step_event()
         if ev is None:
-            super()._wrapped_step()
+            try:
+                super()._wrapped_step()
+            except BaseException:
+                self._failed_week = week
+                raise
             return
         until = ev.time
         self.time = until
@@ -167,6 +183,7 @@ class TocModel(LiveChanges, mesa.Model):
         except BaseException:
             # as Mesa's loop leaves it: it had taken the event off the queue before the step
             self._event_list._events.clear()  # (that event was the only one)
+            self._failed_week = week
             raise
         self._default_schedule._execution_count += 1
         ev.time = until + 1.0  # the heap holds only this event: it stays a heap

@@ -175,7 +175,11 @@ def test_step_short_path_keeps_mesas_clock_and_schedule():
 
 def test_step_short_path_fails_as_mesas_path_does(monkeypatch):
     """A week that raises leaves Mesa's clock, steps and queue as Mesa's own path leaves
-    them (its event already taken off the queue), and so does the next ``step()``."""
+    them (its event already taken off the queue); on either path the next ``step()`` then
+    refuses (ModelStopped, naming the week) and changes nothing, where Mesa's loop alone
+    would move the clock and run no week."""
+    from sim.errors import ModelStopped
+
     import sim.processes as procs
 
     sc = tiny_scenario(weeks=6, seed=3)
@@ -193,7 +197,11 @@ def test_step_short_path_fails_as_mesas_path_does(monkeypatch):
             m.step()
     assert _clock(fast) == _clock(slow) == (2, 2.0, 2.0, 1, [])
     monkeypatch.setattr(procs.markets, "step", orig)
-    fast.step()
-    slow.step()
-    assert _clock(fast) == _clock(slow)
+    for m in (fast, slow):
+        with pytest.raises(ModelStopped, match="week 1 raised part way"):
+            m.step()
+        with pytest.raises(ModelStopped):
+            m.run(3)
+    assert _clock(fast) == _clock(slow) == (2, 2.0, 2.0, 1, [])
+    assert fast.week == slow.week == 1
 
