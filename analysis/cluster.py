@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -115,10 +117,12 @@ def open_client(workers: int | None = None, scheduler: str | None = None, client
     saved = {k: os.environ.get(k) for k in WORKER_ENV}
     os.environ.update(WORKER_ENV)  # inherited by the worker processes
     try:
-        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                          dashboard_address=":0", silence_logs=logging.ERROR,
-                          env=dict(WORKER_ENV)) as cluster, \
-                Client(cluster, set_as_default=False) as c:
+        with contextlib.ExitStack() as stack:
+            with _ctrl_c_held():  # the worker processes start ignoring Ctrl-C
+                cluster = stack.enter_context(LocalCluster(
+                    n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+                    silence_logs=logging.ERROR, env=dict(WORKER_ENV)))
+            c = stack.enter_context(Client(cluster, set_as_default=False))
             yield c, f"local cluster of {n} worker process{'es' if n > 1 else ''}"
     finally:
         for k, v in saved.items():
@@ -126,6 +130,28 @@ def open_client(workers: int | None = None, scheduler: str | None = None, client
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Ignore Ctrl-C (SIGINT) while a local cluster starts its worker processes.
+
+    Ctrl-C in a terminal signals every process of the foreground group, so each Dask worker
+    would print its own KeyboardInterrupt traceback beside the command's one-line message.
+    A process started while SIGINT is ignored keeps ignoring it (Python installs its handler
+    only where the signal is left at its default), so the workers never see it; the command
+    handles Ctrl-C and closes the cluster. The cost: a Ctrl-C pressed during the second or
+    two the workers take to start is ignored. (Blocking the signal instead would keep it
+    pending, but Dask starts the workers from threads that do not inherit this thread's
+    mask.) Only in the main thread, where Python lets signal handlers be changed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def check_workers(client, where: str) -> dict[str, dict[str, Any]]:

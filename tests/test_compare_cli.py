@@ -2,6 +2,7 @@
 ``kill -9`` or interrupted with Ctrl-C that ``--resume`` finishes with identical results."""
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -88,15 +89,54 @@ def _wait_for_parts(out, n, proc, timeout=120):
     pytest.fail("no runs stored in time")
 
 
+def test_ctrl_c_in_a_terminal_gives_one_line_and_no_worker_traceback(tmp_path):
+    """Ctrl-C in a terminal signals the whole foreground process group, the Dask workers
+    too: each printed its own KeyboardInterrupt traceback before the command's message. The
+    workers now start ignoring SIGINT (analysis.cluster._ctrl_c_held); the command stops
+    them."""
+    out = tmp_path / "out"
+    p = subprocess.Popen(compare_cmd(out, "--workers", "2", "--quiet"),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)  # its own group, as a terminal's job
+    _wait_for_parts(out, 2, p)
+    os.killpg(p.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert err.strip().splitlines()[-1].startswith("interrupted: finished runs are stored")
+
+
+def test_worker_processes_start_ignoring_ctrl_c():
+    """What the test above relies on, directly: a process started inside _ctrl_c_held
+    ignores SIGINT, and the caller's handler is back afterwards."""
+    import multiprocessing
+
+    from analysis.cluster import _ctrl_c_held
+
+    before = signal.getsignal(signal.SIGINT)
+    ctx = multiprocessing.get_context("spawn")  # as Dask starts its workers
+    with _ctrl_c_held():
+        proc = ctx.Process(target=_exit_ignoring_sigint)
+        proc.start()
+    assert signal.getsignal(signal.SIGINT) is before
+    proc.join(60)
+    assert proc.exitcode == 0  # 0: SIGINT was ignored in the worker; 1: it was not
+
+
+def _exit_ignoring_sigint():
+    sys.exit(0 if signal.getsignal(signal.SIGINT) == signal.SIG_IGN else 1)
+
+
 @pytest.mark.slow
 def test_ctrl_c_then_kill_9_then_resume_gives_identical_content(tmp_path):
     """The whole story through the command line (four cluster starts: about a minute)."""
     out, ref = tmp_path / "out", tmp_path / "ref"
     # 1. Ctrl-C midway: exit 130, finished runs kept
     p = subprocess.Popen(compare_cmd(out, "--workers", "2", "--quiet"),
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)
     _wait_for_parts(out, 2, p)
-    p.send_signal(signal.SIGINT)
+    os.killpg(p.pid, signal.SIGINT)  # Ctrl-C: the whole process group, as a terminal does
     _, err = p.communicate(timeout=60)
     assert p.returncode == 130 and "rerun with --resume" in err and "Traceback" not in err
     man = json.loads((out / "manifest.json").read_text())
