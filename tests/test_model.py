@@ -178,9 +178,8 @@ def test_step_short_path_fails_as_mesas_path_does(monkeypatch):
     them (its event already taken off the queue); on either path the next ``step()`` then
     refuses (ModelStopped, naming the week) and changes nothing, where Mesa's loop alone
     would move the clock and run no week."""
-    from sim.errors import ModelStopped
-
     import sim.processes as procs
+    from sim.errors import ModelStopped
 
     sc = tiny_scenario(weeks=6, seed=3)
     fast, slow = TocModel(sc), _MesaPath(sc)
