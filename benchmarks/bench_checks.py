@@ -66,6 +66,11 @@ def main() -> None:
     print(f"  checks off: {med[False][0]:.3f} s CPU, {med[False][1]:.3f} s wall")
     print(f"  checks on:  {med[True][0]:.3f} s CPU, {med[True][1]:.3f} s wall")
     print(f"  checks cost {share_cpu:+.1%} of model time (CPU), {share_wall:+.1%} (wall)")
+    # each on-run against the off-run just before it: how much one pair says
+    pairs = sorted(on[0] / off[0] - 1 for off, on in zip(times[False], times[True], strict=True))
+    q1, _, q3 = statistics.quantiles(pairs, n=4) if len(pairs) > 1 else (pairs[0],) * 3
+    print(f"  pair by pair (CPU): {pairs[0]:+.1%} to {pairs[-1]:+.1%}, middle half "
+          f"{q1:+.1%} to {q3:+.1%} (the machine's drift moves single runs by a few percent)")
 
     # one weekly check on the final state, by part
     led, m = model.ledger, model.members
@@ -114,6 +119,7 @@ def main() -> None:
             "off_cpu_s": med[False][0], "off_wall_s": med[False][1],
             "on_cpu_s": med[True][0], "on_wall_s": med[True][1],
             "checks_share_cpu": share_cpu, "checks_share_wall": share_wall,
+            "checks_share_cpu_pairs": pairs,
             "check_us": mean, "plain_week_us": plain, "recount_week_us": full,
             "recount_weeks": every, "audit_us": audit, "state_arrays_us": state,
             "loadavg": os.getloadavg()[0],
