@@ -78,9 +78,13 @@ def _serve(conn, parent_end, title: str, weeks) -> None:
             return
         try:
             _draw(*job, frame=frame)
-            conn.send(None)
+            reply = None
         except Exception as exc:  # noqa: BLE001 - sent back to the parent, which raises it
-            conn.send(f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+            reply = f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"
+        try:
+            conn.send(reply)
+        except OSError:  # the parent stopped waiting (Ctrl-C: it removed the run's folder)
+            return
         frame = None  # filled: a second job draws a new figure
 
 

@@ -29,7 +29,7 @@ def ts():
     return _metrics()
 
 
-def _in_a_fresh_process(check: str, *args) -> None:
+def _in_a_fresh_process(check: str, *args) -> subprocess.CompletedProcess:
     """Run ``check`` (a function below) in a new Python process, as ``tocsim run`` forks:
     pytest's own process may hold threads other tests left running, and ``start`` then
     rightly draws in process instead of forking."""
@@ -38,6 +38,7 @@ def _in_a_fresh_process(check: str, *args) -> None:
     r = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True,
                        text=True, timeout=300, cwd=ROOT)
     assert r.returncode == 0, r.stderr[-3000:]
+    return r
 
 
 def check_forked_equals_in_process(folder: str, prepared: str) -> None:
@@ -80,6 +81,17 @@ def check_child_ends_when_closed_without_a_job() -> None:
     assert not plotter._proc.is_alive()
 
 
+def check_child_quiet_when_the_caller_leaves_mid_job(folder: str) -> None:
+    """Ctrl-C while the child draws: the caller removes the run's staging folder and closes
+    the pipe, so the child's save fails and its reply has nobody to go to."""
+    ts, out = _metrics(), Path(folder)
+    plotter = plot_process.start("t", ts["week"])
+    assert isinstance(plotter, plot_process.PlotProcess)
+    plotter.submit(ts, "t", out / "removed" / "overview.png")
+    plotter.close()  # without waiting for the reply
+    assert plotter._proc.exitcode == 0
+
+
 @pytest.mark.parametrize("prepared", ["1", "0"])
 def test_forked_plot_equals_the_plot_drawn_in_process(tmp_path, prepared):
     """Drawn into the frame the child prepared (and drew once on made-up metrics), or, for
@@ -89,6 +101,13 @@ def test_forked_plot_equals_the_plot_drawn_in_process(tmp_path, prepared):
 
 def test_a_failed_plot_raises_in_the_caller(tmp_path):
     _in_a_fresh_process("check_failed_plot_raises_and_the_child_goes_on", tmp_path)
+
+
+def test_the_child_stays_quiet_when_the_caller_leaves_during_a_job(tmp_path):
+    """Ctrl-C in ``tocsim run`` while the overview was drawn printed the child's
+    BrokenPipeError traceback beside the one-line message."""
+    r = _in_a_fresh_process("check_child_quiet_when_the_caller_leaves_mid_job", tmp_path)
+    assert "Traceback" not in r.stderr, r.stderr[-3000:]
 
 
 def test_the_child_ends_when_the_caller_closes_without_a_job():
