@@ -259,6 +259,49 @@ def test_an_interrupted_turn_leaves_the_session_as_it_was(tmp_path, monkeypatch)
     assert not list((tmp_path / "s").rglob("*.tmp"))
 
 
+def test_a_script_or_log_that_fails_part_way_leaves_nothing(tmp_path, monkeypatch):
+    """`exercise play` with a submission outside the menu in turn 2 used to exit 2 leaving
+    turn 1 played in --out, and the fixed script was then refused ("holds a session").
+    A play or replay that fails or is interrupted part way now leaves nothing it wrote."""
+    from training.script import play_script
+
+    script = yaml.safe_load(MINI_SCRIPT.read_text())
+    script["turns"][2]["Enforcement"]["decisions"][0]["budget"] = 9e12
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(script))
+    out = tmp_path / "s"
+    with pytest.raises(ScenarioError, match=r"turns\.2\.Enforcement: .*budget"):
+        play_script(MINI, bad, out)
+    assert not out.exists()
+    # a folder that was there before keeps what it held; only the session's files go
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(ScenarioError):
+        play_script(MINI, bad, out)
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+    # Ctrl-C in the second turn: nothing left either, and the same command then works
+    real = Exercise.advance
+
+    def advance(self):
+        if self.turn == 2:
+            raise KeyboardInterrupt
+        return real(self)
+
+    monkeypatch.setattr(Exercise, "advance", advance)
+    with pytest.raises(KeyboardInterrupt):
+        play_script(MINI, MINI_SCRIPT, tmp_path / "t")
+    assert not (tmp_path / "t").exists()
+    monkeypatch.setattr(Exercise, "advance", real)
+    assert play_script(MINI, MINI_SCRIPT, tmp_path / "t").turn == 4
+    # a log that stops reproducing: the replay leaves nothing
+    log = [json.loads(x) for x in (tmp_path / "t" / "log.jsonl").read_text().splitlines()]
+    fired = next(e for e in log if e["kind"] == "inject")
+    fired["week"] += 1
+    with pytest.raises(ScenarioError, match="inject"):
+        replay(log, tmp_path / "r", exercise=MINI)
+    assert not (tmp_path / "r").exists()
+
+
 def test_exercise_files_validate_and_bad_ones_give_one_line_errors(tmp_path):
     from training.spec import load_script
 

@@ -283,7 +283,7 @@ def cmd_play(args) -> int:
     try:
         ex = play_script(args.exercise, args.decisions, args.out, turns=args.turns)
     except KeyboardInterrupt:
-        return _interrupted(args.out + " (the turns played so far)")
+        return _interrupted(args.out)  # nothing half-played is left (one_command_session)
     print(f"played {ex.turn - 1} turns into {args.out}")
     _print_status(ex)
     return 0

@@ -31,10 +31,12 @@ same weeks but no decisions, runs beside it for the live scorecard.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as _dt
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -617,17 +619,46 @@ def parse_decision(dec: dict):
     return Decision.model_validate(dec)
 
 
+@contextlib.contextmanager
+def one_command_session(out: str | Path) -> Iterator[None]:
+    """For a command that starts a session in ``out`` and plays it through (``play_script``,
+    :func:`replay`): if it fails part way (a submission the script gets wrong, a log that
+    does not reproduce, Ctrl-C), what it wrote is removed (the folder too, if it made it), so
+    that no half-played session is left and the same command can simply be run again."""
+    out = Path(out)
+    made = not out.exists()
+    before = set() if made or not out.is_dir() else set(out.iterdir())
+    try:
+        yield
+    except BaseException:
+        if made:
+            shutil.rmtree(out, ignore_errors=True)
+        elif out.is_dir():
+            for p in set(out.iterdir()) - before:
+                if p.is_dir() and not p.is_symlink():
+                    shutil.rmtree(p, ignore_errors=True)
+                else:
+                    p.unlink(missing_ok=True)
+        raise
+
+
 def replay(log: list[dict] | str | Path, out: str | Path,
            exercise: str | Path | None = None) -> Exercise:
     """Re-run a session from its event log into the new folder ``out``: every submission,
     lock, advance, facilitator inject, rewind and branch-point in order. Injects that fired by
     themselves must fire again at the same weeks (checked), and the result is the same
-    session, byte for byte."""
+    session, byte for byte. A replay that fails or is interrupted leaves nothing in ``out``
+    (:func:`one_command_session`)."""
     if isinstance(log, str | Path):
         log = [json.loads(line) for line in Path(log).read_text().splitlines() if line.strip()]
     start = next((e for e in log if e["kind"] == "new"), None)
     if start is None:
         raise ScenarioError("log: no 'new' event: not an exercise log")
+    with one_command_session(out):
+        return _replay(log, start, out, exercise)
+
+
+def _replay(log, start, out, exercise) -> Exercise:
     ex = Exercise.new(exercise or start["exercise"], out)
     for e in log[start["seq"] + 1:]:
         k = e["kind"]

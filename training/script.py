@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sim.errors import ScenarioError
 
-from .engine import Exercise
+from .engine import Exercise, one_command_session
 from .spec import LoadedExercise, Script, load_exercise, load_script
 
 
@@ -16,7 +16,9 @@ def play_script(exercise: str | Path | LoadedExercise, script: str | Path | Scri
                 progress=None) -> Exercise:
     """Start a session in ``out`` and play ``script``: before each turn the injects listed
     under ``fire`` for it are fired, then every team's submission for it is submitted, the
-    turn is locked and advanced. Plays all turns, or the first ``turns``."""
+    turn is locked and advanced. Plays all turns, or the first ``turns``. A script that fails
+    part way (a submission outside the menu, say) or is interrupted leaves nothing in ``out``
+    (:func:`training.engine.one_command_session`): fix it and run the same command again."""
     ex_loaded = exercise if isinstance(exercise, LoadedExercise) else load_exercise(exercise)
     if not isinstance(script, Script):
         label = label or str(script)
@@ -29,6 +31,11 @@ def play_script(exercise: str | Path | LoadedExercise, script: str | Path | Scri
              for k, subs in script.turns.items() for t in subs if t not in ex_loaded.teams]
     if errs:
         raise ScenarioError(errs)
+    with one_command_session(out):  # a script that fails part way leaves nothing
+        return _play(ex_loaded, script, out, label, n, progress)
+
+
+def _play(ex_loaded, script, out, label, n, progress) -> Exercise:
     ex = Exercise.new(ex_loaded, out)
     for turn in range(1, n + 1):
         for name in script.fire.get(turn, []):
