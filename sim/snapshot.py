@@ -15,6 +15,7 @@ written by another version of tocsim).
 from __future__ import annotations
 
 import pickle
+import zlib
 from pathlib import Path
 
 from .errors import ScenarioError
@@ -31,21 +32,38 @@ def _header() -> bytes:
 
 
 def dumps(obj) -> bytes:
-    """The snapshot of ``obj`` (a model, or any picklable bundle of models) as bytes."""
-    return MAGIC + _header() + pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    """The snapshot of ``obj`` (a model, or any picklable bundle of models) as bytes: the
+    magic line, a header line (versions, then the body's length and CRC-32, so that a file
+    cut short or damaged is named as such), the pickled body."""
+    body = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    check = f" bytes={len(body)} crc32={zlib.crc32(body):08x}\n".encode()
+    return MAGIC + _header().rstrip(b"\n") + check + body
 
 
 def loads(data: bytes, label: str = "<snapshot>"):
-    """Restore what :func:`dumps` saved."""
+    """Restore what :func:`dumps` saved. A snapshot of another tocsim version, cut short,
+    damaged or otherwise unreadable raises :class:`~sim.errors.ScenarioError` naming
+    ``label`` (snapshots from before the length and checksum were recorded load as before)."""
     if not data.startswith(MAGIC):
         raise ScenarioError(f"{label}: not a tocsim snapshot")
     rest = data[len(MAGIC):]
     header, _, body = rest.partition(b"\n")
     want = _header().rstrip(b"\n")
-    if header.split(b" ")[0] != want.split(b" ")[0]:
-        raise ScenarioError(f"{label}: snapshot written by {header.decode()}, this is "
-                            f"{want.decode()}")
-    return pickle.loads(body)
+    fields = header.split(b" ")
+    if fields[0] != want.split(b" ")[0]:
+        raise ScenarioError(f"{label}: snapshot written by {header.decode(errors='replace')}, "
+                            f"this is {want.decode()}")
+    info = dict(f.decode(errors="replace").partition("=")[::2] for f in fields[1:])
+    if "bytes" in info and info["bytes"] != str(len(body)):
+        raise ScenarioError(f"{label}: snapshot cut short or padded ({len(body):,} bytes of "
+                            f"{info['bytes']}): the file is damaged")
+    if "crc32" in info and info["crc32"] != f"{zlib.crc32(body):08x}":
+        raise ScenarioError(f"{label}: snapshot damaged (its checksum does not match)")
+    try:
+        return pickle.loads(body)
+    except Exception as exc:  # noqa: BLE001 - any unreadable body is a damaged file
+        raise ScenarioError(f"{label}: snapshot cannot be read ({type(exc).__name__}: "
+                            f"{str(exc)[:120]})") from None
 
 
 def save(obj, path: str | Path) -> Path:

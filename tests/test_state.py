@@ -60,3 +60,41 @@ def test_each_process_declares_what_it_keeps_and_has_one_step():
             assert hasattr(obj, attr), f"{proc.__name__}: {name} is not on the state"
             assert name not in owners, f"{name} kept by {owners.get(name)} and {proc.__name__}"
             owners[name] = proc.__name__
+
+
+def test_a_damaged_snapshot_is_named_not_a_traceback(tmp_path):
+    """A snapshot cut short, with a flipped byte, of another version or not a snapshot at all
+    gives one line naming the file (ScenarioError, exit 2 on the command line); a snapshot
+    from before the length and checksum were recorded still loads."""
+    import pickle
+    import re
+
+    import pytest
+
+    from sim.errors import ScenarioError
+
+    model = TocModel(tiny_scenario(weeks=3), checks=True)
+    model.run(1)
+    path = snapshot.save(model.state, tmp_path / "s.snap")
+    data = path.read_bytes()
+
+    def problem(blob: bytes) -> str:
+        (tmp_path / "x.snap").write_bytes(blob)
+        with pytest.raises(ScenarioError) as err:
+            snapshot.load(tmp_path / "x.snap")
+        assert str(err.value).startswith(f"{tmp_path / 'x.snap'}: ")
+        return str(err.value)
+
+    assert "cut short" in problem(data[: len(data) // 2])
+    flipped = bytearray(data)
+    flipped[-100] ^= 0xFF
+    assert "checksum does not match" in problem(bytes(flipped))
+    assert "not a tocsim snapshot" in problem(b"garbage")
+    assert "written by tocsim=0.0.1" in problem(re.sub(rb"tocsim=[^ ]+", b"tocsim=0.0.1",
+                                                       data, count=1))
+    # the format before the length and checksum: the same body, without them
+    head, body = data[len(snapshot.MAGIC):].split(b"\n", 1)
+    old = snapshot.MAGIC + b" ".join(head.split(b" ")[:2]) + b"\n" + body
+    assert snapshot.loads(old).week == model.state.week
+    assert "snapshot cannot be read (" in problem(old[: len(old) - 1000])  # no length to test
+    assert pickle.loads(body).week == model.state.week
