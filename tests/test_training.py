@@ -302,6 +302,39 @@ def test_a_script_or_log_that_fails_part_way_leaves_nothing(tmp_path, monkeypatc
     assert not (tmp_path / "r").exists()
 
 
+def test_a_log_that_is_not_one_is_refused_naming_the_line(tmp_path, capsys):
+    """`exercise replay` of a damaged log.jsonl ended in a JSONDecodeError, TypeError or
+    KeyError traceback; now one line per problem, naming the file and line, exit 2, and
+    nothing written."""
+    from tocsim.cli import main
+
+    def replay_errors(text: str) -> list[str]:
+        (tmp_path / "log.jsonl").write_text(text)
+        assert main(["exercise", "replay", str(tmp_path / "log.jsonl"), "--out",
+                     str(tmp_path / "r"), "--exercise", str(MINI)]) == 2
+        assert not (tmp_path / "r").exists()
+        return capsys.readouterr().err.strip().splitlines()
+
+    log = str(tmp_path / "log.jsonl")
+    assert replay_errors('{"seq": 0, "kind": "new"\nnot json\n') == [
+        f"{log}: line 1: not JSON (Expecting ',' delimiter, column 25)",
+        f"{log}: line 2: not JSON (Expecting value, column 1)"]
+    assert replay_errors("[1, 2]\n") == [f"{log}: line 1: not an event (an object with a 'kind')"]
+    assert replay_errors('{"kind": "new"}\n{"kind": "submit", "team": 3}\n') == [
+        f"{log}: line 2: submit event: 'team' must be text, got 3",
+        f"{log}: line 2: submit event without 'submission'"]
+    assert replay_errors('{"kind": "rewind", "to_turn": true}\n') == [
+        f"{log}: line 1: rewind event: 'to_turn' must be a whole number, got True"]
+    assert replay_errors('{"kind": "advance"}\n') == [
+        f"{log}: no 'new' event: not an exercise log"]
+    assert len(replay_errors('"x"\n' * 30)) == 11  # ten problems and a count of the rest
+    # a submission the menu refuses names its line too
+    bad = {"seq": 1, "kind": "submit", "team": "Enforcement",
+           "submission": {"decisions": [dict(SURGE, budget=9e12)], "stop": []}}
+    errs = replay_errors(json.dumps({"seq": 0, "kind": "new"}) + "\n" + json.dumps(bad) + "\n")
+    assert errs[0].startswith(f"{log}: line 2: ") and "budget" in errs[0]
+
+
 def test_exercise_files_validate_and_bad_ones_give_one_line_errors(tmp_path):
     from training.spec import load_script
 

@@ -47,6 +47,7 @@ from sim import snapshot
 from sim.errors import ScenarioError
 from sim.metrics import METRICS, REGION_FIELDS
 from sim.model import TocModel
+from sim.yamlio import read_text, shorten
 
 from . import views
 from .actions import apply_action
@@ -642,28 +643,81 @@ def one_command_session(out: str | Path) -> Iterator[None]:
         raise
 
 
+# The fields replay reads, by event kind, with their types (other kinds are not replayed).
+_REPLAYED: dict[str, dict[str, type]] = {
+    "new": {}, "lock": {}, "advance": {}, "submit": {"team": str, "submission": dict},
+    "fire": {"name": str}, "rewind": {"to_turn": int}, "inject": {"name": str, "week": int},
+}
+_TYPE_WORDS = {str: "text", dict: "an object", int: "a whole number"}
+_MAX_LOG_PROBLEMS = 10
+
+
+def read_log(log: list[dict] | str | Path) -> list[tuple[str, dict]]:
+    """The events of ``log`` (a list, or a ``log.jsonl`` file) as ``(where, event)``, where is
+    ``FILE: line N`` or ``log[i]``. Raises :class:`ScenarioError` with one line per problem
+    (a line that is not JSON, an event without a ``kind``, a replayed event missing a field
+    or holding the wrong type), at most ten of them."""
+    errs: list[str] = []
+    if isinstance(log, str | Path):
+        path = Path(log)
+        items = []
+        for n, line in enumerate(read_text(path).splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                items.append((f"{path}: line {n}", json.loads(line)))
+            except json.JSONDecodeError as exc:
+                errs.append(f"{path}: line {n}: not JSON ({exc.msg}, column {exc.colno})")
+            except RecursionError:
+                errs.append(f"{path}: line {n}: nested too deeply")
+    else:
+        items = [(f"log[{i}]", e) for i, e in enumerate(log)]
+    for where, e in items:
+        if not isinstance(e, dict) or not isinstance(e.get("kind"), str):
+            errs.append(f"{where}: not an event (an object with a 'kind')")
+            continue
+        for field, typ in _REPLAYED.get(e["kind"], {}).items():
+            v = e.get(field)
+            if field not in e:
+                errs.append(f"{where}: {e['kind']} event without {field!r}")
+            elif not isinstance(v, typ) or isinstance(v, bool):
+                errs.append(f"{where}: {e['kind']} event: {field!r} must be "
+                            f"{_TYPE_WORDS[typ]}, got {shorten(v)}")
+    if errs:
+        more = len(errs) - _MAX_LOG_PROBLEMS
+        raise ScenarioError(errs[:_MAX_LOG_PROBLEMS] + ([f"... and {more} more"] if more > 0
+                                                        else []))
+    return items
+
+
 def replay(log: list[dict] | str | Path, out: str | Path,
            exercise: str | Path | None = None) -> Exercise:
     """Re-run a session from its event log into the new folder ``out``: every submission,
     lock, advance, facilitator inject, rewind and branch-point in order. Injects that fired by
     themselves must fire again at the same weeks (checked), and the result is the same
-    session, byte for byte. A replay that fails or is interrupted leaves nothing in ``out``
+    session, byte for byte. A log that is not one is refused naming the line
+    (:func:`read_log`); a replay that fails or is interrupted leaves nothing in ``out``
     (:func:`one_command_session`)."""
-    if isinstance(log, str | Path):
-        log = [json.loads(line) for line in Path(log).read_text().splitlines() if line.strip()]
-    start = next((e for e in log if e["kind"] == "new"), None)
-    if start is None:
-        raise ScenarioError("log: no 'new' event: not an exercise log")
+    items = read_log(log)
+    label = str(log) if isinstance(log, str | Path) else "log"
+    i = next((j for j, (_, e) in enumerate(items) if e["kind"] == "new"), None)
+    if i is None:
+        raise ScenarioError(f"{label}: no 'new' event: not an exercise log")
+    where, start = items[i]
+    exercise = exercise or start.get("exercise")
+    if not isinstance(exercise, str | Path):
+        raise ScenarioError(f"{where}: the new event names no exercise file; give one "
+                            "(--exercise)")
     with one_command_session(out):
-        return _replay(log, start, out, exercise)
+        return _replay(items[i + 1:], out, exercise)
 
 
-def _replay(log, start, out, exercise) -> Exercise:
-    ex = Exercise.new(exercise or start["exercise"], out)
-    for e in log[start["seq"] + 1:]:
+def _replay(items: list[tuple[str, dict]], out, exercise) -> Exercise:
+    ex = Exercise.new(exercise, out)
+    for where, e in items:
         k = e["kind"]
         if k == "submit":
-            ex.submit(e["team"], e["submission"], label=f"log[{e['seq']}]")
+            ex.submit(e["team"], e["submission"], label=where)
         elif k == "lock":
             ex.lock()
         elif k == "advance":
@@ -676,6 +730,6 @@ def _replay(log, start, out, exercise) -> Exercise:
             got = ex.state["fired"].get(e["name"])
             if got is None or got["week"] != e["week"]:
                 now = "not at all" if got is None else f"at week {got['week']}"
-                raise ScenarioError(f"log[{e['seq']}]: inject {e['name']!r} fired at week "
+                raise ScenarioError(f"{where}: inject {e['name']!r} fired at week "
                                     f"{e['week']} in the log but {now} in the replay")
     return ex
