@@ -336,6 +336,13 @@ def test_serve_refuses_bad_input_with_one_line(tmp_path, capsys):
     assert not (tmp_path / "sessions").exists()
     assert main(["serve", "--port", "70000"]) == 2
     assert "--port: 70000: expected 1 to 65535" in capsys.readouterr().err
+    # the sessions folder: a file, or under a file (a session created there used to fail
+    # only when a page created it, with NotADirectoryError)
+    (tmp_path / "file").write_text("x")
+    for where, why in (("file", "is a file, not a folder"),
+                       ("file/sub", "cannot make the folder (Not a directory)")):
+        assert main(["serve", "--port", str(free), "--sessions", str(tmp_path / where)]) == 2
+        assert capsys.readouterr().err.strip() == f"--sessions: {tmp_path / where}: {why}"
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         s.listen()

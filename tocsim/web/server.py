@@ -105,6 +105,13 @@ def serve(host: str = "127.0.0.1", port: int = 8765, exercise: str | None = None
         from training.spec import load_exercise
 
         load_exercise(exercise)  # a bad file: its lines and exit 2, before any warm-up
+    try:  # sessions are written there: a file, or a folder that cannot be made, is bad input
+        Path(sessions).mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise ScenarioError(f"--sessions: {sessions}: is a file, not a folder") from None
+    except (OSError, ValueError) as exc:
+        raise ScenarioError(f"--sessions: {sessions}: cannot make the folder "
+                            f"({getattr(exc, 'strerror', None) or exc})") from None
     offline_settings(host, port)
     t0 = time.perf_counter()
     from .registry import configure
