@@ -365,6 +365,21 @@ def test_exercise_files_validate_and_bad_ones_give_one_line_errors(tmp_path):
     assert f"{bad}: teams[1].sees.metrics: unknown metric 'happiness'" in text
     assert f"{bad}: injects[0].effect.release_prisoners.share: expected a share" in text
     assert f"{bad}: scorecard.cost.scale: required for cost" in text
+    # exercise, script and submission files go through the scenarios' reader: a binary file
+    # (it raised UnicodeDecodeError) or duplicate keys are one line naming the file
+    from training.spec import load_submission
+
+    (tmp_path / "bin.yaml").write_bytes(b"name: \xbf\xff\n")
+    (tmp_path / "dup.yaml").write_text("name: a\nname: b\n")
+    for load in (load_exercise, load_script, load_submission):
+        with pytest.raises(ScenarioError) as e:
+            load(tmp_path / "bin.yaml")
+        assert e.value.lines == [f"{tmp_path / 'bin.yaml'}: line 1: not UTF-8 text (byte 0xbf "
+                                 "at offset 6); save the file as UTF-8"]
+        with pytest.raises(ScenarioError) as e:
+            load(tmp_path / "dup.yaml")
+        assert e.value.lines == [f"{tmp_path / 'dup.yaml'}: line 2: not valid YAML: duplicate "
+                                 "key 'name' (first at line 1)"]
 
 
 # ---------------------------------------------------------------------------- command line

@@ -51,7 +51,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim import load_scenario
@@ -61,7 +60,7 @@ from sim.interventions.base import COMMON_FIELDS, check_targets
 from sim.live import MAX_SHOCK_FACTOR, SHOCKABLE_LEVERS
 from sim.metrics import METRICS, REGION_FIELDS
 from sim.params import check_overrides
-from sim.yamlio import load as yaml_load
+from sim.yamlio import read_yaml as _read_yaml
 
 # Objectives a scorecard may name: metric names, and "cost" for the interventions' cost.
 OBJECTIVE_ALIASES = {"cost": "intervention_cost"}
@@ -188,19 +187,10 @@ class Script(_Strict):
 
 # ---------------------------------------------------------------------------- loading
 def read_yaml(path: str | Path) -> dict:
-    path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(f"{path}: file not found")
-    try:
-        data = yaml_load(path.read_text())
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark else ""
-        raise ScenarioError(f"{path}: {where}not valid YAML: "
-                            f"{getattr(exc, 'problem', None) or exc}") from None
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: expected a mapping at the top level")
-    return data
+    """An exercise, script or submission file, through the readers' one path
+    (:func:`sim.yamlio.read_yaml`: size, UTF-8, NUL bytes, duplicate keys, nesting, aliases):
+    a binary or hostile file is one line naming it, like a scenario."""
+    return _read_yaml(Path(path))
 
 
 def parse(model, raw: dict, label: str):
