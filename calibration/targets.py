@@ -58,7 +58,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.errors import ScenarioError, pydantic_lines
-from sim.yamlio import load as yaml_load
+from sim.yamlio import read_yaml
 
 ORG_SHARE = "org_share:"
 REGION = "region:"  # region:REGION:FIELD, a per-region weekly field (sim.metrics.REGION_FIELDS)
@@ -229,14 +229,7 @@ def load_targets(path: str | Path) -> Targets:
     """Read and check a targets file; raise :class:`ScenarioError` with every problem."""
     path = Path(path)
     label = str(path)
-    if not path.is_file():
-        raise ScenarioError(f"{label}: file not found")
-    try:
-        raw = yaml_load(path.read_text())
-    except Exception as exc:  # noqa: BLE001 - any YAML problem is bad input
-        raise ScenarioError(f"{label}: not valid YAML: {str(exc).splitlines()[0]}") from None
-    if not isinstance(raw, dict):
-        raise ScenarioError(f"{label}: expected a mapping at the top level")
+    raw = read_yaml(path, label)  # the readers' one path: encoding, duplicates, nesting, aliases
     try:
         spec = TargetsSpec.model_validate(raw)
     except ValidationError as exc:

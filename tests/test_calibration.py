@@ -86,6 +86,23 @@ def test_bad_targets_give_one_line_and_exit_2(tmp_path, capsys, change, expected
     assert not (tmp_path / "out").exists()
 
 
+def test_a_targets_file_goes_through_the_scenarios_reader(tmp_path, capsys):
+    """Encoding, NUL bytes, aliases: the same one-line errors as a scenario file (the
+    targets reader was its own, and a binary file's error read "not valid YAML: 'utf-8'
+    codec ...")."""
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [{', '.join(['*' + p] * 10)}]\n" for p, c in zip("abcdefg", "bcdefgh", strict=True))
+    for text, expected in ((b"targets: \xbf\n", "line 1: not UTF-8 text (byte 0xbf at offset 9)"),
+                           (b"targets: [\x00]\n", "line 1: contains a NUL byte"),
+                           (bomb.encode(), "line 6: more than 500,000 values once aliases")):
+        path = tmp_path / "t.yaml"
+        path.write_bytes(text)
+        assert main(["calibrate", str(path), "--out", str(tmp_path / "out")]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"{path}: {expected}"), err
+        assert not (tmp_path / "out").exists()
+
+
 def test_base_scenario_that_does_not_validate(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\nweeks: 104\nparams: {recruitment: {rate: 7}}\n")

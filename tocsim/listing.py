@@ -19,10 +19,7 @@ def load_world_of(ref: str | None):
 
     if not path.is_file():
         raise ScenarioError(f"--world: {ref}: file not found")
-    try:
-        data = yamlio.load(path.read_text()) or {}
-    except Exception as exc:  # yaml errors: one line, no traceback
-        raise ScenarioError(f"{ref}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    data = yamlio.read_yaml(path, ref, mapping=False) or {}  # the readers' one path
     if isinstance(data, dict) and "regions" in data:
         return load_world(str(path.resolve()), path.resolve().parent, ref)
     from sim.scenario import load_scenario
