@@ -78,6 +78,19 @@ def test_guards_on_salib_traps():
     assert any(r["index"] == "S2" for r in rows)
 
 
+@pytest.mark.parametrize("n", [0, 1, -5])
+def test_a_bad_n_on_the_command_line_is_refused_before_anything_is_written(tmp_path, capsys, n):
+    """`--n` is checked as the file's options.n is: 0 used to run the file's N, 1 ran, and a
+    negative N ended in a KeyError traceback after writing the batch's folder."""
+    from tocsim.cli import main
+
+    out = tmp_path / "out"
+    assert main(["sensitivity", str(DATA / "ishigami.yaml"), "--n", str(n), "--out",
+                 str(out)]) == 2
+    assert capsys.readouterr().err.strip() == f"--n: {n}: expected a whole number >= 2"
+    assert not out.exists()
+
+
 def test_bad_problem_files(tmp_path):
     def errs(raw):
         with pytest.raises(ScenarioError) as exc:

@@ -114,10 +114,15 @@ class Problem:
         return self.base_path is None
 
     def with_method(self, method: str | None, n: int | None) -> Problem:
+        """The problem with ``--method`` and ``--n`` (None: the file's). ``n`` is checked as
+        the file's ``options.n`` is (a whole number >= 2): 0 used to mean the file's N, and 1
+        or a negative N ran, or failed with a traceback after writing the batch's folder."""
         spec = self.spec.model_copy(deep=True)
         if method:
             spec.method = method
-        if n:
+        if n is not None:
+            if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+                raise ScenarioError(f"--n: {n!r}: expected a whole number >= 2")
             spec.options = {**spec.options, "n": n}
         return dataclasses.replace(self, spec=spec)
 
