@@ -90,3 +90,20 @@ def test_schema_command_writes_both_schemas(tmp_path, capsys):
     capsys.readouterr()
     assert main(["schema", "problem"]) == 0
     assert json.loads(capsys.readouterr().out)["title"] == "tocsim sensitivity problem"
+
+
+def test_schema_out_that_cannot_be_written_is_one_line(tmp_path, capsys):
+    """`tocsim schema --out` under a file or at a folder ended in a FileExistsError or
+    IsADirectoryError traceback; now one line, exit 2. A good path is written whole."""
+    from tocsim.cli import main
+
+    (tmp_path / "file").write_text("x")
+    assert main(["schema", "scenario", "--out", str(tmp_path / "file" / "s.json")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"--out: {tmp_path / 'file' / 's.json'}: cannot write the schema (File exists: "
+        f"{tmp_path / 'file'})")
+    assert main(["schema", "scenario", "--out", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"--out: {tmp_path}: is a folder; give the schema file's name")
+    assert main(["schema", "problem", "--out", str(tmp_path / "new" / "p.json")]) == 0
+    assert json.loads((tmp_path / "new" / "p.json").read_text())["type"] == "object"

@@ -351,9 +351,18 @@ def cmd_schema(args) -> int:
         from sim.schema import scenario_schema as make
     text = json.dumps(make(), indent=1) + "\n"
     if args.out:
+        from sim.errors import ScenarioError
+        from sim.output import write_atomic
+
         out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+        if out.is_dir():
+            raise ScenarioError(f"--out: {out}: is a folder; give the schema file's name")
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(out, text.encode("utf-8"))
+        except OSError as exc:  # a folder in the way, a file where a folder should be, ...
+            why = f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc)
+            raise ScenarioError(f"--out: {out}: cannot write the schema ({why})") from None
         print(f"wrote {out}")
     else:
         sys.stdout.write(text)
