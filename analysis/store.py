@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import ScenarioError
-from sim.output import FILE_MODE, write_atomic  # noqa: F401 (re-exported: analysis uses them)
+from sim.output import FILE_MODE, make_folder, write_atomic  # noqa: F401 (re-exported: analysis uses them)
 
 FORMAT = "tocsim-runs/1"
 MANIFEST = "manifest.json"
@@ -97,7 +97,7 @@ class RunStore:
         if old is not None:
             self._check_same(old, kind, inputs, versions, runs, grow)
         self._created = [p for p in (self.out, self.parts, self.manifest_path) if not p.exists()]
-        self.out.mkdir(parents=True, exist_ok=True)
+        make_folder(self.out)  # a file in the way: one line, not an OSError
         self.parts.mkdir(exist_ok=True)
         self._clean_temporaries()
         done = self.done_keys()

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import ScenarioError
+from sim.output import make_folder
 
 from . import likelihood as L
 from .targets import Targets, from_unit, load_targets, to_unit
@@ -310,7 +311,7 @@ def _open_state(out: Path, inputs: dict, resume: bool) -> None:
                                 + [f"{path}: cannot resume a different calibration: rerun "
                                    "without --resume into another --out"])
         return
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)  # a file in the way: one line, not an OSError traceback
     text = json.dumps({"format": FORMAT, "inputs": inputs}, indent=1, default=str) + "\n"
     from analysis.store import write_atomic
 

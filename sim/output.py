@@ -80,6 +80,26 @@ def clean_stale(out: Path) -> list[Path]:
     return done
 
 
+def make_folder(out_dir: str | Path, label: str | None = None) -> Path:
+    """Create the output folder ``out_dir`` (and its parents) if it is not there: a file in the
+    way, or a folder that cannot be made, is bad input (``ScenarioError`` naming the path),
+    not an ``OSError`` traceback. For the commands that fill a folder in place (batches,
+    exercise sessions); a run's folder is staged instead (:func:`staged_output`)."""
+    out = Path(out_dir)
+    label = label or f"--out {out}"
+    try:
+        if out.exists() and not out.is_dir():
+            raise ScenarioError(f"{label}: exists and is not a folder; nothing was written")
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        why = f"{exc.strerror}: {exc.filename}" if exc.strerror and exc.filename else exc
+        raise ScenarioError(f"{label}: cannot create a folder there ({why}); nothing was "
+                            "written") from None
+    except ValueError:  # a NUL byte
+        raise ScenarioError(f"{label[:80]}: not a valid folder name") from None
+    return out
+
+
 def check_destination(out_dir: str | Path, keep_others: bool = False) -> Path:
     """Refuse (``ScenarioError``) a destination that cannot be written or, for a run, an
     existing folder that is not a run folder (it would be replaced as a whole)."""

@@ -457,3 +457,26 @@ def test_run_refuses_to_replace_a_folder_that_is_not_a_run(tmp_path, capsys):
     err = one_clean_error(capsys, ["run", str(p), "--out", str(folder), "--quiet"],
                           "not a tocsim run folder")
     assert "nothing was written" in err and (folder / "thesis.tex").read_text() == "precious"
+
+
+@pytest.mark.parametrize("argv", [
+    ["compare", str(DATA / "tiny_base.yaml"), str(DATA / "tiny_surge.yaml"), "-r", "2"],
+    ["sensitivity", str(DATA / "ishigami.yaml")],
+    ["sweep", str(DATA / "tiny_surge.yaml"), "--vary", "params.recruitment.rate=0.001:0.002:2"],
+    ["calibrate", str(DATA.parent.parent / "calibration" / "targets" / "example_small.yaml")],
+    ["exercise", "new", str(DATA / "mini_exercise.yaml")],
+    ["exercise", "play", str(DATA / "mini_exercise.yaml"), "--decisions",
+     str(DATA / "mini.decisions.yaml")],
+], ids=["compare", "sensitivity", "sweep", "calibrate", "exercise-new", "exercise-play"])
+def test_an_out_folder_that_cannot_be_made_is_one_line(tmp_path, capsys, argv):
+    """`--out` naming a file, or a path under a file, ended in a FileExistsError or
+    NotADirectoryError traceback in every command that fills a folder in place (`run`
+    already refused it); now one line naming the path, exit 2, and the file is untouched."""
+    blocker = tmp_path / "file"
+    blocker.write_text("mine")
+    for out, why in ((blocker, "exists and is not a folder"),
+                     (blocker / "sub", f"cannot create a folder there (Not a directory: "
+                                       f"{blocker / 'sub'})")):
+        assert main([*argv, "--out", str(out)]) == 2
+        assert capsys.readouterr().err.strip() == f"--out {out}: {why}; nothing was written"
+    assert blocker.read_text() == "mine" and [p.name for p in tmp_path.iterdir()] == ["file"]

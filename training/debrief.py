@@ -35,6 +35,7 @@ import pandas as pd
 
 from analysis.stats import mean_interval, paired_difference
 from sim.errors import ScenarioError
+from sim.output import make_folder
 
 from .arms import ArmsReplicate
 from .engine import Exercise, points
@@ -147,6 +148,7 @@ def debrief(session: str | Path | Exercise, replicates: int = 20, *,
                                        default=str).encode()).hexdigest()[:16]
     inputs = {"exercise": ex.ex.spec.name, "scenario": ex.ex.scenario.hash, "weeks": weeks,
               "arms": digest, "replicates": replicates, "root_seed": root}
+    make_folder(out)  # a file in the way: one line (the except below would misread it)
     store = RunStore(out / "runs")
     try:
         store.open(kind="tocsim-debrief", inputs=inputs, versions=versions(),

@@ -47,6 +47,7 @@ from sim import snapshot
 from sim.errors import ScenarioError
 from sim.metrics import METRICS, REGION_FIELDS
 from sim.model import TocModel
+from sim.output import make_folder
 from sim.yamlio import read_text, shorten
 
 from . import views
@@ -101,6 +102,7 @@ class Exercise:
         if (out / CURRENT).exists():
             raise ScenarioError(f"{out}: holds a session already; choose another --out, or "
                                 "continue it with status/submit/advance")
+        make_folder(out)  # before the warm-up: a file in the way is one line, not a traceback
         model = TocModel(ex.scenario, checks=False)
         sq = TocModel(ex.scenario, checks=False)
         for _ in range(ex.spec.warmup_weeks):
