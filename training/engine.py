@@ -112,8 +112,7 @@ class Exercise:
                  "decisions": [], "actions": [], "fired": {},
                  "budget_factor": {t: 1.0 for t in ex.teams}, "briefs": {}}
         self = cls(ex, out, model, sq, state, [])
-        out.mkdir(parents=True, exist_ok=True)
-        (out / SNAPSHOTS).mkdir(exist_ok=True)
+        (out / SNAPSHOTS).mkdir(exist_ok=True)  # out: made before the warm-up
         _write_atomic(out / "exercise.yaml", yaml.safe_dump(ex.raw, sort_keys=False))
         self._event("new", exercise=ex.source, seed=ex.scenario.seed, weeks=ex.weeks)
         self._save(turn_snapshot=0)
